@@ -1,0 +1,303 @@
+//! `.github/patchwright.yml` → [`Config`]. No file means the defaults. Every
+//! error names the file, line, column and key, so a maintainer can fix it
+//! without guessing.
+//!
+//! YAML is read with serde-saphyr: maintained, free of `unsafe`, with limits
+//! against alias bombs and deep nesting, and errors that carry locations
+//! (serde_yaml, the former default, is deprecated).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Where the configuration is looked for, relative to the repository root.
+pub const DEFAULT_PATHS: [&str; 2] = [".github/patchwright.yml", ".github/patchwright.yaml"];
+
+/// The whole configuration. Later sections slot in as new fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Per-skill settings keyed by skill id. Default: every skill enabled.
+    pub skills: BTreeMap<String, SkillConfig>,
+    /// What the scan reads.
+    pub scan: ScanConfig,
+}
+
+/// Settings of one skill.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SkillConfig {
+    /// Whether the skill runs. Default: `true`.
+    pub enabled: bool,
+}
+
+/// What the scan reads.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScanConfig {
+    /// Globs (relative to the root, `/`-separated) of files to scan.
+    /// Default: `["**/*.rs"]`.
+    pub include: Vec<String>,
+    /// Globs of files to leave out, such as generated or vendored code.
+    /// Default: none. Paths in `.gitignore` and Cargo's target directory are
+    /// always left out.
+    pub exclude: Vec<String>,
+    /// Files larger than this many bytes are skipped with a warning.
+    /// Default: 2097152 (2 MiB).
+    pub max_file_bytes: u64,
+}
+
+impl Default for SkillConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        Self {
+            include: vec!["**/*.rs".into()],
+            exclude: Vec::new(),
+            max_file_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
+impl Config {
+    /// Whether skill `id` runs (skills are on unless the config turns them off).
+    pub fn skill_enabled(&self, id: &str) -> bool {
+        self.skills.get(id).is_none_or(|s| s.enabled)
+    }
+
+    /// Reads the configuration: `explicit` if given (it must exist), else the
+    /// first of [`DEFAULT_PATHS`] under `root`, else the defaults.
+    /// `known_skills` are the ids a `skills:` key may name.
+    pub fn load(
+        root: &Path,
+        explicit: Option<&Path>,
+        known_skills: &[&str],
+    ) -> Result<Self, ConfigError> {
+        let path = match explicit {
+            Some(path) => Some(path.to_path_buf()),
+            None => DEFAULT_PATHS
+                .iter()
+                .map(|p| root.join(p))
+                .find(|p| p.is_file()),
+        };
+        let Some(path) = path else {
+            return Ok(Self::default());
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let shown = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        Self::parse(&text, &shown, known_skills)
+    }
+
+    /// Parses configuration text; `file` is only used in error messages.
+    pub fn parse(text: &str, file: &Path, known_skills: &[&str]) -> Result<Self, ConfigError> {
+        let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false };
+        let mut key = None;
+        let parsed = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
+            serde_path_to_error::deserialize(de).map_err(|err| {
+                key = Some(err.path().to_string());
+                err.into_inner()
+            })
+        });
+        let config: Config = parsed.map_err(|err| {
+            let (line, column) = err
+                .location()
+                .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+            ConfigError::Invalid(Invalid {
+                file: file.to_path_buf(),
+                line,
+                column,
+                key: key.filter(|k| k != ".").unwrap_or_default(),
+                message: strip_location(&err.to_string()).to_owned(),
+            })
+        })?;
+        config.validate(text, file, known_skills)?;
+        Ok(config)
+    }
+
+    fn validate(&self, text: &str, file: &Path, known_skills: &[&str]) -> Result<(), ConfigError> {
+        let invalid = |key: String, needle: &str, message: String| {
+            let (line, column) = locate(text, needle);
+            ConfigError::Invalid(Invalid {
+                file: file.to_path_buf(),
+                line,
+                column,
+                key,
+                message,
+            })
+        };
+        if let Some(unknown) = self
+            .skills
+            .keys()
+            .find(|id| !known_skills.contains(&id.as_str()))
+        {
+            return Err(invalid(
+                format!("skills.{unknown}"),
+                unknown,
+                format!(
+                    "unknown skill `{unknown}`; known skills are: {}",
+                    known_skills.join(", ")
+                ),
+            ));
+        }
+        for (field, globs) in [
+            ("include", &self.scan.include),
+            ("exclude", &self.scan.exclude),
+        ] {
+            for (i, glob) in globs.iter().enumerate() {
+                if let Err(err) = globset::Glob::new(glob) {
+                    return Err(invalid(
+                        format!("scan.{field}[{i}]"),
+                        glob,
+                        format!("`{glob}` is not a valid glob: {}", err.kind()),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// saphyr appends " at line L, column C"; we report the location ourselves.
+fn strip_location(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(i) if message[i..].contains(", column ") => &message[..i],
+        _ => message,
+    }
+}
+
+/// Line and column (1-based) of the first occurrence of `needle` as a
+/// whole token, for errors found after deserializing.
+fn locate(text: &str, needle: &str) -> (usize, usize) {
+    for (i, line) in text.lines().enumerate() {
+        let code = line.split(" #").next().unwrap_or(line);
+        if let Some(col) = code.find(needle) {
+            let before = code[..col].chars().last();
+            let after = code[col + needle.len()..].chars().next();
+            let boundary =
+                |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '-' || c == '_'));
+            if boundary(before) && boundary(after) {
+                return (i + 1, code[..col].chars().count() + 1);
+            }
+        }
+    }
+    (1, 1)
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(Invalid),
+}
+
+/// A configuration error at a known place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    /// The dotted path of the key, such as `scan.max_file_bytes`.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
+        if !self.key.is_empty() {
+            write!(f, "key `{}`: ", self.key)?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KNOWN: &[&str] = &["derive-debug", "len-zero"];
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new(".github/patchwright.yml"), KNOWN)
+    }
+
+    fn error(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn empty_and_missing_files_give_defaults() {
+        assert_eq!(parse("").unwrap(), Config::default());
+        assert_eq!(parse("# nothing yet\n").unwrap(), Config::default());
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            Config::load(dir.path(), None, KNOWN).unwrap(),
+            Config::default()
+        );
+        assert_eq!(Config::default().scan.max_file_bytes, 2 * 1024 * 1024);
+    }
+
+    #[test]
+    fn reads_every_section() {
+        let config = parse(
+            "skills:\n  len-zero:\n    enabled: false\nscan:\n  exclude: [\"gen/**\"]\n  max_file_bytes: 1000\n",
+        )
+        .unwrap();
+        assert!(!config.skill_enabled("len-zero"));
+        assert!(config.skill_enabled("derive-debug"));
+        assert_eq!(config.scan.exclude, ["gen/**"]);
+        assert_eq!(config.scan.include, ["**/*.rs"]);
+        assert_eq!(config.scan.max_file_bytes, 1000);
+    }
+
+    #[test]
+    fn errors_name_file_line_column_and_key() {
+        insta::assert_snapshot!(
+            error("scan:\n  exclude: []\n  bogus: 1\n"),
+            @".github/patchwright.yml:3:3: key `scan.bogus`: unknown field `bogus`, expected one of include, exclude, max_file_bytes"
+        );
+        insta::assert_snapshot!(
+            error("skills:\n  len-zero:\n    enabled: yes\n"),
+            @".github/patchwright.yml:3:14: key `skills.len-zero.enabled`: invalid boolean (strict mode expects true/false)"
+        );
+        insta::assert_snapshot!(
+            error("scan:\n  max_file_bytes: lots\n"),
+            @".github/patchwright.yml:2:19: key `scan.max_file_bytes`: invalid u64"
+        );
+        insta::assert_snapshot!(
+            error("skills:\n  derive-debug: {}\n  len-zeroo:\n    enabled: true\n"),
+            @".github/patchwright.yml:3:3: key `skills.len-zeroo`: unknown skill `len-zeroo`; known skills are: derive-debug, len-zero"
+        );
+        insta::assert_snapshot!(
+            error("scan:\n  include: [\"src/[\"]\n"),
+            @r#".github/patchwright.yml:2:14: key `scan.include[0]`: `src/[` is not a valid glob: unclosed character class; missing ']'"#
+        );
+        insta::assert_snapshot!(error("scan: [\n"), @".github/patchwright.yml:1:7: key `scan`: expected mapping start");
+    }
+
+    #[test]
+    fn an_explicit_file_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Config::load(dir.path(), Some(&dir.path().join("nope.yml")), KNOWN).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cannot read the configuration file"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,356 @@
+//! What a scan reports: findings, their stable fingerprints, and the small
+//! newtypes (`SkillId`, `RelPath`, `Fingerprint`) that keep strings from being
+//! mixed up across the crate.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::edit::Fix;
+
+/// The id of a skill: kebab-case, stable, because it names branches, labels
+/// and configuration keys.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SkillId(String);
+
+impl SkillId {
+    /// Accepts `[a-z][a-z0-9-]*` without a trailing or doubled dash.
+    pub fn new(id: &str) -> Result<Self, InvalidSkillId> {
+        let valid = id.starts_with(|c: char| c.is_ascii_lowercase())
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !id.ends_with('-')
+            && !id.contains("--");
+        if valid {
+            Ok(Self(id.to_owned()))
+        } else {
+            Err(InvalidSkillId(id.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SkillId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for SkillId {
+    type Err = InvalidSkillId;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::new(s)
+    }
+}
+
+impl PartialEq<str> for SkillId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "`{0}` is not a valid skill id: use lowercase letters, digits and single dashes, starting with a letter"
+)]
+pub struct InvalidSkillId(pub String);
+
+/// A path relative to the scanned root, always with `/` separators, never
+/// absolute and never climbing out with `..`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RelPath(String);
+
+impl RelPath {
+    /// `path` relative to `root`; `None` when it is not inside `root`.
+    pub fn from_root(root: &Path, path: &Path) -> Option<Self> {
+        let rel = path.strip_prefix(root).ok()?;
+        Self::from_relative(rel)
+    }
+
+    /// A relative path made only of normal components.
+    pub fn from_relative(rel: &Path) -> Option<Self> {
+        let mut parts = Vec::new();
+        for component in rel.components() {
+            match component {
+                Component::Normal(part) => parts.push(part.to_str()?.to_owned()),
+                Component::CurDir => {}
+                _ => return None,
+            }
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        Some(Self(parts.join("/")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn to_path(&self, root: &Path) -> PathBuf {
+        root.join(self.0.split('/').collect::<PathBuf>())
+    }
+}
+
+impl fmt::Display for RelPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for RelPath {
+    type Err = InvalidRelPath;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.starts_with('/') || s.contains('\\') {
+            return Err(InvalidRelPath(s.to_owned()));
+        }
+        Self::from_relative(Path::new(s)).ok_or_else(|| InvalidRelPath(s.to_owned()))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not a relative path inside the repository")]
+pub struct InvalidRelPath(pub String);
+
+/// A stable id of a finding (16 hex digits). See [`Fingerprint::compute`] for
+/// what goes into it and what deliberately does not.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fingerprint(String);
+
+/// What identifies a finding independently of where its file lives.
+#[derive(Clone, Copy, Debug)]
+pub struct FingerprintInput<'a> {
+    pub skill: &'a str,
+    pub package: &'a str,
+    /// The enclosing item's name chain inside its file, such as `Parser::next`.
+    pub item: &'a str,
+    /// The normalised tokens (or text) of the finding itself.
+    pub key: &'a str,
+    /// The index among identical findings in the same item.
+    pub occurrence: usize,
+}
+
+impl Fingerprint {
+    /// Line numbers and file paths are left out on purpose: the fingerprint
+    /// survives unrelated edits above the finding, moves of the item to
+    /// another file, and renames, so a rejection is never lost.
+    pub fn compute(input: FingerprintInput<'_>) -> Self {
+        let mut hasher = Sha256::new();
+        for part in [
+            "patchwright-fingerprint-v1",
+            input.skill,
+            input.package,
+            input.item,
+            input.key,
+        ] {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        hasher.update(input.occurrence.to_string().as_bytes());
+        let digest = hasher.finalize();
+        Self(hex(&digest[..8]))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for Fingerprint {
+    type Err = InvalidFingerprint;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() == 16
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(InvalidFingerprint(s.to_owned()))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not a fingerprint: expected 16 lowercase hex digits")]
+pub struct InvalidFingerprint(pub String);
+
+fn hex(bytes: &[u8]) -> String {
+    use fmt::Write;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+/// How likely a skill's fix needs a human's judgement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Risk {
+    Low,
+    Medium,
+    High,
+}
+
+impl fmt::Display for Risk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Risk::Low => "low",
+            Risk::Medium => "medium",
+            Risk::High => "high",
+        })
+    }
+}
+
+/// How loudly a finding is reported (SARIF `level`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Note,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        })
+    }
+}
+
+/// A position for people: 1-based line, 1-based column counted in chars.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for LineCol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// One thing a skill found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub skill: SkillId,
+    pub path: RelPath,
+    pub range: Range<usize>,
+    pub start: LineCol,
+    pub end: LineCol,
+    pub message: String,
+    pub severity: Severity,
+    /// The enclosing item's name chain, such as `Parser::next` (empty at file level).
+    pub item: String,
+    pub fingerprint: Fingerprint,
+    /// The edits that resolve this finding, when the skill can make them.
+    pub fix: Option<Fix>,
+}
+
+impl Finding {
+    pub fn fixable(&self) -> bool {
+        self.fix.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skill_ids_are_kebab_case() {
+        assert!(SkillId::new("derive-debug").is_ok());
+        assert!(SkillId::new("a1-b2").is_ok());
+        for bad in ["", "Derive", "1abc", "a--b", "a-", "a_b", "a b", "-a"] {
+            assert!(SkillId::new(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn rel_paths_round_trip_and_refuse_escapes() {
+        let p: RelPath = "src/lib.rs".parse().unwrap();
+        assert_eq!(p.to_string(), "src/lib.rs");
+        assert_eq!(
+            "./src/lib.rs".parse::<RelPath>().unwrap().as_str(),
+            "src/lib.rs"
+        );
+        for bad in ["../x.rs", "/etc/passwd", "a/../../b", "", "a\\b"] {
+            assert!(bad.parse::<RelPath>().is_err(), "{bad} should be rejected");
+        }
+        let root = Path::new("/repo");
+        assert_eq!(
+            RelPath::from_root(root, Path::new("/repo/src/a.rs"))
+                .unwrap()
+                .as_str(),
+            "src/a.rs"
+        );
+        assert!(RelPath::from_root(root, Path::new("/elsewhere/a.rs")).is_none());
+    }
+
+    #[test]
+    fn fingerprints_depend_on_identity_not_location() {
+        let base = FingerprintInput {
+            skill: "len-zero",
+            package: "demo",
+            item: "Parser::next",
+            key: "self.buf.len() == 0",
+            occurrence: 0,
+        };
+        let a = Fingerprint::compute(base);
+        assert_eq!(a, Fingerprint::compute(base));
+        assert_eq!(a.as_str().len(), 16);
+        assert_eq!(a, a.as_str().parse().unwrap());
+        assert_ne!(
+            a,
+            Fingerprint::compute(FingerprintInput {
+                occurrence: 1,
+                ..base
+            })
+        );
+        assert_ne!(
+            a,
+            Fingerprint::compute(FingerprintInput {
+                item: "Parser::peek",
+                ..base
+            })
+        );
+        assert_ne!(
+            a,
+            Fingerprint::compute(FingerprintInput {
+                package: "other",
+                ..base
+            })
+        );
+        // Field boundaries matter: moving text between fields changes the hash.
+        assert_ne!(
+            Fingerprint::compute(FingerprintInput {
+                item: "ab",
+                key: "c",
+                ..base
+            }),
+            Fingerprint::compute(FingerprintInput {
+                item: "a",
+                key: "bc",
+                ..base
+            })
+        );
+    }
+}

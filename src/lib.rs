@@ -1,0 +1,16 @@
+//! patchwright: a git-native repair bot for Rust repositories.
+//!
+//! The library is the whole bot; the `patchwright` binary is a thin CLI over
+//! it. A scan discovers the [`workspace`], parses every file into a
+//! [`source::SourceFile`], runs the [`skills`], and returns fingerprinted
+//! [`finding::Finding`]s whose fixes are minimal byte-range [`edit`]s.
+
+pub mod config;
+pub mod edit;
+pub mod finding;
+pub mod items;
+pub mod metrics;
+pub mod scan;
+pub mod skills;
+pub mod source;
+pub mod workspace;

@@ -1,0 +1,314 @@
+//! Finds comments in Rust source text. syn drops ordinary comments, so the
+//! skills and metrics that need them (TODO markers, comment line counts) read
+//! them here, with string, char and raw-string literals skipped correctly.
+
+use std::ops::Range;
+
+/// One comment, markers included in `range`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub range: Range<usize>,
+    /// `///`, `//!`, `/** */` or `/*! */`.
+    pub doc: bool,
+    pub block: bool,
+}
+
+impl Comment {
+    /// The comment's text without its markers.
+    pub fn body<'a>(&self, text: &'a str) -> &'a str {
+        let raw = &text[self.range.clone()];
+        if self.block {
+            let inner = raw.strip_prefix("/*").unwrap_or(raw);
+            let inner = inner.strip_suffix("*/").unwrap_or(inner);
+            inner
+                .strip_prefix(['*', '!'])
+                .filter(|_| self.doc)
+                .unwrap_or(inner)
+        } else {
+            let inner = raw.strip_prefix("//").unwrap_or(raw);
+            inner
+                .strip_prefix(['/', '!'])
+                .filter(|_| self.doc)
+                .unwrap_or(inner)
+        }
+    }
+}
+
+/// All comments of `text`, in order. Never fails: unterminated literals and
+/// comments run to the end of the text.
+pub fn comments(text: &str) -> Vec<Comment> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                let end = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                let end = if end > i && b[end - 1] == b'\r' {
+                    end - 1
+                } else {
+                    end
+                };
+                let doc = (b.get(i + 2) == Some(&b'/') && b.get(i + 3) != Some(&b'/'))
+                    || b.get(i + 2) == Some(&b'!');
+                out.push(Comment {
+                    range: i..end,
+                    doc,
+                    block: false,
+                });
+                i = end;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let len = block_comment_len(&text[i..]).unwrap_or(b.len() - i);
+                let body = &b[i..i + len];
+                let doc = (body.get(2) == Some(&b'*') && !matches!(body.get(3), Some(b'*' | b'/')))
+                    || body.get(2) == Some(&b'!');
+                out.push(Comment {
+                    range: i..i + len,
+                    doc,
+                    block: true,
+                });
+                i += len;
+            }
+            b'"' => i = skip_quoted(b, i + 1, b'"'),
+            b'\'' => i = skip_char_or_lifetime(text, i),
+            _ if is_ident_start(c) => i = skip_ident_or_prefixed_literal(text, i),
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// Length of the (possibly nested) block comment at the start of `s`, or
+/// `None` when it is not terminated.
+pub fn block_comment_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] == b'/' && b[i + 1] == b'*' {
+            depth += 1;
+            i += 2;
+        } else if b[i] == b'*' && b[i + 1] == b'/' {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return Some(i);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+fn is_ident_start(c: u8) -> bool {
+    c == b'_' || c.is_ascii_alphabetic() || c >= 0x80
+}
+
+fn is_ident_continue(c: u8) -> bool {
+    c == b'_' || c.is_ascii_alphanumeric() || c >= 0x80
+}
+
+/// Skips a quoted literal whose opening quote is just before `i`.
+fn skip_quoted(b: &[u8], mut i: usize, quote: u8) -> usize {
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            c if c == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+/// At a `'`: a char literal (`'a'`, `'\n'`, `'é'`) or a lifetime/label.
+fn skip_char_or_lifetime(text: &str, i: usize) -> usize {
+    let b = text.as_bytes();
+    if b.get(i + 1) == Some(&b'\\') {
+        return skip_quoted(b, i + 1, b'\'');
+    }
+    let Some(next) = text[i + 1..].chars().next() else {
+        return b.len();
+    };
+    let after = i + 1 + next.len_utf8();
+    if b.get(after) == Some(&b'\'') {
+        after + 1
+    } else {
+        // A lifetime: the identifier that follows is skipped by the caller.
+        i + 1
+    }
+}
+
+/// An identifier, or a literal with a prefix: `r"…"`, `r#"…"#`, `b"…"`,
+/// `br#"…"#`, `c"…"`, `cr"…"`, `b'x'`. A raw identifier `r#name` is an
+/// identifier.
+fn skip_ident_or_prefixed_literal(text: &str, start: usize) -> usize {
+    let b = text.as_bytes();
+    let mut i = start;
+    while i < b.len() && is_ident_continue(b[i]) {
+        i += 1;
+    }
+    let word = &text[start..i];
+    match (word, b.get(i)) {
+        ("b" | "c", Some(b'"')) => skip_quoted(b, i + 1, b'"'),
+        ("b", Some(b'\'')) => skip_quoted(b, i + 1, b'\''),
+        ("r" | "br" | "cr", Some(b'"' | b'#')) => skip_raw_string(b, i).unwrap_or(i),
+        _ => i,
+    }
+}
+
+/// At the `#`s or `"` after a raw-string prefix. `None` for a raw identifier.
+fn skip_raw_string(b: &[u8], mut i: usize) -> Option<usize> {
+    let hashes_start = i;
+    while b.get(i) == Some(&b'#') {
+        i += 1;
+    }
+    let hashes = i - hashes_start;
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    i += 1;
+    while i < b.len() {
+        if b[i] == b'"'
+            && b[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|&&c| c == b'#')
+                .count()
+                == hashes
+        {
+            return Some(i + 1 + hashes);
+        }
+        i += 1;
+    }
+    Some(b.len())
+}
+
+/// Lines of a file by what they hold. A line with code and a comment is code.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LineCounts {
+    pub code: usize,
+    pub comment: usize,
+    pub blank: usize,
+}
+
+impl std::ops::AddAssign for LineCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.code += other.code;
+        self.comment += other.comment;
+        self.blank += other.blank;
+    }
+}
+
+/// Classifies every line of `text`, given its comments in order.
+pub fn count_lines(text: &str, comments: &[Comment]) -> LineCounts {
+    let mut counts = LineCounts::default();
+    let mut comment_iter = comments.iter().peekable();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let end = offset + line.len();
+        let mut has_code = false;
+        let mut has_comment = false;
+        let mut pos = offset;
+        for (i, ch) in line.char_indices() {
+            let at = offset + i;
+            if at < pos {
+                continue;
+            }
+            while comment_iter.peek().is_some_and(|c| c.range.end <= at) {
+                comment_iter.next();
+            }
+            if let Some(c) = comment_iter.peek().filter(|c| c.range.start <= at) {
+                has_comment = true;
+                pos = c.range.end.min(end);
+                continue;
+            }
+            if !ch.is_whitespace() {
+                has_code = true;
+            }
+        }
+        if has_code {
+            counts.code += 1;
+        } else if has_comment {
+            counts.comment += 1;
+        } else {
+            counts.blank += 1;
+        }
+        offset = end;
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bodies(text: &str) -> Vec<String> {
+        comments(text)
+            .iter()
+            .map(|c| c.body(text).trim().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn finds_line_block_and_doc_comments() {
+        let text = "/// doc\n//! inner\n// plain\n/* block /* nested */ still */\n/** doc block */\nfn f() {} // tail\r\n";
+        let found = comments(text);
+        assert_eq!(
+            bodies(text),
+            [
+                "doc",
+                "inner",
+                "plain",
+                "block /* nested */ still",
+                "doc block",
+                "tail"
+            ]
+        );
+        let docs: Vec<bool> = found.iter().map(|c| c.doc).collect();
+        assert_eq!(docs, [true, true, false, false, true, false]);
+        assert!(!text[found[5].range.clone()].ends_with('\r'));
+    }
+
+    #[test]
+    fn ignores_comment_markers_inside_literals() {
+        let text = r####"
+let a = "// not a comment /* nor this */";
+let b = r#"TODO "// still a string" "#;
+let c = '"'; // real one
+let d = b"//"; let e = br##"/*"##; let f = c"//";
+let g = '\''; let h: &'static str = "\"//"; // second
+fn r#match<'a>(x: &'a str) {} // third
+"####;
+        assert_eq!(bodies(text), ["real one", "second", "third"]);
+    }
+
+    #[test]
+    fn four_slashes_and_empty_blocks_are_not_doc() {
+        let found = comments("//// rule\n/**/\n/*** stars */\n");
+        assert!(found.iter().all(|c| !c.doc));
+    }
+
+    #[test]
+    fn unterminated_input_does_not_panic() {
+        for text in ["\"open", "/* open", "r#\"open", "'", "b'", "r#", "//"] {
+            let _ = comments(text);
+        }
+    }
+
+    #[test]
+    fn counts_code_comment_and_blank_lines() {
+        let text = "// c\n\nfn f() { // trailing\n    /* a\n    b */\n    1\n}\n   \n";
+        let counts = count_lines(text, &comments(text));
+        assert_eq!(
+            counts,
+            LineCounts {
+                code: 3,
+                comment: 3,
+                blank: 2
+            }
+        );
+    }
+}
