@@ -5,11 +5,13 @@
 //! [`source::SourceFile`], runs the [`skills`], and returns fingerprinted
 //! [`finding::Finding`]s whose fixes are minimal byte-range [`edit`]s.
 
+pub mod bench;
 pub mod config;
 pub mod edit;
 pub mod finding;
 pub mod items;
 pub mod metrics;
+pub mod report;
 pub mod scan;
 pub mod skills;
 pub mod source;

@@ -1,1 +1,424 @@
-fn main() {}
+//! The `patchwright` command line: argument parsing, logging, exit codes.
+//! Everything else is in the library.
+
+use std::fmt;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+
+use patchwright::config::Config;
+use patchwright::report::{self, ProjectReport};
+use patchwright::scan::{self, ScanOptions, ScanReport};
+use patchwright::skills::{Registry, Skill};
+use patchwright::workspace::Workspace;
+use patchwright::{bench, edit};
+
+/// A git-native repair bot for Rust repositories.
+#[derive(Parser)]
+#[command(name = "patchwright", version, about, max_term_width = 100)]
+struct Cli {
+    /// Configuration file (default: .github/patchwright.yml under PATH).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// More output (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Find what the skills report, grouped by file.
+    Scan {
+        /// The repository or crate to scan.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+        format: ScanFormat,
+        /// Run only this skill (repeatable; runs it even if the config disables it).
+        #[arg(long = "skill", value_name = "ID")]
+        skills: Vec<String>,
+        /// Exit with 1 when anything is found.
+        #[arg(long)]
+        fail_on_findings: bool,
+    },
+    /// Show the diff of every fix, or write the fixes with --apply.
+    Fix {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long = "skill", value_name = "ID")]
+        skills: Vec<String>,
+        /// Write the fixed files (atomically, keeping line endings).
+        #[arg(long)]
+        apply: bool,
+        /// Exit with 1 when anything is found.
+        #[arg(long)]
+        fail_on_findings: bool,
+    },
+    /// The project report: packages, sizes, items, longest and most complex functions, TODOs, findings.
+    Report {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+        format: ReportFormat,
+    },
+    /// List every skill: id, whether it fixes, its risk, what it looks for.
+    Skills {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Measure scan throughput against bare parsing on a corpus (default: the cargo registry sources).
+    Bench {
+        path: Option<PathBuf>,
+        /// Measure each phase this many times and keep the best.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ScanFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+/// 1: findings present with `--fail-on-findings`; 2: usage, configuration or other errors.
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            let mut message = err.to_string();
+            for cause in err.chain().skip(1) {
+                message.push_str(&format!(": {cause}"));
+            }
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let registry = Registry::builtin();
+    match cli.command {
+        Command::Scan {
+            path,
+            format,
+            skills,
+            fail_on_findings,
+        } => {
+            let setup = Setup::load(&path, cli.config.as_deref(), &registry, &skills)?;
+            let report = setup.scan(ScanOptions::default(), cli.quiet);
+            let out = match format {
+                ScanFormat::Text => report::findings_text(&report),
+                ScanFormat::Json => pretty(&report::findings_json(&report))?,
+                ScanFormat::Sarif => pretty(&report::findings_sarif(&report, &setup.skills))?,
+            };
+            print(&out)?;
+            Ok(findings_exit(fail_on_findings, &report))
+        }
+        Command::Fix {
+            path,
+            skills,
+            apply,
+            fail_on_findings,
+        } => {
+            let setup = Setup::load(&path, cli.config.as_deref(), &registry, &skills)?;
+            let options = ScanOptions {
+                keep_fixable_sources: true,
+                ..ScanOptions::default()
+            };
+            let report = setup.scan(options, cli.quiet);
+            let applied = scan::apply_until_stable(&setup.workspace, &setup.skills, &report, 4);
+            if apply {
+                write_fixes(&setup.workspace.root, &applied)?;
+            } else {
+                print(&applied.diff())?;
+            }
+            eprintln!("{}", fix_summary(&applied, apply));
+            Ok(findings_exit(fail_on_findings, &report))
+        }
+        Command::Report { path, format } => {
+            let setup = Setup::load(&path, cli.config.as_deref(), &registry, &[])?;
+            let options = ScanOptions {
+                metrics: true,
+                ..ScanOptions::default()
+            };
+            let scan = setup.scan(options, cli.quiet);
+            let project = ProjectReport::build(&setup.workspace, &scan, &setup.skills);
+            let out = match format {
+                ReportFormat::Markdown => report::project_markdown(&project),
+                ReportFormat::Json => pretty(&project)?,
+            };
+            print(&out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Skills { format } => {
+            let config = Config::load(Path::new("."), cli.config.as_deref(), &registry.ids())
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "{e} (fix the configuration file, or pass --config to use another)"
+                    )
+                })?;
+            print(&skills_list(&registry, &config, format)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            path,
+            rounds,
+            format,
+        } => {
+            let report = bench::run(path.as_deref(), rounds)?;
+            let out = match format {
+                ListFormat::Text => report.to_text(),
+                ListFormat::Json => pretty(&report)?,
+            };
+            print(&out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// A discovered workspace with its configuration and chosen skills.
+struct Setup<'r> {
+    workspace: Workspace,
+    config: Config,
+    skills: Vec<&'r dyn Skill>,
+}
+
+impl<'r> Setup<'r> {
+    fn load(
+        path: &Path,
+        config: Option<&Path>,
+        registry: &'r Registry,
+        only: &[String],
+    ) -> Result<Self> {
+        if !path.exists() {
+            bail!(
+                "{} does not exist: give the path of a repository or crate",
+                path.display()
+            );
+        }
+        let config = Config::load(path, config, &registry.ids()).map_err(|e| {
+            anyhow::anyhow!("{e} (fix the configuration file, or pass --config to use another)")
+        })?;
+        let skills = registry.select(&config, only)?;
+        let workspace = Workspace::discover(path, &config.scan)?;
+        for warning in &workspace.warnings {
+            tracing::warn!("{warning}");
+        }
+        Ok(Self {
+            workspace,
+            config,
+            skills,
+        })
+    }
+
+    fn scan(&self, options: ScanOptions, quiet: bool) -> ScanReport {
+        let options = ScanOptions {
+            max_file_bytes: self.config.scan.max_file_bytes,
+            ..options
+        };
+        let bar = progress_bar(self.workspace.files.len() as u64, quiet);
+        let report = scan::scan(&self.workspace, &self.skills, &options, &|_| bar.inc(1));
+        bar.finish_and_clear();
+        for warning in &report.warnings {
+            tracing::warn!("{}", warning.message);
+        }
+        report
+    }
+}
+
+/// A bar on a terminal, nothing when stderr is piped.
+fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} files {elapsed}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn findings_exit(fail_on_findings: bool, report: &ScanReport) -> ExitCode {
+    if fail_on_findings && report.findings().next().is_some() {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Writes each patched file unless it changed on disk since the scan read it.
+fn write_fixes(root: &Path, applied: &edit::Applied) -> Result<()> {
+    for (path, patched) in &applied.files {
+        let abs = path.to_path(root);
+        let current =
+            std::fs::read_to_string(&abs).with_context(|| format!("cannot read {path} again"))?;
+        if current != patched.original {
+            tracing::warn!("{path} changed while patchwright was working; left as it is");
+            continue;
+        }
+        edit::write_atomically(&abs, &patched.new)
+            .with_context(|| format!("cannot write {path}"))?;
+    }
+    Ok(())
+}
+
+fn fix_summary(applied: &edit::Applied, written: bool) -> String {
+    let fixes = applied.applied.len();
+    let files = applied.files.len();
+    let deferred = applied.deferred().count();
+    let dropped = applied.not_applied.len() - deferred;
+    if fixes == 0 && applied.not_applied.is_empty() {
+        return "nothing to fix".into();
+    }
+    let mut out = format!(
+        "{fixes} {} in {files} {}",
+        if fixes == 1 { "fix" } else { "fixes" },
+        if files == 1 { "file" } else { "files" }
+    );
+    if deferred > 0 {
+        out.push_str(&format!("; {deferred} overlapping, left for the next run"));
+    }
+    if dropped > 0 {
+        out.push_str(&format!(
+            "; {dropped} dropped because the result would not parse"
+        ));
+    }
+    if !written {
+        out.push_str(" (nothing written; pass --apply to write them)");
+    }
+    out
+}
+
+fn skills_list(registry: &Registry, config: &Config, format: ListFormat) -> Result<String> {
+    Ok(match format {
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = registry
+                .all()
+                .map(|s| {
+                    serde_json::json!({
+                        "id": s.id(),
+                        "description": s.description(),
+                        "fixes": s.can_fix(),
+                        "risk": s.risk(),
+                        "enabled": config.skill_enabled(s.id()),
+                    })
+                })
+                .collect();
+            pretty(&list)?
+        }
+        ListFormat::Text => {
+            let width = registry.all().map(|s| s.id().len()).max().unwrap_or(2);
+            let mut out = format!("{:width$}  FIX  RISK    ENABLED  DESCRIPTION\n", "ID");
+            for s in registry.all() {
+                out.push_str(&format!(
+                    "{:width$}  {:3}  {:6}  {:7}  {}\n",
+                    s.id(),
+                    if s.can_fix() { "yes" } else { "no" },
+                    s.risk().to_string(),
+                    if config.skill_enabled(s.id()) {
+                        "yes"
+                    } else {
+                        "no"
+                    },
+                    s.description()
+                ));
+            }
+            out
+        }
+    })
+}
+
+fn pretty<T: serde::Serialize>(value: &T) -> Result<String> {
+    let mut out = serde_json::to_string_pretty(value)?;
+    out.push('\n');
+    Ok(out)
+}
+
+/// Prints to stdout; a closed pipe (`| head`) is not an error.
+fn print(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PATCHWRIGHT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .event_format(Plain)
+        .init();
+}
+
+/// `warning: message` lines, like cargo's.
+struct Plain;
+
+impl<S, N> FormatEvent<S, N> for Plain
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let level = match *event.metadata().level() {
+            Level::ERROR => "error",
+            Level::WARN => "warning",
+            Level::INFO => "info",
+            Level::DEBUG => "debug",
+            Level::TRACE => "trace",
+        };
+        write!(writer, "{level}: ")?;
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
+}

@@ -5,14 +5,13 @@
 //! proc-macro2 span map are dropped before the thread takes the next file.
 //! Only files with fixes keep their text, and only when asked.
 
-use std::collections::BTreeMap;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::edit::Fix;
+use crate::edit::{Applied, Fix, Patched, apply_fixes};
 use crate::finding::{Finding, Fingerprint, FingerprintInput, RelPath, SkillId};
 use crate::items::ItemIndex;
 use crate::metrics::FileMetrics;
@@ -21,7 +20,7 @@ use crate::source::{SourceFile, release_thread_spans};
 use crate::workspace::{Edition, Workspace, WorkspaceFile};
 
 /// What to collect beyond findings.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct ScanOptions {
     /// Keep the original text of files that have fixes (for diffs and `--apply`).
     pub keep_fixable_sources: bool,
@@ -29,6 +28,16 @@ pub struct ScanOptions {
     pub metrics: bool,
     /// Files larger than this are skipped with a warning.
     pub max_file_bytes: u64,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self {
+            keep_fixable_sources: false,
+            metrics: false,
+            max_file_bytes: crate::config::ScanConfig::default().max_file_bytes,
+        }
+    }
 }
 
 /// The result for one scanned file.
@@ -172,16 +181,95 @@ fn scan_file(
             ),
         )
     })?;
-    let package = workspace.package(file);
-    let cx = SkillContext {
-        edition: package.map_or(Edition::DEFAULT, |p| p.edition),
-        package: package.map_or("", |p| p.name.as_str()),
-        rust_version: package.and_then(|p| p.rust_version),
-    };
+    let cx = context_for(workspace, file);
     let result = analyse(file.path.clone(), text, skills, &cx, options);
     // The tree and its spans are gone by now; free the thread's span map.
     release_thread_spans();
     result.map(|scan| (scan, size))
+}
+
+fn context_for<'w>(workspace: &'w Workspace, file: &WorkspaceFile) -> SkillContext<'w> {
+    let package = workspace.package(file);
+    SkillContext {
+        edition: package.map_or(Edition::DEFAULT, |p| p.edition),
+        package: package.map_or("", |p| p.name.as_str()),
+        rust_version: package.and_then(|p| p.rust_version),
+    }
+}
+
+/// Applies every fix of `report` (which must have kept its fixable
+/// sources), then re-scans the patched text of files whose fixes had to wait
+/// for an overlapping one, up to `max_passes` in all. Nothing touches disk.
+pub fn apply_until_stable(
+    workspace: &Workspace,
+    skills: &[&dyn Skill],
+    report: &ScanReport,
+    max_passes: usize,
+) -> Applied {
+    let originals = report.sources();
+    let fixes: Vec<Fix> = report.fixes().cloned().collect();
+    let mut applied = apply_fixes(&originals, &fixes);
+    for _ in 1..max_passes {
+        let waiting: BTreeSet<RelPath> = applied
+            .deferred()
+            .filter_map(|fp| fixes.iter().find(|f| f.fingerprint == *fp))
+            .flat_map(|f| f.edits.iter().map(|(p, _)| p.clone()))
+            .collect();
+        if waiting.is_empty() {
+            break;
+        }
+        let current: BTreeMap<RelPath, String> = waiting
+            .iter()
+            .filter_map(|path| {
+                let text = applied
+                    .files
+                    .get(path)
+                    .map(|p| &p.new)
+                    .or_else(|| originals.get(path))?;
+                Some((path.clone(), text.clone()))
+            })
+            .collect();
+        let options = ScanOptions {
+            keep_fixable_sources: false,
+            metrics: false,
+            max_file_bytes: u64::MAX,
+        };
+        let mut next_fixes = Vec::new();
+        for (path, text) in &current {
+            let Some(file) = workspace.files.iter().find(|f| &f.path == path) else {
+                continue;
+            };
+            let cx = context_for(workspace, file);
+            if let Ok(scan) = analyse(path.clone(), text.clone(), skills, &cx, &options) {
+                next_fixes.extend(scan.findings.into_iter().filter_map(|f| f.fix));
+            }
+            release_thread_spans();
+        }
+        let next = apply_fixes(&current, &next_fixes);
+        if next.applied.is_empty() {
+            break;
+        }
+        for (path, patched) in next.files {
+            let original = originals.get(&path).cloned().unwrap_or_default();
+            applied.files.insert(
+                path,
+                Patched {
+                    original,
+                    new: patched.new,
+                },
+            );
+        }
+        applied
+            .not_applied
+            .retain(|(fp, _)| !next.applied.contains(fp));
+        applied.applied.extend(next.applied);
+        for (fp, why) in next.not_applied {
+            if !applied.not_applied.iter().any(|(known, _)| *known == fp) {
+                applied.not_applied.push((fp, why));
+            }
+        }
+    }
+    applied
 }
 
 fn analyse(

@@ -15,6 +15,7 @@ use crate::finding::{LineCol, RelPath};
 pub use lexer::{Comment, LineCounts, comments, count_lines};
 
 /// A parsed `.rs` file.
+#[derive(Debug)]
 pub struct SourceFile {
     path: RelPath,
     text: String,
@@ -53,11 +54,14 @@ impl SourceFile {
             Err(err) => {
                 let offset = err.span().byte_range().start + prefix;
                 let at = lines.line_col(&text, offset.min(text.len()));
-                Err(ParseError {
-                    path,
-                    at,
-                    message: err.to_string(),
-                })
+                let message = match err.to_string() {
+                    // What the lexer says when the text is not even tokens.
+                    m if m == "cannot parse string into token stream" => {
+                        "unbalanced brackets or a character that is not Rust".to_owned()
+                    }
+                    m => m,
+                };
+                Err(ParseError { path, at, message })
             }
         }
     }

@@ -15,6 +15,7 @@ use crate::edit::Edit;
 use crate::finding::Risk;
 use crate::source::SourceFile;
 
+#[derive(Debug)]
 pub struct DeriveDebug;
 
 impl Skill for DeriveDebug {

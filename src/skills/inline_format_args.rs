@@ -23,6 +23,7 @@ use crate::finding::Risk;
 use crate::source::{SourceFile, normalized_tokens};
 use crate::workspace::Edition;
 
+#[derive(Debug)]
 pub struct InlineFormatArgs;
 
 impl Skill for InlineFormatArgs {

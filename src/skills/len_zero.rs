@@ -9,6 +9,7 @@ use crate::edit::Edit;
 use crate::finding::Risk;
 use crate::source::{SourceFile, normalized_tokens};
 
+#[derive(Debug)]
 pub struct LenZero;
 
 impl Skill for LenZero {

@@ -75,6 +75,12 @@ pub struct Registry {
     skills: Vec<Box<dyn Skill>>,
 }
 
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.ids()).finish()
+    }
+}
+
 impl Registry {
     pub fn builtin() -> Self {
         Self {

@@ -18,6 +18,7 @@ use crate::edit::Edit;
 use crate::finding::Risk;
 use crate::source::{SourceFile, normalized_tokens};
 
+#[derive(Debug)]
 pub struct QuestionMark;
 
 impl Skill for QuestionMark {

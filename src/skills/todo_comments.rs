@@ -8,6 +8,7 @@ use super::{Detection, Skill, SkillContext};
 use crate::finding::{Risk, Severity};
 use crate::source::SourceFile;
 
+#[derive(Debug)]
 pub struct TodoComments;
 
 const MARKERS: [&str; 4] = ["TODO", "FIXME", "XXX", "HACK"];
@@ -70,7 +71,9 @@ impl Skill for TodoComments {
     }
 }
 
-/// The byte offset of the first marker written as a whole word.
+/// The byte offset of the first marker used as one: a whole word that opens
+/// the comment line or is followed by `:` or `(` (`TODO: …`, `FIXME(ana) …`).
+/// Prose that merely mentions a marker, or quotes it in backticks, is not one.
 fn find_marker(line: &str) -> Option<usize> {
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
     MARKERS
@@ -79,7 +82,13 @@ fn find_marker(line: &str) -> Option<usize> {
             line.match_indices(marker).filter(move |(i, _)| {
                 let before = line[..*i].chars().next_back();
                 let after = line[i + marker.len()..].chars().next();
-                !before.is_some_and(is_word) && !after.is_some_and(is_word)
+                let whole_word = !before.is_some_and(is_word) && !after.is_some_and(is_word);
+                let quoted = before == Some('`') || after == Some('`');
+                let opens_line = line[..*i]
+                    .chars()
+                    .all(|c| c.is_whitespace() || "/*!-".contains(c));
+                let tagged = matches!(after, Some(':' | '('));
+                whole_word && !quoted && (opens_line || tagged)
             })
         })
         .map(|(i, _)| i)
@@ -150,6 +159,7 @@ fn f() -> &'static str {
     "HACK" // HACK: trailing
 }
 // TODOS and NOTODO and todo are not markers
+// Prose about TODO markers, or `FIXME` in backticks, is not one either.
 "#;
         assert_eq!(
             found(&TodoComments, text),

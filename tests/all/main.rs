@@ -1,1 +1,9 @@
+//! One integration test binary (link once): the CLI end to end, skill
+//! fixtures, byte-for-byte preservation, bad input, and real cargo.
 
+mod bad_input;
+mod cargo_check;
+mod cli;
+mod preservation;
+mod skill_fixtures;
+mod support;

@@ -1,0 +1,15 @@
+//! Renderings of what a scan found: plain text for people, JSON for
+//! scripts, SARIF for GitHub code scanning, and the project report (the
+//! self-analysis) as markdown or JSON.
+
+mod json;
+mod markdown;
+mod project;
+mod sarif;
+mod text;
+
+pub use json::findings as findings_json;
+pub use markdown::project as project_markdown;
+pub use project::{FunctionRef, ProjectReport, SkillCount, TodoEntry};
+pub use sarif::findings as findings_sarif;
+pub use text::findings as findings_text;
