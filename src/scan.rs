@@ -113,7 +113,7 @@ pub fn scan(
     options: &ScanOptions,
     progress: &(dyn Fn(&WorkspaceFile) + Sync),
 ) -> ScanReport {
-    let results: Vec<Result<(FileScan, u64), ScanWarning>> = workspace
+    let results: Vec<Result<Scanned, ScanWarning>> = workspace
         .files
         .par_iter()
         .map(|file| {
@@ -125,9 +125,10 @@ pub fn scan(
     let mut report = ScanReport::default();
     for result in results {
         match result {
-            Ok((file, bytes)) => {
-                report.bytes_scanned += bytes;
-                report.files.push(file);
+            Ok(scanned) => {
+                report.bytes_scanned += scanned.bytes;
+                report.files.push(scanned.file);
+                report.warnings.extend(scanned.skill_failures);
             }
             Err(warning) => report.warnings.push(warning),
         }
@@ -135,12 +136,19 @@ pub fn scan(
     report
 }
 
+/// A scanned file, its size, and the skills that failed on it.
+struct Scanned {
+    file: FileScan,
+    bytes: u64,
+    skill_failures: Vec<ScanWarning>,
+}
+
 fn scan_file(
     workspace: &Workspace,
     file: &WorkspaceFile,
     skills: &[&dyn Skill],
     options: &ScanOptions,
-) -> Result<(FileScan, u64), ScanWarning> {
+) -> Result<Scanned, ScanWarning> {
     let warn = |reason: SkipReason, message: String| ScanWarning {
         path: file.path.clone(),
         reason,
@@ -185,7 +193,22 @@ fn scan_file(
     let result = analyse(file.path.clone(), text, skills, &cx, options);
     // The tree and its spans are gone by now; free the thread's span map.
     release_thread_spans();
-    result.map(|scan| (scan, size))
+    result.map(|(scan, failed)| Scanned {
+        file: scan,
+        bytes: size,
+        skill_failures: failed
+            .into_iter()
+            .map(|skill| {
+                warn(
+                    SkipReason::SkillFailed,
+                    format!(
+                        "{}: skill {skill} failed on this file; its findings here are missing",
+                        file.path
+                    ),
+                )
+            })
+            .collect(),
+    })
 }
 
 fn context_for<'w>(workspace: &'w Workspace, file: &WorkspaceFile) -> SkillContext<'w> {
@@ -240,7 +263,7 @@ pub fn apply_until_stable(
                 continue;
             };
             let cx = context_for(workspace, file);
-            if let Ok(scan) = analyse(path.clone(), text.clone(), skills, &cx, &options) {
+            if let Ok((scan, _)) = analyse(path.clone(), text.clone(), skills, &cx, &options) {
                 next_fixes.extend(scan.findings.into_iter().filter_map(|f| f.fix));
             }
             release_thread_spans();
@@ -278,7 +301,7 @@ fn analyse(
     skills: &[&dyn Skill],
     cx: &SkillContext<'_>,
     options: &ScanOptions,
-) -> Result<FileScan, ScanWarning> {
+) -> Result<(FileScan, Vec<&'static str>), ScanWarning> {
     let source = SourceFile::parse(path.clone(), text).map_err(|err| ScanWarning {
         path: path.clone(),
         reason: SkipReason::DoesNotParse,
@@ -344,15 +367,15 @@ fn analyse(
     drop(items);
     let keep = options.keep_fixable_sources && findings.iter().any(Finding::fixable);
     let text = keep.then(|| source.into_text());
-    if let Some(skill) = failed.first() {
-        tracing::warn!("{path}: skill {skill} failed on this file; its findings here are missing");
-    }
-    Ok(FileScan {
-        path,
-        findings,
-        metrics,
-        text,
-    })
+    Ok((
+        FileScan {
+            path,
+            findings,
+            metrics,
+            text,
+        },
+        failed,
+    ))
 }
 
 #[cfg(test)]
@@ -400,6 +423,46 @@ mod tests {
             report.warnings[0].message.starts_with("broken.rs:1:"),
             "{}",
             report.warnings[0].message
+        );
+    }
+
+    struct Panicky;
+
+    impl Skill for Panicky {
+        fn id(&self) -> &'static str {
+            "panicky"
+        }
+        fn description(&self) -> &'static str {
+            "always panics"
+        }
+        fn rationale(&self) -> &'static str {
+            "tests"
+        }
+        fn risk(&self) -> crate::finding::Risk {
+            crate::finding::Risk::Low
+        }
+        fn can_fix(&self) -> bool {
+            false
+        }
+        fn check(&self, _: &SourceFile, _: &SkillContext<'_>) -> Vec<crate::skills::Detection> {
+            panic!("a bug in a skill")
+        }
+    }
+
+    #[test]
+    fn a_panicking_skill_costs_only_its_own_findings() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.rs"), "pub struct A;\n").unwrap();
+        let ws = Workspace::discover(dir.path(), &ScanConfig::default()).unwrap();
+        let registry = Registry::builtin();
+        let skills: Vec<&dyn Skill> = vec![&Panicky, registry.get("derive-debug").unwrap()];
+        let report = scan(&ws, &skills, &ScanOptions::default(), &|_| {});
+        assert_eq!(report.findings().count(), 1);
+        assert_eq!(report.warnings.len(), 1);
+        assert_eq!(report.warnings[0].reason, SkipReason::SkillFailed);
+        assert_eq!(
+            report.warnings[0].message,
+            "a.rs: skill panicky failed on this file; its findings here are missing"
         );
     }
 

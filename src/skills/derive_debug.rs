@@ -92,6 +92,7 @@ struct TypeInfo {
     name: String,
     public: bool,
     has_debug: bool,
+    /// From the visibility to the name: where a reader looks.
     range: std::ops::Range<usize>,
     field_types: Vec<TokenStream>,
     /// The edit that adds `Debug`, when one can be made.
@@ -243,7 +244,7 @@ fn field_types(fields: &Fields) -> Vec<TokenStream> {
 
 impl<'ast> Visit<'ast> for Types<'_> {
     fn visit_item_struct(&mut self, node: &'ast syn::ItemStruct) {
-        let range = self.file.range_of(node);
+        let range = self.file.range_of(&node.vis).start..self.file.range_of(&node.ident).end;
         self.add(
             "struct",
             &node.attrs,
@@ -261,7 +262,7 @@ impl<'ast> Visit<'ast> for Types<'_> {
             .iter()
             .flat_map(|v| field_types(&v.fields))
             .collect();
-        let range = self.file.range_of(node);
+        let range = self.file.range_of(&node.vis).start..self.file.range_of(&node.ident).end;
         self.add("enum", &node.attrs, &node.vis, &node.ident, range, fields);
         visit::visit_item_enum(self, node);
     }

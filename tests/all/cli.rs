@@ -48,10 +48,10 @@ fn scan_text_groups_findings_by_file() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!(run.stdout, @r"
-    src/lib.rs:8:1  derive-debug  public struct `Queue` does not implement `Debug`  [fixable]
+    src/lib.rs:10:1  derive-debug  public struct `Queue` does not implement `Debug`  [fixable]
     src/lib.rs:21:9  len-zero  `self.items.len() == 0` reads better as `self.items.is_empty()`  [fixable]
 
-    src/shapes.rs:1:1  derive-debug  public enum `Shape` does not implement `Debug`  [fixable]
+    src/shapes.rs:2:1  derive-debug  public enum `Shape` does not implement `Debug`  [fixable]
     src/shapes.rs:7:1  derive-debug  public struct `Canvas` does not implement `Debug`  [fixable]
     src/shapes.rs:13:9  len-zero  `!(self.shapes.len() == 0)` reads better as `!self.shapes.is_empty()`  [fixable]
     src/shapes.rs:17:12  len-zero  `self.shapes.len() > 0` reads better as `!self.shapes.is_empty()`  [fixable]
