@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::finding::Risk;
+use crate::git::{BranchName, Identity};
+
 /// Where the configuration is looked for, relative to the repository root.
 pub const DEFAULT_PATHS: [&str; 2] = [".github/patchwright.yml", ".github/patchwright.yaml"];
 
@@ -23,6 +26,101 @@ pub struct Config {
     pub skills: BTreeMap<String, SkillConfig>,
     /// What the scan reads.
     pub scan: ScanConfig,
+    /// How many proposals, and how big.
+    pub limits: Limits,
+    /// Where proposals and the ledger are published.
+    pub git: GitConfig,
+    /// Forge settings.
+    pub forge: ForgeConfig,
+}
+
+/// How many proposals, and how big.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Open proposals at most. Default: 5.
+    pub max_open_prs: usize,
+    /// Proposals opened by one run at most. Default: 2.
+    pub max_prs_per_run: usize,
+    /// Added plus removed lines of one proposal at most. Default: 200.
+    pub max_changed_lines: usize,
+    /// Files one proposal touches at most. Default: 10.
+    pub max_files_per_pr: usize,
+    /// Skills riskier than this are proposed only on request. Default: `medium`.
+    pub max_auto_risk: Risk,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_open_prs: 5,
+            max_prs_per_run: 2,
+            max_changed_lines: 200,
+            max_files_per_pr: 10,
+            max_auto_risk: Risk::Medium,
+        }
+    }
+}
+
+/// Where proposals and the ledger are published.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GitConfig {
+    /// The remote to publish to; `null` keeps everything in this repository.
+    /// Default: `origin` (a repository without it works on its own).
+    pub remote: Option<String>,
+    /// The branch proposals target. Default: the remote's HEAD, else `main`
+    /// or `master`.
+    pub default_branch: Option<BranchName>,
+    /// Who the bot's commits are by. Default:
+    /// `patchwright[bot] <patchwright[bot]@users.noreply.github.com>`.
+    pub identity: Identity,
+    /// The environment variable holding the token for HTTPS remotes.
+    /// Default: `GITHUB_TOKEN`.
+    pub token_env: String,
+    /// The ref holding the ledger. Default: `refs/patchwright/state`; use
+    /// `refs/heads/patchwright/state` where a forge refuses custom refs.
+    pub ledger_ref: String,
+}
+
+impl Default for GitConfig {
+    fn default() -> Self {
+        Self {
+            remote: Some("origin".into()),
+            default_branch: None,
+            identity: Identity::default(),
+            token_env: "GITHUB_TOKEN".into(),
+            ledger_ref: crate::ledger::DEFAULT_REF.into(),
+        }
+    }
+}
+
+/// Forge settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ForgeConfig {
+    /// The local forge: proposal branches checked by a local command.
+    pub local: LocalForgeConfig,
+}
+
+/// The local forge's sandbox.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LocalForgeConfig {
+    /// Run in a temporary copy of each proposal; it passes when it exits 0.
+    /// Default: `cargo test --offline`.
+    pub check_command: String,
+    /// Minutes before the check is stopped and counted as failed. Default: 20.
+    pub check_timeout_minutes: u64,
+}
+
+impl Default for LocalForgeConfig {
+    fn default() -> Self {
+        Self {
+            check_command: "cargo test --offline".into(),
+            check_timeout_minutes: 20,
+        }
+    }
 }
 
 /// Settings of one skill.
@@ -146,6 +244,30 @@ impl Config {
                     "unknown skill `{unknown}`; known skills are: {}",
                     known_skills.join(", ")
                 ),
+            ));
+        }
+        if !self.git.ledger_ref.starts_with("refs/")
+            || !git2::Reference::is_valid_name(&self.git.ledger_ref)
+        {
+            let r = &self.git.ledger_ref;
+            return Err(invalid(
+                "git.ledger_ref".into(),
+                r,
+                format!("`{r}` is not a valid ref name under refs/"),
+            ));
+        }
+        if self
+            .forge
+            .local
+            .check_command
+            .split_whitespace()
+            .next()
+            .is_none()
+        {
+            return Err(invalid(
+                "forge.local.check_command".into(),
+                "check_command",
+                "the check command is empty".into(),
             ));
         }
         for (field, globs) in [
@@ -288,6 +410,30 @@ mod tests {
             @r#".github/patchwright.yml:2:14: key `scan.include[0]`: `src/[` is not a valid glob: unclosed character class; missing ']'"#
         );
         insta::assert_snapshot!(error("scan: [\n"), @".github/patchwright.yml:1:7: key `scan`: expected mapping start");
+    }
+
+    #[test]
+    fn proposal_settings_have_defaults_and_are_checked() {
+        let config =
+            parse("limits:\n  max_prs_per_run: 4\n  max_auto_risk: high\ngit:\n  remote: null\n")
+                .unwrap();
+        assert_eq!(config.limits.max_prs_per_run, 4);
+        assert_eq!(config.limits.max_open_prs, 5);
+        assert_eq!(config.limits.max_auto_risk, Risk::High);
+        assert_eq!(config.git.remote, None);
+        assert_eq!(Config::default().git.remote.as_deref(), Some("origin"));
+        assert_eq!(
+            Config::default().forge.local.check_command,
+            "cargo test --offline"
+        );
+        insta::assert_snapshot!(
+            error("git:\n  ledger_ref: state\n"),
+            @".github/patchwright.yml:2:15: key `git.ledger_ref`: `state` is not a valid ref name under refs/"
+        );
+        insta::assert_snapshot!(
+            error("limits:\n  max_auto_risk: extreme\n"),
+            @".github/patchwright.yml:2:18: key `limits.max_auto_risk`: unknown variant `extreme`, expected one of low, medium, high"
+        );
     }
 
     #[test]

@@ -1,0 +1,766 @@
+//! The ledger: the bot's whole memory, one versioned JSON document in a
+//! commit on `refs/patchwright/state`. Every update is a new commit whose
+//! parent is the state it read, so `git log refs/patchwright/state` is the
+//! audit trail.
+//!
+//! Updates are compare-and-swap. A change is a function over the ledger, not
+//! a snapshot: when someone else wrote first, the store re-reads the newer
+//! state and applies the same function again, so no update is ever lost and
+//! nothing is force-pushed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::str::FromStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::finding::{Fingerprint, RelPath, SkillId};
+use crate::git::{BranchName, Changes, CommitSha, GitError, Identity, Repo};
+
+/// The format this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+/// Where the ledger lives unless configured otherwise.
+pub const DEFAULT_REF: &str = "refs/patchwright/state";
+const FILE: &str = "ledger.json";
+
+/// Seconds since the Unix epoch, written as RFC 3339 in UTC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Self(i64::try_from(secs).unwrap_or(i64::MAX))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let days = self.0.div_euclid(86_400);
+        let secs = self.0.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        write!(
+            f,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        )
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = String;
+    /// `YYYY-MM-DDTHH:MM:SSZ`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not a UTC timestamp like 2026-01-31T12:00:00Z");
+        let b = s.as_bytes();
+        if b.len() != 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || b[10] != b'T'
+            || b[13] != b':'
+            || b[16] != b':'
+            || b[19] != b'Z'
+        {
+            return Err(bad());
+        }
+        let num = |r: std::ops::Range<usize>| s[r].parse::<i64>().map_err(|_| bad());
+        let (y, mo, d, h, mi, se) = (
+            num(0..4)?,
+            num(5..7)?,
+            num(8..10)?,
+            num(11..13)?,
+            num(14..16)?,
+            num(17..19)?,
+        );
+        if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+            return Err(bad());
+        }
+        Ok(Self(
+            days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se,
+        ))
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `<skill>/<hash8>`: the same findings always give the same id (and branch).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ProposalId(String);
+
+impl ProposalId {
+    pub fn new(skill: &SkillId, fingerprints: &BTreeSet<Fingerprint>) -> Self {
+        let mut hasher = Sha256::new();
+        for fp in fingerprints {
+            hasher.update(fp.as_str().as_bytes());
+            hasher.update(b"\n");
+        }
+        let digest = hasher.finalize();
+        let hash8: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+        Self(format!("{skill}/{hash8}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `patchwright/<skill>/<hash8>`.
+    pub fn branch(&self) -> BranchName {
+        format!("patchwright/{}", self.0)
+            .parse()
+            .unwrap_or_else(|_| unreachable!("skill ids and hex digits make valid branch names"))
+    }
+}
+
+impl fmt::Display for ProposalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for ProposalId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (skill, hash) = s
+            .split_once('/')
+            .ok_or_else(|| format!("`{s}` is not a proposal id like derive-debug/1a2b3c4d"))?;
+        SkillId::new(skill).map_err(|e| e.to_string())?;
+        if hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(format!(
+                "`{s}` is not a proposal id like derive-debug/1a2b3c4d"
+            ))
+        }
+    }
+}
+
+/// Where a proposal lives on its forge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullRef {
+    /// `local` or `github`.
+    pub forge: String,
+    /// The pull request number, where the forge has numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl fmt::Display for PullRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.number {
+            Some(n) => write!(f, "#{n}"),
+            None => write!(f, "{} branch", self.forge),
+        }
+    }
+}
+
+/// What happened to a proposal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Outcome {
+    Opened,
+    ChecksPassed {
+        commit: CommitSha,
+    },
+    ChecksFailed {
+        commit: CommitSha,
+        names: Vec<String>,
+        /// The end of the failing output, for people.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tail: Option<String>,
+    },
+    Merged {
+        commit: CommitSha,
+    },
+    Closed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    Reverted {
+        by: CommitSha,
+    },
+}
+
+impl Outcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Opened => "opened",
+            Outcome::ChecksPassed { .. } => "checks passed",
+            Outcome::ChecksFailed { .. } => "checks failed",
+            Outcome::Merged { .. } => "merged",
+            Outcome::Closed { .. } => "closed",
+            Outcome::Reverted { .. } => "reverted",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeEntry {
+    pub at: Timestamp,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// Where a proposal stands, derived from its outcomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    Open,
+    Merged,
+    Closed,
+    Reverted,
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            State::Open => "open",
+            State::Merged => "merged",
+            State::Closed => "closed",
+            State::Reverted => "reverted",
+        })
+    }
+}
+
+/// Fixes grouped into one pull request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proposal {
+    pub id: ProposalId,
+    pub skill: SkillId,
+    pub package: String,
+    pub title: String,
+    pub fingerprints: BTreeSet<Fingerprint>,
+    pub files: Vec<RelPath>,
+    pub branch: BranchName,
+    /// The default-branch commit the proposal was built on.
+    pub base: CommitSha,
+    /// The proposal's commit.
+    pub head: CommitSha,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull: Option<PullRef>,
+    pub outcomes: Vec<OutcomeEntry>,
+}
+
+impl Proposal {
+    pub fn state(&self) -> State {
+        self.outcomes
+            .iter()
+            .rev()
+            .find_map(|e| match e.outcome {
+                Outcome::Merged { .. } => Some(State::Merged),
+                Outcome::Closed { .. } => Some(State::Closed),
+                Outcome::Reverted { .. } => Some(State::Reverted),
+                _ => None,
+            })
+            .unwrap_or(State::Open)
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.state() == State::Open
+    }
+
+    /// The latest checks result for the current head, if any.
+    pub fn checks(&self) -> Option<&Outcome> {
+        self.outcomes
+            .iter()
+            .rev()
+            .map(|e| &e.outcome)
+            .find(|o| match o {
+                Outcome::ChecksPassed { commit } | Outcome::ChecksFailed { commit, .. } => {
+                    *commit == self.head
+                }
+                _ => false,
+            })
+    }
+
+    pub fn last_update(&self) -> Option<Timestamp> {
+        self.outcomes.last().map(|e| e.at)
+    }
+}
+
+/// Why a fingerprint is never proposed again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rejection {
+    pub at: Timestamp,
+    pub by: String,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<ProposalId>,
+}
+
+/// A pause (of a skill) or a stop (of the bot): who, when and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hold {
+    pub at: Timestamp,
+    pub by: String,
+    pub reason: String,
+}
+
+/// The bot's memory.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ledger {
+    pub version: u32,
+    #[serde(default)]
+    pub proposals: BTreeMap<ProposalId, Proposal>,
+    #[serde(default)]
+    pub rejected: BTreeMap<Fingerprint, Rejection>,
+    #[serde(default)]
+    pub paused: BTreeMap<SkillId, Hold>,
+    #[serde(default)]
+    pub stopped: Option<Hold>,
+    /// The last default-branch commit that was scanned.
+    #[serde(default)]
+    pub last_scan: Option<CommitSha>,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Self {
+            version: FORMAT_VERSION,
+            proposals: BTreeMap::new(),
+            rejected: BTreeMap::new(),
+            paused: BTreeMap::new(),
+            stopped: None,
+            last_scan: None,
+        }
+    }
+}
+
+impl Ledger {
+    pub fn open_proposals(&self) -> impl Iterator<Item = &Proposal> {
+        self.proposals.values().filter(|p| p.is_open())
+    }
+
+    /// Fingerprints held by open proposals.
+    pub fn in_flight(&self) -> BTreeSet<&Fingerprint> {
+        self.open_proposals()
+            .flat_map(|p| p.fingerprints.iter())
+            .collect()
+    }
+
+    /// Appends `outcome` unless it is already the proposal's latest of its
+    /// kind; returns whether anything changed.
+    pub fn record(&mut self, id: &ProposalId, outcome: Outcome, at: Timestamp) -> bool {
+        let Some(proposal) = self.proposals.get_mut(id) else {
+            return false;
+        };
+        if proposal.outcomes.iter().any(|e| e.outcome == outcome) {
+            return false;
+        }
+        proposal.outcomes.push(OutcomeEntry { at, outcome });
+        true
+    }
+
+    /// The canonical text: pretty JSON with sorted keys, ending in a newline.
+    pub fn to_json(&self) -> String {
+        // Through `Value`, whose maps are sorted, so every key is in order.
+        let value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Reads a ledger document, refusing newer formats and anything that
+    /// does not fit this one.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let version = value.get("version").and_then(serde_json::Value::as_u64);
+        match version {
+            Some(v) if v > u64::from(FORMAT_VERSION) => {
+                return Err(format!(
+                    "it was written by a newer patchwright (format {v}; this one reads {FORMAT_VERSION}): upgrade patchwright"
+                ));
+            }
+            Some(_) => {}
+            None => return Err("it has no format version".into()),
+        }
+        serde_json::from_value(value)
+            .map_err(|e| format!("it does not fit format {FORMAT_VERSION}: {e}"))
+    }
+}
+
+/// What can go wrong reading or writing the ledger.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// Never overwritten: a person has to look.
+    #[error(
+        "the ledger at {refname} (commit {commit}) cannot be used: {message}. Nothing was changed; fix or reset {refname} by hand"
+    )]
+    Unreadable {
+        refname: String,
+        commit: String,
+        message: String,
+    },
+    #[error("the ledger at {refname} kept changing under us ({attempts} attempts); try again")]
+    Contention { refname: String, attempts: u32 },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A change to the ledger: a function, so it can be applied again to a
+/// newer state. It returns the event name for the commit message, or `None`
+/// when there is nothing to change.
+pub type Change<'a> = dyn Fn(&mut Ledger) -> Result<Option<String>, LedgerError> + 'a;
+
+/// The ledger on a ref of a repository (and its remote).
+#[derive(Debug)]
+pub struct LedgerStore<'r> {
+    repo: &'r Repo,
+    refname: String,
+    identity: Identity,
+    attempts: u32,
+}
+
+/// One commit of the ledger's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    pub commit: CommitSha,
+    pub at: Timestamp,
+    pub message: String,
+}
+
+impl<'r> LedgerStore<'r> {
+    pub fn new(repo: &'r Repo, refname: &str, identity: Identity) -> Self {
+        Self {
+            repo,
+            refname: refname.to_owned(),
+            identity,
+            attempts: 64,
+        }
+    }
+
+    pub fn refname(&self) -> &str {
+        &self.refname
+    }
+
+    /// The ledger as last fetched, and the commit it came from (none yet:
+    /// an empty ledger).
+    pub fn read(&self) -> Result<(Ledger, Option<CommitSha>), LedgerError> {
+        let Some(commit) = self.repo.resolve(&self.repo.published_ref(&self.refname))? else {
+            return Ok((Ledger::default(), None));
+        };
+        let unreadable = |message: String| LedgerError::Unreadable {
+            refname: self.refname.clone(),
+            commit: commit.to_string(),
+            message,
+        };
+        let path: RelPath = FILE
+            .parse()
+            .map_err(|_| unreadable("bad file name".into()))?;
+        let bytes = self
+            .repo
+            .read_file(&commit, &path)?
+            .ok_or_else(|| unreadable(format!("its commit has no {FILE}")))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| unreadable(format!("{FILE} is not UTF-8")))?;
+        let ledger = Ledger::from_json(&text).map_err(unreadable)?;
+        Ok((ledger, Some(commit)))
+    }
+
+    /// Applies `change` with compare-and-swap, retrying on a newer state
+    /// with jittered backoff. Returns the new commit, or `None` when the
+    /// change changed nothing (then nothing is written).
+    pub fn update(&self, change: &Change<'_>) -> Result<Option<CommitSha>, LedgerError> {
+        for attempt in 0..self.attempts {
+            let (mut ledger, parent) = self.read()?;
+            let before = ledger.to_json();
+            let Some(event) = change(&mut ledger)? else {
+                return Ok(None);
+            };
+            ledger.version = FORMAT_VERSION;
+            let after = ledger.to_json();
+            if after == before && parent.is_some() {
+                return Ok(None);
+            }
+            let path: RelPath = FILE
+                .parse()
+                .map_err(|_| LedgerError::Invalid("bad file name".into()))?;
+            let files = Changes::from([(path, Some(after.into_bytes()))]);
+            let commit =
+                self.repo
+                    .write_root_or_child(parent.as_ref(), &files, &event, &self.identity)?;
+            match self
+                .repo
+                .update_ref(&self.refname, &commit, parent.as_ref())
+            {
+                Ok(()) => return Ok(Some(commit)),
+                Err(e) if e.is_conflict() => {
+                    tracing::debug!("ledger conflict on attempt {}: {e}", attempt + 1);
+                    std::thread::sleep(backoff(attempt));
+                    self.repo.fetch_ref(&self.refname)?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(LedgerError::Contention {
+            refname: self.refname.clone(),
+            attempts: self.attempts,
+        })
+    }
+
+    /// The ledger's history, newest first.
+    pub fn log(&self, limit: usize) -> Result<Vec<LogEntry>, LedgerError> {
+        let Some(head) = self.repo.resolve(&self.repo.published_ref(&self.refname))? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for commit in self.repo.first_parents(&head, limit)? {
+            let message = self.repo.message(&commit)?.trim_end().to_owned();
+            let at = Timestamp(self.repo.commit_time(&commit)?);
+            out.push(LogEntry {
+                commit,
+                at,
+                message,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// 5 ms doubling to about 0.6 s, with full jitter so racing writers spread out.
+fn backoff(attempt: u32) -> Duration {
+    let cap = 5u64 << attempt.min(7);
+    Duration::from_millis(fastrand::u64(1..=cap.max(2)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::git::testing::{git, with_origin};
+
+    fn fp(n: u32) -> Fingerprint {
+        format!("{n:016x}").parse().unwrap()
+    }
+
+    fn reject(n: u32) -> impl Fn(&mut Ledger) -> Result<Option<String>, LedgerError> {
+        move |l: &mut Ledger| {
+            if l.rejected.contains_key(&fp(n)) {
+                return Ok(None);
+            }
+            l.rejected.insert(
+                fp(n),
+                Rejection {
+                    at: Timestamp(0),
+                    by: "test".into(),
+                    reason: "test".into(),
+                    proposal: None,
+                },
+            );
+            Ok(Some(format!("reject {}", fp(n))))
+        }
+    }
+
+    #[test]
+    fn timestamps_round_trip_through_rfc3339() {
+        for (secs, text) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (1_795_636_434, "2026-11-25T19:53:54Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+        ] {
+            assert_eq!(Timestamp(secs).to_string(), text);
+            assert_eq!(text.parse::<Timestamp>().unwrap(), Timestamp(secs));
+        }
+        assert!("2026-13-01T00:00:00Z".parse::<Timestamp>().is_err());
+        assert!("yesterday".parse::<Timestamp>().is_err());
+    }
+
+    #[test]
+    fn proposal_ids_depend_only_on_the_fingerprints() {
+        let skill = SkillId::new("len-zero").unwrap();
+        let a = ProposalId::new(&skill, &BTreeSet::from([fp(1), fp(2)]));
+        let b = ProposalId::new(&skill, &BTreeSet::from([fp(2), fp(1)]));
+        assert_eq!(a, b);
+        assert!(a.as_str().starts_with("len-zero/"));
+        assert_eq!(a.branch().as_str(), format!("patchwright/{a}"));
+        assert_eq!(a.as_str().parse::<ProposalId>().unwrap(), a);
+        assert_ne!(a, ProposalId::new(&skill, &BTreeSet::from([fp(1)])));
+    }
+
+    #[test]
+    fn documents_are_sorted_pretty_and_versioned() {
+        let mut ledger = Ledger::default();
+        ledger.stopped = Some(Hold {
+            at: Timestamp(0),
+            by: "ana".into(),
+            reason: "release week".into(),
+        });
+        let json = ledger.to_json();
+        let keys: Vec<&str> = json
+            .lines()
+            .filter_map(|l| l.strip_prefix("  \""))
+            .map(|l| l.split('"').next().unwrap())
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+        assert_eq!(Ledger::from_json(&json).unwrap(), ledger);
+
+        let newer = json.replace("\"version\": 1", "\"version\": 7");
+        assert!(
+            Ledger::from_json(&newer)
+                .unwrap_err()
+                .contains("newer patchwright (format 7")
+        );
+        let unknown = json.replace("\"version\": 1", "\"version\": 1, \"surprise\": true");
+        assert!(
+            Ledger::from_json(&unknown)
+                .unwrap_err()
+                .contains("does not fit")
+        );
+    }
+
+    #[test]
+    fn updates_are_commits_on_the_ref_and_no_ops_write_nothing() {
+        let t = with_origin(&[("a.txt", "a\n")]);
+        let repo = Repo::open(&t.work, Some("origin"), None).unwrap();
+        repo.fetch().unwrap();
+        let store = LedgerStore::new(&repo, DEFAULT_REF, Identity::default());
+        assert_eq!(store.read().unwrap().0, Ledger::default());
+
+        let first = store.update(&reject(1)).unwrap().unwrap();
+        let second = store.update(&reject(2)).unwrap().unwrap();
+        assert_eq!(
+            store.update(&reject(2)).unwrap(),
+            None,
+            "the same change twice writes once"
+        );
+        assert_eq!(repo.parents(&second).unwrap(), [first.clone()]);
+        assert_eq!(git(&t.origin, &["rev-parse", DEFAULT_REF]), second.as_str());
+        let log: Vec<String> = store
+            .log(10)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.message)
+            .collect();
+        assert_eq!(
+            log,
+            [format!("reject {}", fp(2)), format!("reject {}", fp(1))]
+        );
+        assert_eq!(store.read().unwrap().0.rejected.len(), 2);
+    }
+
+    #[test]
+    fn a_stale_writer_re_applies_its_change_on_the_newer_state() {
+        let t = with_origin(&[("a.txt", "a\n")]);
+        let one = Repo::open(&t.work, Some("origin"), None).unwrap();
+        one.fetch().unwrap();
+        // A second clone that does not know about the first one's write.
+        let other = t.work.parent().unwrap().join("other");
+        git(
+            t.work.parent().unwrap(),
+            &[
+                "clone",
+                "-q",
+                t.origin.to_str().unwrap(),
+                other.to_str().unwrap(),
+            ],
+        );
+        let two = Repo::open(&other, Some("origin"), None).unwrap();
+        two.fetch().unwrap();
+
+        LedgerStore::new(&one, DEFAULT_REF, Identity::default())
+            .update(&reject(1))
+            .unwrap();
+        LedgerStore::new(&two, DEFAULT_REF, Identity::default())
+            .update(&reject(2))
+            .unwrap();
+        one.fetch().unwrap();
+        let (ledger, _) = LedgerStore::new(&one, DEFAULT_REF, Identity::default())
+            .read()
+            .unwrap();
+        assert_eq!(
+            ledger.rejected.keys().cloned().collect::<Vec<_>>(),
+            [fp(1), fp(2)]
+        );
+    }
+
+    #[test]
+    fn a_corrupt_ledger_is_refused_and_left_alone() {
+        let t = with_origin(&[("a.txt", "a\n")]);
+        let repo = Repo::open(&t.work, None, None).unwrap();
+        // A commit whose ledger.json is not JSON.
+        std::fs::write(t.work.join("ledger.json"), "{ not json").unwrap();
+        let tree_blob = git(&t.work, &["hash-object", "-w", "ledger.json"]);
+        let tree = {
+            let out = std::process::Command::new("git")
+                .args(["mktree"])
+                .current_dir(&t.work)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            let mut out = out;
+            writeln!(
+                out.stdin.take().unwrap(),
+                "100644 blob {tree_blob}\tledger.json"
+            )
+            .unwrap();
+            String::from_utf8(out.wait_with_output().unwrap().stdout)
+                .unwrap()
+                .trim()
+                .to_owned()
+        };
+        let commit = git(&t.work, &["commit-tree", &tree, "-m", "broken"]);
+        git(&t.work, &["update-ref", DEFAULT_REF, &commit]);
+        let store = LedgerStore::new(&repo, DEFAULT_REF, Identity::default());
+        let err = store.update(&reject(1)).unwrap_err();
+        assert!(
+            err.to_string().contains("cannot be used: not JSON"),
+            "{err}"
+        );
+        assert_eq!(git(&t.work, &["rev-parse", DEFAULT_REF]), commit);
+    }
+}
