@@ -252,6 +252,8 @@ impl fmt::Display for LineCol {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     pub skill: SkillId,
+    /// The package the file belongs to (`""` outside any package).
+    pub package: String,
     pub path: RelPath,
     pub range: Range<usize>,
     pub start: LineCol,

@@ -295,6 +295,16 @@ impl Repo {
         self.repo.workdir().unwrap_or_else(|| self.repo.path())
     }
 
+    /// `user.name` from git's configuration, if set.
+    pub fn user_name(&self) -> Option<String> {
+        self.repo
+            .config()
+            .ok()?
+            .get_string("user.name")
+            .ok()
+            .filter(|n| !n.is_empty())
+    }
+
     /// The `.git` directory.
     pub fn git_dir(&self) -> &Path {
         self.repo.path()
@@ -324,10 +334,16 @@ impl Repo {
         options.prune(git2::FetchPrune::On);
         options.download_tags(git2::AutotagOption::None);
         options.remote_callbacks(self.callbacks(&tried));
-        remote
-            .fetch(&refspecs, Some(&mut options), Some("patchwright: fetch"))
-            .context(|| format!("cannot fetch from `{name}`"))?;
-        Ok(())
+        // Listing a local remote's refs can race with another process
+        // deleting one ("not found"); the next attempt sees a stable list.
+        let mut attempt = 0;
+        loop {
+            match remote.fetch(&refspecs, Some(&mut options), Some("patchwright: fetch")) {
+                Ok(()) => return Ok(()),
+                Err(e) if e.code() == ErrorCode::NotFound && attempt < 3 => attempt += 1,
+                Err(e) => return Err(e).context(|| format!("cannot fetch from `{name}`")),
+            }
+        }
     }
 
     /// Fetches one ref from the remote (the ledger, after losing a race).
@@ -611,9 +627,9 @@ impl Repo {
                 expected.map(CommitSha::oid),
             ),
             Some(RemoteSpec::Local { path, .. }) => {
-                self.send_objects(new)?;
                 let remote =
                     Repository::open(path).context(|| format!("cannot open {}", path.display()))?;
+                self.send_objects(&remote, new)?;
                 cas_ref(
                     &remote,
                     refname,
@@ -661,22 +677,52 @@ impl Repo {
         Ok(())
     }
 
-    /// Copies the objects of `commit` to a local remote under a temporary ref.
-    fn send_objects(&self, commit: &CommitSha) -> Result<(), GitError> {
-        let Some(spec) = &self.remote else {
-            return Ok(());
-        };
-        let temp = format!(
-            "refs/patchwright/incoming/{}-{}",
-            std::process::id(),
-            fastrand::u64(..)
-        );
-        self.push_refspecs(&[format!("+{commit}:{temp}")], None)?;
-        if let RemoteSpec::Local { path, .. } = spec
-            && let Ok(remote) = Repository::open(path)
-            && let Ok(mut r) = remote.find_reference(&temp)
-        {
-            let _ = r.delete();
+    /// Copies `commit` and what it needs (trees, blobs, parents the remote
+    /// lacks) into a local remote's object database. Going through the ODB
+    /// instead of a push keeps temporary refs off the remote, whose listing
+    /// other processes may be reading at the same time.
+    fn send_objects(&self, remote: &Repository, commit: &CommitSha) -> Result<(), GitError> {
+        let src = self
+            .repo
+            .odb()
+            .context(|| "cannot open the object database".to_owned())?;
+        let dst = remote
+            .odb()
+            .context(|| "cannot open the remote's object database".to_owned())?;
+        let mut stack = vec![commit.oid()];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(oid) = stack.pop() {
+            if !seen.insert(oid) || dst.exists(oid) {
+                continue;
+            }
+            let object = src
+                .read(oid)
+                .context(|| format!("cannot read object {oid}"))?;
+            match object.kind() {
+                ObjectType::Commit => {
+                    let c = self
+                        .repo
+                        .find_commit(oid)
+                        .context(|| format!("cannot read commit {oid}"))?;
+                    stack.push(c.tree_id());
+                    stack.extend(c.parent_ids());
+                }
+                ObjectType::Tree => {
+                    let t = self
+                        .repo
+                        .find_tree(oid)
+                        .context(|| format!("cannot read tree {oid}"))?;
+                    // Submodule entries name commits of other repositories.
+                    stack.extend(
+                        t.iter()
+                            .filter(|e| e.kind() != Some(ObjectType::Commit))
+                            .map(|e| e.id()),
+                    );
+                }
+                _ => {}
+            }
+            dst.write(object.kind(), object.data())
+                .context(|| format!("cannot copy object {oid} to the remote"))?;
         }
         Ok(())
     }
@@ -831,6 +877,39 @@ impl Repo {
     pub fn message(&self, commit: &CommitSha) -> Result<String, GitError> {
         let commit = self.find_commit(commit)?;
         Ok(String::from_utf8_lossy(commit.message_bytes()).into_owned())
+    }
+
+    /// Whether `commit` already has every change that `head` made on top of
+    /// `base`: merging `head` into it would change nothing. This is how a
+    /// squash or rebase merge is recognised.
+    pub fn contains_changes(
+        &self,
+        commit: &CommitSha,
+        base: &CommitSha,
+        head: &CommitSha,
+    ) -> Result<bool, GitError> {
+        let tree = |sha: &CommitSha| -> Result<git2::Tree<'_>, GitError> {
+            self.find_commit(sha)?
+                .tree()
+                .context(|| format!("cannot read the tree of {sha}"))
+        };
+        let ours = tree(commit)?;
+        let mut index = self
+            .repo
+            .merge_trees(&tree(base)?, &ours, &tree(head)?, None)
+            .context(|| format!("cannot merge {head} into {commit}"))?;
+        if index.has_conflicts() {
+            return Ok(false);
+        }
+        let merged = index
+            .write_tree_to(&self.repo)
+            .context(|| "cannot write a merged tree".to_owned())?;
+        Ok(merged == ours.id())
+    }
+
+    /// Whether two commits have the same tree (the same files).
+    pub fn same_tree(&self, a: &CommitSha, b: &CommitSha) -> Result<bool, GitError> {
+        Ok(self.find_commit(a)?.tree_id() == self.find_commit(b)?.tree_id())
     }
 
     /// Committer time of a commit, in seconds since the epoch.
@@ -1293,7 +1372,7 @@ mod tests {
             repo.read_file(&revert, &path("b.txt")).unwrap().unwrap(),
             b"bee2\n"
         );
-        assert_eq!(repo.parents(&revert).unwrap(), [merge.clone()]);
+        assert_eq!(repo.parents(&revert).unwrap(), std::slice::from_ref(&merge));
 
         // A later change to the same line makes the revert conflict.
         std::fs::write(w.join("a.txt"), "three\n").unwrap();

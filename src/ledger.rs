@@ -238,8 +238,9 @@ impl Outcome {
     }
 }
 
+// No `deny_unknown_fields` here: serde cannot combine it with `flatten`;
+// the flattened `Outcome` refuses unknown fields itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct OutcomeEntry {
     pub at: Timestamp,
     #[serde(flatten)]
@@ -630,12 +631,52 @@ mod tests {
 
     #[test]
     fn documents_are_sorted_pretty_and_versioned() {
-        let mut ledger = Ledger::default();
-        ledger.stopped = Some(Hold {
-            at: Timestamp(0),
-            by: "ana".into(),
-            reason: "release week".into(),
-        });
+        let skill = SkillId::new("len-zero").unwrap();
+        let id = ProposalId::new(&skill, &BTreeSet::from([fp(1)]));
+        let sha: CommitSha = "0123456789abcdef0123456789abcdef01234567".parse().unwrap();
+        let proposal = Proposal {
+            id: id.clone(),
+            skill,
+            package: "demo".into(),
+            title: "Use `is_empty()`".into(),
+            fingerprints: BTreeSet::from([fp(1)]),
+            files: vec!["src/lib.rs".parse().unwrap()],
+            branch: id.branch(),
+            base: sha.clone(),
+            head: sha.clone(),
+            pull: Some(PullRef {
+                forge: "local".into(),
+                number: None,
+                url: None,
+            }),
+            outcomes: vec![
+                OutcomeEntry {
+                    at: Timestamp(1),
+                    outcome: Outcome::Opened,
+                },
+                OutcomeEntry {
+                    at: Timestamp(2),
+                    outcome: Outcome::ChecksFailed {
+                        commit: sha.clone(),
+                        names: vec!["test".into()],
+                        tail: Some("boom".into()),
+                    },
+                },
+                OutcomeEntry {
+                    at: Timestamp(3),
+                    outcome: Outcome::Merged { commit: sha },
+                },
+            ],
+        };
+        let ledger = Ledger {
+            proposals: BTreeMap::from([(id, proposal)]),
+            stopped: Some(Hold {
+                at: Timestamp(0),
+                by: "ana".into(),
+                reason: "release week".into(),
+            }),
+            ..Ledger::default()
+        };
         let json = ledger.to_json();
         let keys: Vec<&str> = json
             .lines()
@@ -676,7 +717,7 @@ mod tests {
             None,
             "the same change twice writes once"
         );
-        assert_eq!(repo.parents(&second).unwrap(), [first.clone()]);
+        assert_eq!(repo.parents(&second).unwrap(), std::slice::from_ref(&first));
         assert_eq!(git(&t.origin, &["rev-parse", DEFAULT_REF]), second.as_str());
         let log: Vec<String> = store
             .log(10)

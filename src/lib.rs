@@ -7,12 +7,15 @@
 
 pub mod bench;
 pub mod config;
+pub mod cycle;
 pub mod edit;
 pub mod finding;
+pub mod forge;
 pub mod git;
 pub mod items;
 pub mod ledger;
 pub mod metrics;
+pub mod plan;
 pub mod report;
 pub mod scan;
 pub mod skills;

@@ -5,6 +5,7 @@ use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -15,6 +16,11 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
 use patchwright::config::Config;
+use patchwright::cycle::{self, Bot, RunOptions};
+use patchwright::finding::{Fingerprint, SkillId};
+use patchwright::forge::local::{CheckCommand, LocalForge};
+use patchwright::git::{CommitSha, Repo, Secret};
+use patchwright::ledger::{Ledger, LedgerStore, Proposal, State};
 use patchwright::report::{self, ProjectReport};
 use patchwright::scan::{self, ScanOptions, ScanReport};
 use patchwright::skills::{Registry, Skill};
@@ -79,6 +85,65 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// One pass of the bot: sync outcomes, scan the default branch, propose fixes as branches, check them.
+    Run {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Where pull requests live.
+        #[arg(long, value_enum, default_value_t = ForgeKind::Local)]
+        forge: ForgeKind,
+        /// Print the proposals (titles, branches, diffs) and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not run the check command on new proposals.
+        #[arg(long)]
+        no_checks: bool,
+        /// Propose this skill now, beyond the per-run limit and the risk ceiling (repeatable).
+        #[arg(long = "skill", value_name = "ID")]
+        skills: Vec<String>,
+    },
+    /// Stop proposing: runs only record outcomes until `resume`.
+    Stop {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Why, for the ledger and the people reading it.
+        #[arg(long, default_value = "stopped from the command line")]
+        reason: String,
+        /// Who asks (default: GITHUB_ACTOR, git's user.name, or USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Clear the stop flag.
+    Resume {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Never propose these findings again.
+    Ignore {
+        /// Fingerprints, as `scan --format json` shows them.
+        #[arg(required = true, value_name = "FINGERPRINT")]
+        fingerprints: Vec<String>,
+        #[arg(long, default_value = ".")]
+        path: PathBuf,
+        #[arg(long, default_value = "ignored from the command line")]
+        reason: String,
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// List the proposals and what became of them.
+    Pulls {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Read the ledger on refs/patchwright/state.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
     /// Measure scan throughput against bare parsing on a corpus (default: the cargo registry sources).
     Bench {
         path: Option<PathBuf>,
@@ -88,6 +153,30 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// The current ledger: a summary, or the whole document with --json.
+    Show {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The ledger's history: one commit per event.
+    Log {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Show at most this many entries.
+        #[arg(short = 'n', long, default_value_t = 50)]
+        max_count: usize,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ForgeKind {
+    Local,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -194,6 +283,142 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print(&skills_list(&registry, &config, format)?)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Run {
+            path,
+            forge: ForgeKind::Local,
+            dry_run,
+            no_checks,
+            skills,
+        } => {
+            let git = GitSetup::open(&path, cli.config.as_deref(), &registry)?;
+            let requested = skills
+                .iter()
+                .map(|id| {
+                    registry.get(id).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "unknown skill `{id}`; known skills are: {} (see `patchwright skills`)",
+                            registry.ids().join(", ")
+                        )
+                    })?;
+                    SkillId::new(id).map_err(anyhow::Error::from)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let default_branch = git
+                .repo
+                .default_branch(git.config.git.default_branch.as_ref())?;
+            let timeout = Duration::from_secs(
+                git.config
+                    .forge
+                    .local
+                    .check_timeout_minutes
+                    .saturating_mul(60),
+            );
+            let target_dir = git.repo.git_dir().join("patchwright").join("target");
+            let check = CheckCommand::parse(
+                &git.config.forge.local.check_command,
+                timeout,
+                Some(target_dir),
+            )
+            .map_err(anyhow::Error::msg)?;
+            let forge = LocalForge::new(&git.repo, default_branch.clone(), check);
+            let bot = Bot {
+                repo: &git.repo,
+                config: &git.config,
+                registry: &registry,
+                forge: &forge,
+                default_branch,
+            };
+            let options = RunOptions {
+                dry_run,
+                checks: !no_checks,
+                requested,
+            };
+            let report = cycle::run(&bot, &options)?;
+            print(&report.to_text())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stop { path, reason, by } => {
+            let git = GitSetup::open(&path, cli.config.as_deref(), &registry)?;
+            git.repo.fetch()?;
+            let by = by.unwrap_or_else(|| actor(&git.repo));
+            if cycle::stop(&git.store(), &by, &reason)? {
+                eprintln!(
+                    "stopped: runs now only record outcomes (`patchwright resume` to start again)"
+                );
+            } else {
+                eprintln!("already stopped");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Resume { path, by } => {
+            let git = GitSetup::open(&path, cli.config.as_deref(), &registry)?;
+            git.repo.fetch()?;
+            let by = by.unwrap_or_else(|| actor(&git.repo));
+            if cycle::resume(&git.store(), &by)? {
+                eprintln!("resumed");
+            } else {
+                eprintln!("not stopped");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ignore {
+            fingerprints,
+            path,
+            reason,
+            by,
+        } => {
+            let fingerprints = fingerprints
+                .iter()
+                .map(|f| f.parse::<Fingerprint>())
+                .collect::<Result<Vec<_>, _>>()?;
+            let git = GitSetup::open(&path, cli.config.as_deref(), &registry)?;
+            git.repo.fetch()?;
+            let by = by.unwrap_or_else(|| actor(&git.repo));
+            let new = cycle::ignore(&git.store(), &fingerprints, &by, &reason)?;
+            eprintln!("{new} of {} fingerprints newly ignored", fingerprints.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Pulls { path, format } => {
+            let git = GitSetup::open(&path, cli.config.as_deref(), &registry)?;
+            git.repo.fetch()?;
+            let (ledger, _) = git.store().read()?;
+            let out = match format {
+                ListFormat::Json => pretty(&ledger.proposals.values().collect::<Vec<_>>())?,
+                ListFormat::Text => pulls_text(&ledger),
+            };
+            print(&out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ledger { command } => match command {
+            LedgerCommand::Show { path, json } => {
+                let git = GitSetup::open(&path, cli.config.as_deref(), &registry)?;
+                git.repo.fetch()?;
+                let store = git.store();
+                let (ledger, commit) = store.read()?;
+                let out = if json {
+                    ledger.to_json()
+                } else {
+                    ledger_summary(&ledger, commit.as_ref(), store.refname())
+                };
+                print(&out)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            LedgerCommand::Log { path, max_count } => {
+                let git = GitSetup::open(&path, cli.config.as_deref(), &registry)?;
+                git.repo.fetch()?;
+                let mut out = String::new();
+                for entry in git.store().log(max_count)? {
+                    let first = entry.message.lines().next().unwrap_or("");
+                    out.push_str(&format!(
+                        "{}  {}  {first}\n",
+                        entry.commit.short(),
+                        entry.at
+                    ));
+                }
+                print(&out)?;
+                Ok(ExitCode::SUCCESS)
+            }
+        },
         Command::Bench {
             path,
             rounds,
@@ -258,6 +483,127 @@ impl<'r> Setup<'r> {
         }
         report
     }
+}
+
+/// A repository with its configuration, for the commands that use git.
+struct GitSetup {
+    repo: Repo,
+    config: Config,
+}
+
+impl GitSetup {
+    fn open(path: &Path, config: Option<&Path>, registry: &Registry) -> Result<Self> {
+        if !path.exists() {
+            bail!(
+                "{} does not exist: give the path of a git repository",
+                path.display()
+            );
+        }
+        let probe = Repo::open(path, None, None)?;
+        let root = probe.root().to_path_buf();
+        let config = Config::load(&root, config, &registry.ids()).map_err(|e| {
+            anyhow::anyhow!("{e} (fix the configuration file, or pass --config to use another)")
+        })?;
+        let token = std::env::var(&config.git.token_env)
+            .ok()
+            .filter(|t| !t.is_empty())
+            .map(Secret::new);
+        let repo = Repo::open(&root, config.git.remote.as_deref(), token)?;
+        Ok(Self { repo, config })
+    }
+
+    fn store(&self) -> LedgerStore<'_> {
+        LedgerStore::new(
+            &self.repo,
+            &self.config.git.ledger_ref,
+            self.config.git.identity.clone(),
+        )
+    }
+}
+
+/// Who is asking, for the ledger: the Actions actor, git's user, or the login.
+fn actor(repo: &Repo) -> String {
+    std::env::var("GITHUB_ACTOR")
+        .ok()
+        .filter(|a| !a.is_empty())
+        .or_else(|| repo.user_name())
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn pulls_text(ledger: &Ledger) -> String {
+    if ledger.proposals.is_empty() {
+        return "no proposals yet\n".into();
+    }
+    let mut rows: Vec<&Proposal> = ledger.proposals.values().collect();
+    rows.sort_by_key(|p| (p.state(), std::cmp::Reverse(p.last_update())));
+    let mut out = String::new();
+    for p in rows {
+        let last = p
+            .outcomes
+            .last()
+            .map(|e| format!("{} {}", e.outcome.label(), e.at))
+            .unwrap_or_default();
+        let pull = p
+            .pull
+            .as_ref()
+            .map(|r| format!("  {r}"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{:<8} {}  {}{pull}\n         {}  (last: {last})\n",
+            p.state().to_string(),
+            p.branch,
+            p.title,
+            p.id
+        ));
+    }
+    out
+}
+
+fn ledger_summary(ledger: &Ledger, commit: Option<&CommitSha>, refname: &str) -> String {
+    let Some(commit) = commit else {
+        return format!("no ledger yet at {refname}: `patchwright run` writes the first one\n");
+    };
+    let count = |state: State| {
+        ledger
+            .proposals
+            .values()
+            .filter(|p| p.state() == state)
+            .count()
+    };
+    let mut out = format!(
+        "ledger at {refname} ({}), format {}\n",
+        commit.short(),
+        ledger.version
+    );
+    out.push_str(&format!(
+        "proposals: {} open, {} merged, {} closed, {} reverted\n",
+        count(State::Open),
+        count(State::Merged),
+        count(State::Closed),
+        count(State::Reverted)
+    ));
+    out.push_str(&format!(
+        "rejected fingerprints: {}\n",
+        ledger.rejected.len()
+    ));
+    for (skill, hold) in &ledger.paused {
+        out.push_str(&format!(
+            "paused: {skill} by {} at {} ({})\n",
+            hold.by, hold.at, hold.reason
+        ));
+    }
+    match &ledger.stopped {
+        Some(hold) => out.push_str(&format!(
+            "stopped by {} at {} ({})\n",
+            hold.by, hold.at, hold.reason
+        )),
+        None => out.push_str("running\n"),
+    }
+    if let Some(scan) = &ledger.last_scan {
+        out.push_str(&format!("last scan: {scan}\n"));
+    }
+    out
 }
 
 /// A bar on a terminal, nothing when stderr is piped.

@@ -349,6 +349,7 @@ fn analyse(
             Finding {
                 skill: SkillId::new(skill)
                     .unwrap_or_else(|_| unreachable!("built-in ids are valid")),
+                package: cx.package.to_owned(),
                 path: path.clone(),
                 start: source.line_col(detection.range.start),
                 end: source.line_col(detection.range.end),
@@ -437,6 +438,9 @@ mod tests {
         }
         fn rationale(&self) -> &'static str {
             "tests"
+        }
+        fn title(&self) -> &'static str {
+            "Panic"
         }
         fn risk(&self) -> crate::finding::Risk {
             crate::finding::Risk::Low

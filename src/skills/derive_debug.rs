@@ -32,6 +32,10 @@ impl Skill for DeriveDebug {
          or wrapped in other types that derive `Debug`; the API guidelines ask for it (C-DEBUG)."
     }
 
+    fn title(&self) -> &'static str {
+        "Derive `Debug` for public types"
+    }
+
     fn risk(&self) -> Risk {
         Risk::Low
     }

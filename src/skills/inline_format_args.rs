@@ -40,6 +40,10 @@ impl Skill for InlineFormatArgs {
          value next to where it is printed and removes a class of argument-order mistakes."
     }
 
+    fn title(&self) -> &'static str {
+        "Inline format arguments"
+    }
+
     fn risk(&self) -> Risk {
         Risk::Low
     }

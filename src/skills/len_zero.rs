@@ -26,6 +26,10 @@ impl Skill for LenZero {
          off-by-one comparisons such as `len() >= 1`."
     }
 
+    fn title(&self) -> &'static str {
+        "Use `is_empty()` for emptiness checks"
+    }
+
     fn risk(&self) -> Risk {
         Risk::Low
     }

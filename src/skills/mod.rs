@@ -25,6 +25,9 @@ pub trait Skill: Send + Sync {
     fn description(&self) -> &'static str;
     /// Why a finding matters, for SARIF help and pull-request bodies.
     fn rationale(&self) -> &'static str;
+    /// What a proposal of this skill does, as the start of its title
+    /// ("Derive `Debug` for public types").
+    fn title(&self) -> &'static str;
     /// How much human judgement a fix needs.
     fn risk(&self) -> Risk;
     /// Whether the skill makes fixes at all (a single finding may still

@@ -35,6 +35,10 @@ impl Skill for QuestionMark {
          hand-written `match` hides the happy path and is easy to get subtly wrong."
     }
 
+    fn title(&self) -> &'static str {
+        "Use `?` for early returns"
+    }
+
     fn risk(&self) -> Risk {
         Risk::Medium
     }

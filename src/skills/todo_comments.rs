@@ -27,6 +27,10 @@ impl Skill for TodoComments {
          and `todo!()` panics at run time."
     }
 
+    fn title(&self) -> &'static str {
+        "Resolve TODO markers"
+    }
+
     fn risk(&self) -> Risk {
         Risk::High
     }

@@ -5,5 +5,6 @@ mod bad_input;
 mod cargo_check;
 mod cli;
 mod preservation;
+mod run_local;
 mod skill_fixtures;
 mod support;

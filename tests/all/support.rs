@@ -94,3 +94,135 @@ pub fn assert_golden(path: &Path, actual: &str) {
         );
     }
 }
+
+/// Runs git with a clean configuration and returns its trimmed stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Maintainer")
+        .env("GIT_AUTHOR_EMAIL", "maintainer@example.com")
+        .env("GIT_COMMITTER_NAME", "Maintainer")
+        .env("GIT_COMMITTER_EMAIL", "maintainer@example.com")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A project in a git repository with a bare `origin`, as a maintainer has it.
+pub struct Project {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub work: PathBuf,
+    pub origin: PathBuf,
+}
+
+impl Project {
+    /// The sample crate committed on `main` with `config` as
+    /// `.github/patchwright.yml`, pushed to a bare origin.
+    pub fn sample(config: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let work = root.join("work");
+        let origin = root.join("origin.git");
+        git(
+            &root,
+            &[
+                "init",
+                "-q",
+                "--bare",
+                "-b",
+                "main",
+                origin.to_str().unwrap(),
+            ],
+        );
+        copy_dir(&fixtures().join("crates/sample"), &work);
+        std::fs::create_dir_all(work.join(".github")).unwrap();
+        std::fs::write(work.join(".github/patchwright.yml"), config).unwrap();
+        std::fs::write(work.join(".gitignore"), "/target\n").unwrap();
+        git(&work, &["init", "-q", "-b", "main"]);
+        git(&work, &["add", "."]);
+        git(&work, &["commit", "-qm", "the sample crate"]);
+        git(
+            &work,
+            &["remote", "add", "origin", origin.to_str().unwrap()],
+        );
+        git(&work, &["push", "-q", "origin", "main"]);
+        Self {
+            _dir: dir,
+            root,
+            work,
+            origin,
+        }
+    }
+
+    /// A fresh clone of origin, as another person or machine has it.
+    pub fn clone_as(&self, name: &str) -> PathBuf {
+        let path = self.root.join(name);
+        git(
+            &self.root,
+            &[
+                "clone",
+                "-q",
+                self.origin.to_str().unwrap(),
+                path.to_str().unwrap(),
+            ],
+        );
+        path
+    }
+
+    /// Every ref of the bare origin with its target.
+    pub fn origin_refs(&self) -> String {
+        git(
+            &self.origin,
+            &["for-each-ref", "--format=%(refname) %(objectname)"],
+        )
+    }
+
+    /// Proposal branch names on origin.
+    pub fn proposal_branches(&self) -> Vec<String> {
+        git(
+            &self.origin,
+            &[
+                "for-each-ref",
+                "--format=%(refname:short)",
+                "refs/heads/patchwright/",
+            ],
+        )
+        .lines()
+        .map(str::to_owned)
+        .collect()
+    }
+
+    /// First lines of the ledger's commits on origin, oldest first.
+    pub fn ledger_events(&self) -> Vec<String> {
+        let exists = Command::new("git")
+            .args(["rev-parse", "--verify", "-q", "refs/patchwright/state"])
+            .current_dir(&self.origin)
+            .output()
+            .unwrap();
+        if !exists.status.success() {
+            return Vec::new();
+        }
+        let log = git(
+            &self.origin,
+            &["log", "--reverse", "--format=%s", "refs/patchwright/state"],
+        );
+        log.lines().map(str::to_owned).collect()
+    }
+
+    pub fn ledger_json(&self) -> serde_json::Value {
+        let text = git(
+            &self.origin,
+            &["show", "refs/patchwright/state:ledger.json"],
+        );
+        serde_json::from_str(&text).unwrap()
+    }
+}

@@ -1,0 +1,638 @@
+//! One pass of the loop: sync what happened to open proposals, scan the
+//! default branch, plan, propose (branch + commit + pull request + checks),
+//! and report. Every step is idempotent: a run killed anywhere is healed by
+//! the next one, and running twice changes nothing the second time.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::edit::{Applied, apply_fixes};
+use crate::finding::{Finding, Fingerprint, RelPath, SkillId};
+use crate::forge::{Checks, Forge, ForgeError, PullDraft, PullState};
+use crate::git::{BranchName, Changes, CommitSha, GitError, Repo};
+use crate::ledger::{
+    Hold, LedgerError, LedgerStore, Outcome, OutcomeEntry, Proposal, ProposalId, Rejection,
+    Timestamp,
+};
+use crate::plan::{self, NEUTRAL_SCORE, PlanInput, Planned, SkillInfo};
+use crate::scan::{self, ScanOptions};
+use crate::skills::{Registry, Skill, UnknownSkill};
+use crate::workspace::{Workspace, WorkspaceError};
+
+/// Everything a cycle works with.
+pub struct Bot<'a> {
+    pub repo: &'a Repo,
+    pub config: &'a Config,
+    pub registry: &'a Registry,
+    pub forge: &'a dyn Forge,
+    pub default_branch: BranchName,
+}
+
+impl Bot<'_> {
+    pub fn store(&self) -> LedgerStore<'_> {
+        LedgerStore::new(
+            self.repo,
+            &self.config.git.ledger_ref,
+            self.config.git.identity.clone(),
+        )
+    }
+}
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Print what would be proposed; write nothing (no fetch, no refs).
+    pub dry_run: bool,
+    /// Run (local) or read (forge) the checks of new proposals.
+    pub checks: bool,
+    /// Propose only these skills, now, beyond the per-run limit and the risk ceiling.
+    pub requested: Vec<SkillId>,
+}
+
+/// What one run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunReport {
+    pub synced: Vec<Synced>,
+    pub stopped: Option<Hold>,
+    pub base: Option<CommitSha>,
+    pub findings: usize,
+    pub skipped_files: usize,
+    pub opened: Vec<Opened>,
+    pub dry_run: Vec<DryRunProposal>,
+    pub held_back: BTreeMap<String, usize>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Synced {
+    pub id: ProposalId,
+    pub outcome: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Opened {
+    pub id: ProposalId,
+    pub branch: BranchName,
+    pub title: String,
+    pub files: usize,
+    pub changed_lines: usize,
+    /// Whether the branch was already there (from a run that died before recording it).
+    pub adopted: bool,
+    /// `Some(true)` passed, `Some(false)` failed, `None` not run.
+    pub checks: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DryRunProposal {
+    pub id: ProposalId,
+    pub branch: BranchName,
+    pub title: String,
+    pub diff: String,
+}
+
+/// What can stop a cycle.
+#[derive(Debug, thiserror::Error)]
+pub enum CycleError {
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Forge(#[from] ForgeError),
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error(transparent)]
+    Skill(#[from] UnknownSkill),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// One pass of the loop.
+pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError> {
+    let mut report = RunReport::default();
+    if !options.dry_run {
+        bot.repo.fetch()?;
+        report.synced = sync(bot, options.checks)?;
+    }
+    let store = bot.store();
+    let (ledger, _) = store.read()?;
+    if let Some(hold) = &ledger.stopped {
+        report.stopped = Some(hold.clone());
+        return Ok(report);
+    }
+
+    let base = bot.repo.branch_tip(&bot.default_branch)?.ok_or_else(|| {
+        CycleError::Other(format!(
+            "the default branch `{}` does not exist{}",
+            bot.default_branch,
+            bot.repo
+                .remote_name()
+                .map(|r| format!(" on `{r}`"))
+                .unwrap_or_default()
+        ))
+    })?;
+    report.base = Some(base.clone());
+
+    // Scan exactly the default branch's tree, not whatever the work tree holds.
+    let export = tempfile::Builder::new()
+        .prefix("patchwright-scan-")
+        .tempdir()
+        .map_err(|e| CycleError::Other(format!("cannot make a directory to scan in: {e}")))?;
+    bot.repo.export(&base, export.path())?;
+    let workspace = Workspace::discover(export.path(), &bot.config.scan)?;
+    let requested: Vec<String> = options.requested.iter().map(ToString::to_string).collect();
+    let skills = bot.registry.select(bot.config, &requested)?;
+    let scan_options = ScanOptions {
+        keep_fixable_sources: true,
+        metrics: false,
+        max_file_bytes: bot.config.scan.max_file_bytes,
+    };
+    let scanned = scan::scan(&workspace, &skills, &scan_options, &|_| {});
+    report.findings = scanned.findings().count();
+    report.skipped_files = scanned.warnings.len();
+    let sources = scanned.sources();
+
+    let infos = skill_infos(&skills);
+    let findings: Vec<&Finding> = scanned.findings().collect();
+    let fix_lines = |fix: &crate::edit::Fix| fix_lines(&sources, fix);
+    let plan = plan::plan(&PlanInput {
+        findings: &findings,
+        skills: &infos,
+        ledger: &ledger,
+        limits: &bot.config.limits,
+        requested: &options.requested,
+        fix_lines: &fix_lines,
+        score: &|_| NEUTRAL_SCORE,
+    });
+    report.held_back = plan
+        .held_back
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect();
+
+    for planned in &plan.proposals {
+        let Some(skill) = bot.registry.get(planned.skill.as_str()) else {
+            continue;
+        };
+        propose(bot, skill, planned, &sources, &base, options, &mut report)?;
+    }
+
+    if !options.dry_run {
+        let scanned_at = base.clone();
+        store.update(&move |l| {
+            if l.last_scan.as_ref() == Some(&scanned_at) {
+                return Ok(None);
+            }
+            l.last_scan = Some(scanned_at.clone());
+            Ok(Some(format!("scan {}", scanned_at.short())))
+        })?;
+    }
+    Ok(report)
+}
+
+fn skill_infos(skills: &[&dyn Skill]) -> Vec<SkillInfo> {
+    skills
+        .iter()
+        .filter_map(|s| {
+            Some(SkillInfo {
+                id: SkillId::new(s.id()).ok()?,
+                risk: s.risk(),
+                title: s.title(),
+            })
+        })
+        .collect()
+}
+
+/// Added plus removed lines of one fix, from a diff of just the lines it touches.
+fn fix_lines(sources: &BTreeMap<RelPath, String>, fix: &crate::edit::Fix) -> usize {
+    let mut total = 0;
+    for (path, edit) in &fix.edits {
+        let Some(text) = sources.get(path) else {
+            continue;
+        };
+        let start = text[..edit.range.start.min(text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let end = text[edit.range.end.min(text.len())..]
+            .find('\n')
+            .map_or(text.len(), |i| edit.range.end + i + 1);
+        let old = &text[start..end];
+        let new = format!(
+            "{}{}{}",
+            &text[start..edit.range.start],
+            edit.text,
+            &text[edit.range.end..end]
+        );
+        total += similar::TextDiff::from_lines(old, new.as_str())
+            .iter_all_changes()
+            .filter(|c| c.tag() != similar::ChangeTag::Equal)
+            .count();
+    }
+    total
+}
+
+/// Records what happened to every open proposal since the last run.
+pub fn sync(bot: &Bot<'_>, checks: bool) -> Result<Vec<Synced>, CycleError> {
+    let store = bot.store();
+    let (ledger, _) = store.read()?;
+    let mut synced = Vec::new();
+    let open: Vec<Proposal> = ledger.open_proposals().cloned().collect();
+    for proposal in open {
+        let id = proposal.id.clone();
+        let now = Timestamp::now();
+        match bot.forge.pull_state(&proposal)? {
+            PullState::Merged { commit } => {
+                let outcome = Outcome::Merged { commit };
+                let recorded = outcome.clone();
+                let event = format!("outcome merged {id}");
+                let changed = store
+                    .update(&|l| Ok(l.record(&id, recorded.clone(), now).then(|| event.clone())))?;
+                if changed.is_some() {
+                    synced.push(Synced {
+                        id,
+                        outcome: "merged".into(),
+                    });
+                }
+            }
+            PullState::Closed => {
+                let fingerprints = proposal.fingerprints.clone();
+                let event = format!("outcome closed {id}");
+                let changed = store.update(&|l| {
+                    let outcome = Outcome::Closed {
+                        reason: Some("closed without merging".into()),
+                    };
+                    if !l.record(&id, outcome, now) {
+                        return Ok(None);
+                    }
+                    for fp in &fingerprints {
+                        l.rejected.entry(fp.clone()).or_insert_with(|| Rejection {
+                            at: now,
+                            by: "patchwright".into(),
+                            reason: format!("proposal {id} was closed without merging"),
+                            proposal: Some(id.clone()),
+                        });
+                    }
+                    Ok(Some(event.clone()))
+                })?;
+                if changed.is_some() {
+                    synced.push(Synced {
+                        id,
+                        outcome: "closed".into(),
+                    });
+                }
+            }
+            PullState::Open if checks && proposal.checks().is_none() => {
+                if let Some(passed) = record_checks(bot, &proposal)? {
+                    let outcome = if passed {
+                        "checks passed"
+                    } else {
+                        "checks failed"
+                    };
+                    synced.push(Synced {
+                        id,
+                        outcome: outcome.into(),
+                    });
+                }
+            }
+            PullState::Open => {}
+        }
+    }
+    Ok(synced)
+}
+
+/// Asks the forge for the proposal's checks and records a final result.
+fn record_checks(bot: &Bot<'_>, proposal: &Proposal) -> Result<Option<bool>, CycleError> {
+    let (outcome, passed) = match bot.forge.checks(proposal)? {
+        Checks::Pending => return Ok(None),
+        Checks::Passed => (
+            Outcome::ChecksPassed {
+                commit: proposal.head.clone(),
+            },
+            true,
+        ),
+        Checks::Failed { names, tail } => (
+            Outcome::ChecksFailed {
+                commit: proposal.head.clone(),
+                names,
+                tail,
+            },
+            false,
+        ),
+    };
+    let id = proposal.id.clone();
+    let now = Timestamp::now();
+    let event = format!(
+        "outcome {} {id}",
+        if passed {
+            "checks-passed"
+        } else {
+            "checks-failed"
+        }
+    );
+    bot.store()
+        .update(&|l| Ok(l.record(&id, outcome.clone(), now).then(|| event.clone())))?;
+    Ok(Some(passed))
+}
+
+fn propose(
+    bot: &Bot<'_>,
+    skill: &dyn Skill,
+    planned: &Planned<'_>,
+    sources: &BTreeMap<RelPath, String>,
+    base: &CommitSha,
+    options: &RunOptions,
+    report: &mut RunReport,
+) -> Result<(), CycleError> {
+    let originals: BTreeMap<RelPath, String> = planned
+        .files
+        .iter()
+        .filter_map(|p| Some((p.clone(), sources.get(p)?.clone())))
+        .collect();
+    let applied = apply_fixes(&originals, &planned.fixes());
+    if applied.applied.is_empty() {
+        return Ok(());
+    }
+    // Fixes that had to wait (overlaps) or were dropped are not part of it.
+    let fingerprints: BTreeSet<Fingerprint> = applied.applied.iter().cloned().collect();
+    let findings: Vec<&Finding> = planned
+        .findings
+        .iter()
+        .copied()
+        .filter(|f| fingerprints.contains(&f.fingerprint))
+        .collect();
+    let id = ProposalId::new(&planned.skill, &fingerprints);
+    let branch = id.branch();
+    let title = plan::title(skill.title(), &planned.package, findings.len());
+    let body = body(skill, &findings, &applied);
+    if options.dry_run {
+        report.dry_run.push(DryRunProposal {
+            id,
+            branch,
+            title,
+            diff: applied.diff(),
+        });
+        return Ok(());
+    }
+
+    let message = format!(
+        "{title}\n\n{body}\nPatchwright-Skill: {}\nPatchwright-Proposal: {id}\nPatchwright-Fingerprints: {}\n",
+        skill.id(),
+        fingerprints
+            .iter()
+            .map(Fingerprint::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let changes: Changes = applied
+        .files
+        .iter()
+        .map(|(path, patched)| (path.clone(), Some(patched.new.clone().into_bytes())))
+        .collect();
+    let commit =
+        bot.repo
+            .write_commit(base, &[base], &changes, &message, &bot.config.git.identity)?;
+    let Some((head, adopted)) = publish(bot, &branch, &commit)? else {
+        report.warnings.push(format!(
+            "{branch} exists with commits by someone else; left alone"
+        ));
+        return Ok(());
+    };
+    failpoint("after-branch-push");
+
+    let pull = bot.forge.open_pull(&PullDraft {
+        branch: &branch,
+        base: &bot.default_branch,
+        title: &title,
+        body: &body,
+        labels: vec!["patchwright".into(), format!("patchwright:{}", skill.id())],
+    })?;
+    let proposal = Proposal {
+        id: id.clone(),
+        skill: planned.skill.clone(),
+        package: planned.package.clone(),
+        title: title.clone(),
+        fingerprints,
+        files: applied.files.keys().cloned().collect(),
+        branch: branch.clone(),
+        base: base.clone(),
+        head,
+        pull: Some(pull),
+        outcomes: vec![OutcomeEntry {
+            at: Timestamp::now(),
+            outcome: Outcome::Opened,
+        }],
+    };
+    let recorded = proposal.clone();
+    bot.store().update(&|l| {
+        if l.proposals.contains_key(&recorded.id) {
+            return Ok(None);
+        }
+        l.proposals.insert(recorded.id.clone(), recorded.clone());
+        Ok(Some(format!("propose {}", recorded.id)))
+    })?;
+    let checks = if options.checks {
+        record_checks(bot, &proposal)?
+    } else {
+        None
+    };
+    report.opened.push(Opened {
+        id,
+        branch,
+        title,
+        files: proposal.files.len(),
+        changed_lines: applied.changed_lines(),
+        adopted,
+        checks,
+    });
+    Ok(())
+}
+
+/// Pushes the proposal branch. A branch already there with the same files
+/// (a run that died before recording it) is adopted; one the bot wrote
+/// earlier with other files is moved; one someone else wrote is left alone
+/// (`None`).
+fn publish(
+    bot: &Bot<'_>,
+    branch: &BranchName,
+    commit: &CommitSha,
+) -> Result<Option<(CommitSha, bool)>, CycleError> {
+    let repo = bot.repo;
+    let existing = match repo.branch_tip(branch)? {
+        Some(tip) => tip,
+        None => match repo.update_ref(&branch.refname(), commit, None) {
+            Ok(()) => return Ok(Some((commit.clone(), false))),
+            Err(e) if e.is_conflict() => {
+                repo.fetch_ref(&branch.refname())?;
+                match repo.branch_tip(branch)? {
+                    Some(tip) => tip,
+                    None => return Err(e.into()),
+                }
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    if repo.same_tree(&existing, commit)? {
+        return Ok(Some((existing, true)));
+    }
+    if repo.author_email(&existing)? == bot.config.git.identity.email {
+        repo.update_ref(&branch.refname(), commit, Some(&existing))?;
+        return Ok(Some((commit.clone(), false)));
+    }
+    Ok(None)
+}
+
+/// The description of a proposal: what was found and why it matters.
+fn body(skill: &dyn Skill, findings: &[&Finding], applied: &Applied) -> String {
+    let mut out = String::new();
+    let files = applied.files.len();
+    let _ = writeln!(
+        out,
+        "The `{}` skill (risk: {}) fixes {} {} in {} {}:\n",
+        skill.id(),
+        skill.risk(),
+        findings.len(),
+        if findings.len() == 1 {
+            "finding"
+        } else {
+            "findings"
+        },
+        files,
+        if files == 1 { "file" } else { "files" },
+    );
+    for f in findings {
+        let _ = writeln!(out, "- `{}:{}` {}", f.path, f.start.line, f.message);
+    }
+    let _ = writeln!(out, "\n{}", skill.rationale());
+    out
+}
+
+/// A crash injected for tests of healing: with `PATCHWRIGHT_FAILPOINT`
+/// set to `name`, the process aborts here, as a killed run would.
+fn failpoint(name: &str) {
+    if std::env::var("PATCHWRIGHT_FAILPOINT").is_ok_and(|v| v == name) {
+        eprintln!("patchwright: failpoint {name} reached; aborting");
+        std::process::abort();
+    }
+}
+
+/// Sets the stop flag: runs only sync until `resume`.
+pub fn stop(store: &LedgerStore<'_>, by: &str, reason: &str) -> Result<bool, CycleError> {
+    let hold = Hold {
+        at: Timestamp::now(),
+        by: by.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let event = format!("stop by {by}");
+    let changed = store.update(&|l| {
+        if l.stopped.is_some() {
+            return Ok(None);
+        }
+        l.stopped = Some(hold.clone());
+        Ok(Some(event.clone()))
+    })?;
+    Ok(changed.is_some())
+}
+
+/// Clears the stop flag.
+pub fn resume(store: &LedgerStore<'_>, by: &str) -> Result<bool, CycleError> {
+    let event = format!("resume by {by}");
+    let changed = store.update(&|l| Ok(l.stopped.take().map(|_| event.clone())))?;
+    Ok(changed.is_some())
+}
+
+/// Rejects fingerprints by hand, one ledger update each; returns how many
+/// were new.
+pub fn ignore(
+    store: &LedgerStore<'_>,
+    fingerprints: &[Fingerprint],
+    by: &str,
+    reason: &str,
+) -> Result<usize, CycleError> {
+    let mut new = 0;
+    for fp in fingerprints {
+        let rejection = Rejection {
+            at: Timestamp::now(),
+            by: by.to_owned(),
+            reason: reason.to_owned(),
+            proposal: None,
+        };
+        let event = format!("reject {fp} by {by}");
+        let changed = store.update(&|l| {
+            if l.rejected.contains_key(fp) {
+                return Ok(None);
+            }
+            l.rejected.insert(fp.clone(), rejection.clone());
+            Ok(Some(event.clone()))
+        })?;
+        new += usize::from(changed.is_some());
+    }
+    Ok(new)
+}
+
+impl RunReport {
+    /// What a person reads at the end of a run.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for s in &self.synced {
+            let _ = writeln!(out, "synced: {} {}", s.id, s.outcome);
+        }
+        if let Some(hold) = &self.stopped {
+            let _ = writeln!(
+                out,
+                "stopped by {} at {} ({}): only synced; `patchwright resume` starts proposing again",
+                hold.by, hold.at, hold.reason
+            );
+            return out;
+        }
+        if let Some(base) = &self.base {
+            let _ = writeln!(
+                out,
+                "scanned {}: {} findings{}",
+                base.short(),
+                self.findings,
+                if self.skipped_files > 0 {
+                    format!(", {} files skipped", self.skipped_files)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        for p in &self.dry_run {
+            let _ = writeln!(out, "\nwould propose {}: {}\n{}", p.branch, p.title, p.diff);
+        }
+        for o in &self.opened {
+            let checks = match o.checks {
+                Some(true) => ", checks passed",
+                Some(false) => ", checks FAILED",
+                None => "",
+            };
+            let _ = writeln!(
+                out,
+                "{} {}: {} ({} {}, {} lines changed{checks})",
+                if o.adopted { "recorded" } else { "proposed" },
+                o.branch,
+                o.title,
+                o.files,
+                if o.files == 1 { "file" } else { "files" },
+                o.changed_lines,
+            );
+        }
+        for (reason, n) in &self.held_back {
+            let _ = writeln!(
+                out,
+                "waiting: {n} {} because {reason}",
+                if *n == 1 { "finding" } else { "findings" }
+            );
+        }
+        for w in &self.warnings {
+            let _ = writeln!(out, "warning: {w}");
+        }
+        if self.opened.is_empty() && self.dry_run.is_empty() && self.synced.is_empty() {
+            let _ = writeln!(out, "nothing new to propose");
+        }
+        out
+    }
+}

@@ -1,0 +1,529 @@
+//! Findings → proposals, as a pure function of the findings, the ledger and
+//! the limits: drop what was rejected, what an open proposal already holds
+//! and what paused skills found; group by skill and package; cut groups to
+//! the size limits; rank; and take no more than the open-proposal and
+//! per-run limits allow.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use crate::config::Limits;
+use crate::edit::Fix;
+use crate::finding::{Finding, RelPath, Risk, SkillId};
+use crate::ledger::{Ledger, ProposalId};
+
+/// What the planner needs to know about a skill.
+#[derive(Debug, Clone)]
+pub struct SkillInfo {
+    pub id: SkillId,
+    pub risk: Risk,
+    pub title: &'static str,
+}
+
+/// Everything a plan depends on.
+pub struct PlanInput<'a> {
+    pub findings: &'a [&'a Finding],
+    pub skills: &'a [SkillInfo],
+    pub ledger: &'a Ledger,
+    pub limits: &'a Limits,
+    /// Skills a person asked for now: they bypass the risk ceiling, pauses
+    /// and the per-run limit (never the open-proposal limit).
+    pub requested: &'a [SkillId],
+    /// Added plus removed lines of one fix.
+    pub fix_lines: &'a dyn Fn(&Fix) -> usize,
+    /// Learned acceptance of a skill in `0..=1`; higher ranks first.
+    pub score: &'a dyn Fn(&SkillId) -> f64,
+}
+
+/// A proposal to make: one skill, one package, within the size limits.
+#[derive(Debug, Clone)]
+pub struct Planned<'a> {
+    pub id: ProposalId,
+    pub skill: SkillId,
+    pub package: String,
+    pub title: String,
+    pub findings: Vec<&'a Finding>,
+    pub files: BTreeSet<RelPath>,
+    pub changed_lines: usize,
+    pub risk: Risk,
+}
+
+impl Planned<'_> {
+    pub fn fixes(&self) -> Vec<Fix> {
+        self.findings.iter().filter_map(|f| f.fix.clone()).collect()
+    }
+}
+
+/// Why findings wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HeldBack {
+    Rejected,
+    InOpenProposal,
+    SkillPaused,
+    RiskAboveCeiling,
+    TooBig,
+    OpenLimit,
+    RunLimit,
+}
+
+impl fmt::Display for HeldBack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HeldBack::Rejected => "rejected before",
+            HeldBack::InOpenProposal => "already in an open proposal",
+            HeldBack::SkillPaused => "their skill is paused",
+            HeldBack::RiskAboveCeiling => {
+                "their skill is riskier than limits.max_auto_risk (propose them with --skill)"
+            }
+            HeldBack::TooBig => "one fix alone is over limits.max_changed_lines",
+            HeldBack::OpenLimit => "limits.max_open_prs is reached",
+            HeldBack::RunLimit => "limits.max_prs_per_run is reached",
+        })
+    }
+}
+
+/// The proposals to make, best first, and how many findings wait and why.
+#[derive(Debug, Default)]
+pub struct Plan<'a> {
+    pub proposals: Vec<Planned<'a>>,
+    pub held_back: BTreeMap<HeldBack, usize>,
+}
+
+pub fn plan<'a>(input: &PlanInput<'a>) -> Plan<'a> {
+    let mut held: BTreeMap<HeldBack, usize> = BTreeMap::new();
+    let in_flight = input.ledger.in_flight();
+    let info = |id: &SkillId| input.skills.iter().find(|s| s.id == *id);
+
+    let mut groups: BTreeMap<(SkillId, String), Vec<&'a Finding>> = BTreeMap::new();
+    for &finding in input.findings {
+        if finding.fix.is_none() {
+            continue;
+        }
+        let Some(skill) = info(&finding.skill) else {
+            continue;
+        };
+        let requested = input.requested.contains(&finding.skill);
+        if !input.requested.is_empty() && !requested {
+            continue;
+        }
+        let reason = if input.ledger.rejected.contains_key(&finding.fingerprint) {
+            Some(HeldBack::Rejected)
+        } else if in_flight.contains(&finding.fingerprint) {
+            Some(HeldBack::InOpenProposal)
+        } else if !requested && input.ledger.paused.contains_key(&finding.skill) {
+            Some(HeldBack::SkillPaused)
+        } else if !requested && skill.risk > input.limits.max_auto_risk {
+            Some(HeldBack::RiskAboveCeiling)
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => *held.entry(reason).or_default() += 1,
+            None => groups
+                .entry((finding.skill.clone(), finding.package.clone()))
+                .or_default()
+                .push(finding),
+        }
+    }
+
+    let mut candidates: Vec<Planned<'a>> = Vec::new();
+    for ((skill_id, package), mut findings) in groups {
+        let Some(skill) = info(&skill_id) else {
+            continue;
+        };
+        findings.sort_by(|a, b| (&a.path, a.range.start).cmp(&(&b.path, b.range.start)));
+        for chunk in chunk(&findings, input, &mut held) {
+            candidates.push(planned(skill, &package, chunk, input));
+        }
+    }
+    let rank = |p: &Planned<'_>| {
+        let score = (input.score)(&p.skill);
+        (
+            p.risk,
+            std::cmp::Reverse(OrderedScore(score)),
+            p.skill.clone(),
+            p.package.clone(),
+            p.id.clone(),
+        )
+    };
+    candidates.sort_by_key(rank);
+
+    let open_now = input.ledger.open_proposals().count();
+    let slots = input.limits.max_open_prs.saturating_sub(open_now);
+    let per_run = if input.requested.is_empty() {
+        input.limits.max_prs_per_run
+    } else {
+        usize::MAX
+    };
+    let take = slots.min(per_run);
+    let mut proposals = Vec::new();
+    for (i, candidate) in candidates.into_iter().enumerate() {
+        if i < take {
+            proposals.push(candidate);
+        } else {
+            let reason = if i >= slots {
+                HeldBack::OpenLimit
+            } else {
+                HeldBack::RunLimit
+            };
+            *held.entry(reason).or_default() += candidate.findings.len();
+        }
+    }
+    Plan {
+        proposals,
+        held_back: held,
+    }
+}
+
+/// Greedy cut of one group into proposals within the file and line limits.
+fn chunk<'a>(
+    findings: &[&'a Finding],
+    input: &PlanInput<'_>,
+    held: &mut BTreeMap<HeldBack, usize>,
+) -> Vec<Vec<&'a Finding>> {
+    let limits = input.limits;
+    let mut chunks = Vec::new();
+    let mut current: Vec<&'a Finding> = Vec::new();
+    let mut files: BTreeSet<&RelPath> = BTreeSet::new();
+    let mut lines = 0;
+    for &finding in findings {
+        let Some(fix) = &finding.fix else { continue };
+        let cost = (input.fix_lines)(fix);
+        if cost > limits.max_changed_lines {
+            *held.entry(HeldBack::TooBig).or_default() += 1;
+            continue;
+        }
+        let new_files = fix.edits.iter().filter(|(p, _)| !files.contains(p)).count();
+        if !current.is_empty()
+            && (files.len() + new_files > limits.max_files_per_pr
+                || lines + cost > limits.max_changed_lines)
+        {
+            chunks.push(std::mem::take(&mut current));
+            files.clear();
+            lines = 0;
+        }
+        files.extend(fix.edits.iter().map(|(p, _)| p));
+        lines += cost;
+        current.push(finding);
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    chunks
+}
+
+fn planned<'a>(
+    skill: &SkillInfo,
+    package: &str,
+    findings: Vec<&'a Finding>,
+    input: &PlanInput<'_>,
+) -> Planned<'a> {
+    let fingerprints = findings.iter().map(|f| f.fingerprint.clone()).collect();
+    let files: BTreeSet<RelPath> = findings
+        .iter()
+        .filter_map(|f| f.fix.as_ref())
+        .flat_map(|fix| fix.edits.iter().map(|(p, _)| p.clone()))
+        .collect();
+    let changed_lines = findings
+        .iter()
+        .filter_map(|f| f.fix.as_ref())
+        .map(|f| (input.fix_lines)(f))
+        .sum();
+    let title = title(skill.title, package, findings.len());
+    Planned {
+        id: ProposalId::new(&skill.id, &fingerprints),
+        skill: skill.id.clone(),
+        package: package.to_owned(),
+        title,
+        findings,
+        files,
+        changed_lines,
+        risk: skill.risk,
+    }
+}
+
+/// "Derive `Debug` for public types in `sample` (3 places)".
+pub fn title(skill_title: &str, package: &str, places: usize) -> String {
+    let places = if places == 1 {
+        "1 place".to_owned()
+    } else {
+        format!("{places} places")
+    };
+    if package.is_empty() {
+        format!("{skill_title} ({places})")
+    } else {
+        format!("{skill_title} in `{package}` ({places})")
+    }
+}
+
+/// Scores compare totally (NaN sorts last).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OrderedScore(f64);
+
+impl Eq for OrderedScore {}
+
+impl PartialOrd for OrderedScore {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrderedScore {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// The score of a skill with no history.
+pub const NEUTRAL_SCORE: f64 = 0.5;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::Edit;
+    use crate::finding::{Fingerprint, FingerprintInput, LineCol, Severity};
+    use crate::git::CommitSha;
+    use crate::ledger::{Hold, Outcome, OutcomeEntry, Proposal, Rejection, Timestamp};
+
+    fn finding(skill: &str, package: &str, path: &str, n: usize) -> Finding {
+        let fingerprint = Fingerprint::compute(FingerprintInput {
+            skill,
+            package,
+            item: path,
+            key: "k",
+            occurrence: n,
+        });
+        let path: RelPath = path.parse().unwrap();
+        Finding {
+            skill: SkillId::new(skill).unwrap(),
+            package: package.into(),
+            path: path.clone(),
+            range: n * 10..n * 10 + 1,
+            start: LineCol {
+                line: n + 1,
+                column: 1,
+            },
+            end: LineCol {
+                line: n + 1,
+                column: 2,
+            },
+            message: "m".into(),
+            severity: Severity::Warning,
+            item: String::new(),
+            fix: Some(Fix::new(
+                fingerprint.clone(),
+                path,
+                vec![Edit::replace(n * 10..n * 10 + 1, "x")],
+            )),
+            fingerprint,
+        }
+    }
+
+    fn skills() -> Vec<SkillInfo> {
+        [
+            ("len-zero", Risk::Low),
+            ("question-mark", Risk::Medium),
+            ("risky", Risk::High),
+        ]
+        .into_iter()
+        .map(|(id, risk)| SkillInfo {
+            id: SkillId::new(id).unwrap(),
+            risk,
+            title: "Fix",
+        })
+        .collect()
+    }
+
+    fn run<'a>(
+        findings: &'a [&'a Finding],
+        ledger: &'a Ledger,
+        limits: &'a Limits,
+        requested: &'a [SkillId],
+        skills: &'a [SkillInfo],
+    ) -> Plan<'a> {
+        plan(&PlanInput {
+            findings,
+            skills,
+            ledger,
+            limits,
+            requested,
+            fix_lines: &|_| 2,
+            score: &|_| NEUTRAL_SCORE,
+        })
+    }
+
+    fn sha(n: u8) -> CommitSha {
+        format!("{n:040x}").parse().unwrap()
+    }
+
+    fn open_proposal(id: ProposalId, fingerprints: BTreeSet<Fingerprint>) -> Proposal {
+        Proposal {
+            branch: id.branch(),
+            id,
+            skill: SkillId::new("len-zero").unwrap(),
+            package: "p".into(),
+            title: "t".into(),
+            fingerprints,
+            files: vec![],
+            base: sha(1),
+            head: sha(2),
+            pull: None,
+            outcomes: vec![OutcomeEntry {
+                at: Timestamp(0),
+                outcome: Outcome::Opened,
+            }],
+        }
+    }
+
+    #[test]
+    fn groups_by_skill_and_package_and_ranks_low_risk_first() {
+        let owned = [
+            finding("question-mark", "p", "src/a.rs", 0),
+            finding("len-zero", "p", "src/a.rs", 1),
+            finding("len-zero", "p", "src/b.rs", 2),
+            finding("len-zero", "q", "q/src/c.rs", 3),
+        ];
+        let findings: Vec<&Finding> = owned.iter().collect();
+        let empty = Ledger::default();
+        let limits = Limits {
+            max_prs_per_run: 10,
+            ..Limits::default()
+        };
+        let skills = skills();
+        let plan = run(&findings, &empty, &limits, &[], &skills);
+        let summary: Vec<(&str, &str, usize)> = plan
+            .proposals
+            .iter()
+            .map(|p| (p.skill.as_str(), p.package.as_str(), p.findings.len()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("len-zero", "p", 2),
+                ("len-zero", "q", 1),
+                ("question-mark", "p", 1)
+            ]
+        );
+        assert_eq!(plan.proposals[0].title, "Fix in `p` (2 places)");
+        assert!(plan.held_back.is_empty());
+    }
+
+    #[test]
+    fn respects_the_size_and_count_limits() {
+        let owned: Vec<Finding> = (0..7)
+            .map(|n| finding("len-zero", "p", &format!("src/f{}.rs", n / 2), n))
+            .collect();
+        let findings: Vec<&Finding> = owned.iter().collect();
+        let skills = skills();
+        let empty = Ledger::default();
+        // 2 lines per fix: at most 3 fixes per proposal by lines, 2 files by files.
+        let limits = Limits {
+            max_changed_lines: 6,
+            max_files_per_pr: 2,
+            max_prs_per_run: 2,
+            max_open_prs: 5,
+            ..Limits::default()
+        };
+        let plan = run(&findings, &empty, &limits, &[], &skills);
+        let sizes: Vec<usize> = plan.proposals.iter().map(|p| p.findings.len()).collect();
+        assert_eq!(sizes, [3, 3]);
+        assert!(
+            plan.proposals
+                .iter()
+                .all(|p| p.files.len() <= 2 && p.changed_lines <= 6)
+        );
+        assert_eq!(plan.held_back[&HeldBack::RunLimit], 1);
+
+        let tiny = Limits {
+            max_changed_lines: 1,
+            ..limits.clone()
+        };
+        let plan = run(&findings, &empty, &tiny, &[], &skills);
+        assert!(plan.proposals.is_empty());
+        assert_eq!(plan.held_back[&HeldBack::TooBig], 7);
+    }
+
+    #[test]
+    fn skips_rejected_in_flight_paused_and_risky_findings() {
+        let owned = [
+            finding("len-zero", "p", "src/a.rs", 0),
+            finding("len-zero", "p", "src/a.rs", 1),
+            finding("len-zero", "p", "src/a.rs", 2),
+            finding("question-mark", "p", "src/a.rs", 3),
+            finding("risky", "p", "src/a.rs", 4),
+        ];
+        let findings: Vec<&Finding> = owned.iter().collect();
+        let mut ledger = Ledger::default();
+        ledger.rejected.insert(
+            owned[0].fingerprint.clone(),
+            Rejection {
+                at: Timestamp(0),
+                by: "ana".into(),
+                reason: "closed".into(),
+                proposal: None,
+            },
+        );
+        let id = ProposalId::new(
+            &owned[1].skill,
+            &BTreeSet::from([owned[1].fingerprint.clone()]),
+        );
+        ledger.proposals.insert(
+            id.clone(),
+            open_proposal(id, BTreeSet::from([owned[1].fingerprint.clone()])),
+        );
+        ledger.paused.insert(
+            SkillId::new("question-mark").unwrap(),
+            Hold {
+                at: Timestamp(0),
+                by: "ana".into(),
+                reason: "noisy".into(),
+            },
+        );
+        let skills = skills();
+        let limits = Limits::default();
+        let plan = run(&findings, &ledger, &limits, &[], &skills);
+        assert_eq!(plan.proposals.len(), 1);
+        assert_eq!(
+            plan.proposals[0].findings[0].fingerprint,
+            owned[2].fingerprint
+        );
+        let held: Vec<(HeldBack, usize)> = plan.held_back.into_iter().collect();
+        assert_eq!(
+            held,
+            [
+                (HeldBack::Rejected, 1),
+                (HeldBack::InOpenProposal, 1),
+                (HeldBack::SkillPaused, 1),
+                (HeldBack::RiskAboveCeiling, 1)
+            ]
+        );
+
+        // Asking for a skill bypasses its pause and the risk ceiling, not rejections.
+        let requested = [
+            SkillId::new("risky").unwrap(),
+            SkillId::new("question-mark").unwrap(),
+        ];
+        let plan = run(&findings, &ledger, &limits, &requested, &skills);
+        let asked: Vec<&str> = plan.proposals.iter().map(|p| p.skill.as_str()).collect();
+        assert_eq!(asked, ["question-mark", "risky"]);
+    }
+
+    #[test]
+    fn the_open_limit_counts_open_proposals() {
+        let owned: Vec<Finding> = (0..3)
+            .map(|n| finding("len-zero", &format!("p{n}"), "src/a.rs", n))
+            .collect();
+        let findings: Vec<&Finding> = owned.iter().collect();
+        let mut ledger = Ledger::default();
+        for n in 0..4u32 {
+            let fps = BTreeSet::from([format!("{n:016x}").parse().unwrap()]);
+            let id = ProposalId::new(&SkillId::new("len-zero").unwrap(), &fps);
+            ledger.proposals.insert(id.clone(), open_proposal(id, fps));
+        }
+        let skills = skills();
+        let limits = Limits::default();
+        let plan = run(&findings, &ledger, &limits, &[], &skills);
+        assert_eq!(plan.proposals.len(), 1);
+        assert_eq!(plan.held_back[&HeldBack::OpenLimit], 2);
+    }
+}

@@ -1,0 +1,530 @@
+//! `patchwright run --forge local` against real git: a work tree with a bare
+//! origin, maintainers merging and deleting branches in their own clones.
+
+use std::collections::BTreeMap;
+
+use crate::support::{Project, assert_golden, git, golden_dir, patchwright};
+
+const PROPOSE_ALL: &str = "limits:\n  max_prs_per_run: 10\n";
+
+/// Branch → (skill, package) from the ledger on origin.
+fn proposals_by_branch(project: &Project) -> BTreeMap<String, (String, String)> {
+    let ledger = project.ledger_json();
+    ledger["proposals"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| {
+            (
+                p["branch"].as_str().unwrap().to_owned(),
+                (
+                    p["skill"].as_str().unwrap().to_owned(),
+                    p["package"].as_str().unwrap().to_owned(),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn run(project: &Project, args: &[&str]) -> crate::support::Run {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    let run = patchwright(&project.work, &all);
+    assert_eq!(run.code, 0, "run failed:\n{}\n{}", run.stdout, run.stderr);
+    run
+}
+
+#[test]
+fn a_run_proposes_branches_with_exactly_the_fixes_and_a_second_run_changes_nothing() {
+    let project = Project::sample(PROPOSE_ALL);
+    let main = git(&project.origin, &["rev-parse", "main"]);
+    let first = run(&project, &[]);
+    assert!(first.stdout.contains("scanned "), "{}", first.stdout);
+
+    // One branch per skill and package, each one commit on top of main.
+    let proposals = proposals_by_branch(&project);
+    let mut names: Vec<(&str, &str)> = proposals
+        .values()
+        .map(|(s, p)| (s.as_str(), p.as_str()))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            ("derive-debug", "sample"),
+            ("inline-format-args", "legacy"),
+            ("inline-format-args", "sample"),
+            ("len-zero", "sample"),
+            ("question-mark", "sample")
+        ]
+    );
+    assert_eq!(
+        project.proposal_branches(),
+        proposals.keys().cloned().collect::<Vec<_>>()
+    );
+    for (branch, (skill, package)) in &proposals {
+        assert_eq!(
+            git(&project.origin, &["rev-parse", &format!("{branch}~1")]),
+            main,
+            "{branch}"
+        );
+        let author = git(
+            &project.origin,
+            &["log", "-1", "--format=%an <%ae>", branch],
+        );
+        assert_eq!(
+            author,
+            "patchwright[bot] <patchwright[bot]@users.noreply.github.com>"
+        );
+        let diff = git(&project.origin, &["diff", "main", branch]);
+        assert_golden(
+            &golden_dir().join(format!("run/{skill}-{package}.diff")),
+            &format!("{diff}\n"),
+        );
+    }
+
+    // The ledger: one commit per event, checks recorded, the scan last.
+    let events = project.ledger_events();
+    assert_eq!(events.len(), 11, "{events:#?}");
+    for pair in events[..10].chunks(2) {
+        let id = pair[0].strip_prefix("propose ").unwrap();
+        assert_eq!(pair[1], format!("outcome checks-passed {id}"));
+    }
+    assert_eq!(events[10], format!("scan {}", &main[..8]));
+    let ledger = project.ledger_json();
+    for p in ledger["proposals"].as_object().unwrap().values() {
+        let kinds: Vec<&str> = p["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["opened", "checks-passed"]);
+    }
+
+    // The same run again: no branch, no ledger commit, nothing to say.
+    let refs = project.origin_refs();
+    let second = run(&project, &[]);
+    assert_eq!(project.origin_refs(), refs);
+    assert!(
+        second.stdout.ends_with("nothing new to propose\n"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        second
+            .stdout
+            .contains("waiting: 13 findings because already in an open proposal"),
+        "{}",
+        second.stdout
+    );
+}
+
+#[test]
+fn merged_and_closed_proposals_are_recorded_and_closed_findings_stay_rejected() {
+    let project = Project::sample(PROPOSE_ALL);
+    run(&project, &["--no-checks"]);
+    let proposals = proposals_by_branch(&project);
+    let branch_of = |skill: &str, package: &str| {
+        proposals
+            .iter()
+            .find(|(_, (s, p))| s == skill && p == package)
+            .map(|(b, _)| b.clone())
+            .unwrap()
+    };
+    // A maintainer merges one, squash-merges another, and deletes a third.
+    let maint = project.clone_as("maintainer");
+    let len_zero = branch_of("len-zero", "sample");
+    let question_mark = branch_of("question-mark", "sample");
+    let derive_debug = branch_of("derive-debug", "sample");
+    git(
+        &maint,
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            "Merge len-zero",
+            &format!("origin/{len_zero}"),
+        ],
+    );
+    let merge = git(&maint, &["rev-parse", "HEAD"]);
+    git(
+        &maint,
+        &[
+            "merge",
+            "-q",
+            "--squash",
+            &format!("origin/{question_mark}"),
+        ],
+    );
+    git(&maint, &["commit", "-qm", "Use ? (squashed)"]);
+    let squash = git(&maint, &["rev-parse", "HEAD"]);
+    git(
+        &maint,
+        &[
+            "push",
+            "-q",
+            "origin",
+            "main",
+            &format!(":{derive_debug}"),
+            &format!(":{question_mark}"),
+        ],
+    );
+
+    let out = run(&project, &["--no-checks"]);
+    let synced: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("synced:"))
+        .collect();
+    assert_eq!(synced.len(), 3, "{}", out.stdout);
+
+    let ledger = project.ledger_json();
+    let state_of = |branch: &str| {
+        let p = ledger["proposals"]
+            .as_object()
+            .unwrap()
+            .values()
+            .find(|p| p["branch"] == branch)
+            .unwrap();
+        p["outcomes"].as_array().unwrap().last().unwrap().clone()
+    };
+    assert_eq!(state_of(&len_zero)["kind"], "merged");
+    assert_eq!(state_of(&len_zero)["commit"], merge.as_str());
+    assert_eq!(state_of(&question_mark)["kind"], "merged");
+    assert_eq!(state_of(&question_mark)["commit"], squash.as_str());
+    assert_eq!(state_of(&derive_debug)["kind"], "closed");
+    let rejected = ledger["rejected"].as_object().unwrap();
+    assert_eq!(
+        rejected.len(),
+        3,
+        "the closed proposal's three findings are rejected"
+    );
+    assert!(rejected.values().all(|r| {
+        r["reason"]
+            .as_str()
+            .unwrap()
+            .contains("closed without merging")
+    }));
+
+    // Even asked for by name, rejected findings are not proposed again.
+    let refs = project.origin_refs();
+    let again = run(&project, &["--no-checks", "--skill", "derive-debug"]);
+    assert!(
+        again
+            .stdout
+            .contains("waiting: 3 findings because rejected before"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(project.origin_refs(), refs);
+
+    let pulls = patchwright(&project.work, &["pulls"]);
+    assert_eq!(pulls.code, 0, "{}", pulls.stderr);
+    let states: Vec<&str> = pulls
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| ["open", "merged", "closed"].contains(w))
+        .collect();
+    assert_eq!(states, ["open", "open", "merged", "merged", "closed"]);
+}
+
+#[test]
+fn limits_cap_each_run_and_the_open_proposals() {
+    let project = Project::sample("limits:\n  max_prs_per_run: 2\n  max_open_prs: 3\n");
+    let first = run(&project, &["--no-checks"]);
+    assert_eq!(project.proposal_branches().len(), 2);
+    assert!(
+        first
+            .stdout
+            .contains("because limits.max_prs_per_run is reached"),
+        "{}",
+        first.stdout
+    );
+    let second = run(&project, &["--no-checks"]);
+    assert_eq!(project.proposal_branches().len(), 3);
+    assert!(
+        second
+            .stdout
+            .contains("because limits.max_open_prs is reached"),
+        "{}",
+        second.stdout
+    );
+    run(&project, &["--no-checks"]);
+    assert_eq!(project.proposal_branches().len(), 3);
+
+    let small = Project::sample(
+        "limits:\n  max_prs_per_run: 10\n  max_changed_lines: 5\n  max_files_per_pr: 1\n",
+    );
+    run(&small, &["--no-checks"]);
+    for branch in small.proposal_branches() {
+        let stat = git(&small.origin, &["diff", "--numstat", "main", &branch]);
+        let files = stat.lines().count();
+        let lines: usize = stat
+            .lines()
+            .map(|l| {
+                l.split_whitespace()
+                    .take(2)
+                    .map(|n| n.parse::<usize>().unwrap())
+                    .sum::<usize>()
+            })
+            .sum();
+        assert!(files <= 1 && lines <= 5, "{branch}: {stat}");
+    }
+}
+
+#[test]
+fn a_dry_run_prints_the_proposals_and_writes_nothing() {
+    let project = Project::sample(PROPOSE_ALL);
+    let objects = git(&project.work, &["count-objects", "-v"]);
+    let refs = git(&project.work, &["for-each-ref"]);
+    let origin_refs = project.origin_refs();
+    let run = run(&project, &["--dry-run"]);
+    assert!(
+        run.stdout
+            .contains("would propose patchwright/derive-debug/"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("+#[derive(Clone, Default, Debug)]"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.stdout.matches("would propose ").count(), 5);
+    assert_eq!(git(&project.work, &["for-each-ref"]), refs);
+    assert_eq!(git(&project.work, &["count-objects", "-v"]), objects);
+    assert_eq!(project.origin_refs(), origin_refs);
+}
+
+#[test]
+fn a_run_killed_after_pushing_a_branch_is_healed_by_the_next() {
+    let project = Project::sample("limits:\n  max_prs_per_run: 1\n");
+    let killed = std::process::Command::new(env!("CARGO_BIN_EXE_patchwright"))
+        .args(["run", "--no-checks"])
+        .current_dir(&project.work)
+        .env("PATCHWRIGHT_FAILPOINT", "after-branch-push")
+        .output()
+        .unwrap();
+    assert!(!killed.status.success(), "the failpoint must kill the run");
+    let branches = project.proposal_branches();
+    assert_eq!(branches.len(), 1, "the branch was pushed before the kill");
+    assert!(
+        !project
+            .ledger_events()
+            .iter()
+            .any(|e| e.starts_with("propose"))
+    );
+
+    let healed = run(&project, &["--no-checks"]);
+    assert!(
+        healed.stdout.contains(&format!("recorded {}", branches[0])),
+        "{}",
+        healed.stdout
+    );
+    assert_eq!(project.proposal_branches(), branches, "no duplicate branch");
+    let events = project.ledger_events();
+    assert_eq!(
+        events.iter().filter(|e| e.starts_with("propose")).count(),
+        1,
+        "{events:#?}"
+    );
+    assert_eq!(
+        proposals_by_branch(&project)
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>(),
+        branches
+    );
+}
+
+#[test]
+fn stop_holds_proposals_until_resume() {
+    let project = Project::sample(PROPOSE_ALL);
+    let stop = patchwright(
+        &project.work,
+        &["stop", "--reason", "release week", "--by", "ana"],
+    );
+    assert_eq!(stop.code, 0, "{}", stop.stderr);
+    let stopped = run(&project, &["--no-checks"]);
+    assert!(
+        stopped.stdout.contains("stopped by ana at "),
+        "{}",
+        stopped.stdout
+    );
+    assert!(
+        stopped.stdout.contains("(release week): only synced"),
+        "{}",
+        stopped.stdout
+    );
+    assert!(project.proposal_branches().is_empty());
+    let show = patchwright(&project.work, &["ledger", "show"]);
+    assert!(
+        show.stdout.contains("stopped by ana at "),
+        "{}",
+        show.stdout
+    );
+
+    let resume = patchwright(&project.work, &["resume", "--by", "ana"]);
+    assert_eq!(resume.stderr.trim(), "resumed");
+    run(&project, &["--no-checks"]);
+    assert_eq!(project.proposal_branches().len(), 5);
+    let events = project.ledger_events();
+    assert_eq!(
+        events[..2],
+        ["stop by ana".to_owned(), "resume by ana".to_owned()]
+    );
+}
+
+#[test]
+fn concurrent_writers_lose_no_ledger_update() {
+    let project = Project::sample(PROPOSE_ALL);
+    // Eight machines, each with its own clone, each writing 25 changes.
+    let clones: Vec<_> = (0..8)
+        .map(|i| project.clone_as(&format!("runner{i}")))
+        .collect();
+    let children: Vec<_> = clones
+        .iter()
+        .enumerate()
+        .map(|(i, clone)| {
+            let fingerprints: Vec<String> =
+                (0..25).map(|j| format!("{:016x}", i * 100 + j)).collect();
+            std::process::Command::new(env!("CARGO_BIN_EXE_patchwright"))
+                .arg("ignore")
+                .args(&fingerprints)
+                .args(["--by", &format!("runner{i}")])
+                .current_dir(clone)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).trim(),
+            "25 of 25 fingerprints newly ignored"
+        );
+    }
+    let ledger = project.ledger_json();
+    assert_eq!(ledger["rejected"].as_object().unwrap().len(), 200);
+    assert_eq!(
+        project.ledger_events().len(),
+        200,
+        "one commit per change, none lost, none doubled"
+    );
+}
+
+#[test]
+fn the_work_tree_index_and_head_are_left_alone() {
+    let project = Project::sample(PROPOSE_ALL);
+    let w = &project.work;
+    // Some uncommitted work of the maintainer's, staged and not.
+    std::fs::write(w.join("src/lib.rs"), "// work in progress\n").unwrap();
+    std::fs::write(w.join("notes.txt"), "todo\n").unwrap();
+    git(w, &["add", "notes.txt"]);
+    let snapshot = || {
+        (
+            git(w, &["status", "--porcelain"]),
+            git(w, &["rev-parse", "HEAD"]),
+            git(w, &["symbolic-ref", "HEAD"]),
+            std::fs::read(w.join(".git/index")).unwrap(),
+            crate::support::snapshot_tree(&w.join("src")),
+        )
+    };
+    let before = snapshot();
+    for args in [
+        &["run", "--no-checks"][..],
+        &["run", "--dry-run"],
+        &["pulls"],
+        &["ledger", "show"],
+        &["ledger", "log"],
+        &["stop"],
+        &["resume"],
+        &["ignore", "00000000000000aa"],
+        &["scan"],
+        &["fix"],
+        &["report"],
+    ] {
+        let out = patchwright(w, args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert!(
+            before == snapshot(),
+            "{args:?} touched the work tree, index or HEAD"
+        );
+    }
+    // The run scanned main, not the work in progress.
+    assert_eq!(project.proposal_branches().len(), 5);
+}
+
+#[test]
+fn ledger_commands_show_the_document_and_its_history() {
+    let project = Project::sample(PROPOSE_ALL);
+    let empty = patchwright(&project.work, &["ledger", "show"]);
+    assert_eq!(
+        empty.stdout,
+        "no ledger yet at refs/patchwright/state: `patchwright run` writes the first one\n"
+    );
+    run(&project, &["--no-checks"]);
+    let json = patchwright(&project.work, &["ledger", "show", "--json"]);
+    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(parsed, project.ledger_json());
+    assert_eq!(parsed["version"], 1);
+    let log = patchwright(&project.work, &["ledger", "log"]);
+    let lines: Vec<&str> = log.stdout.lines().collect();
+    assert_eq!(lines.len(), 6);
+    assert!(
+        lines[0].ends_with(&format!(
+            "scan {}",
+            &git(&project.origin, &["rev-parse", "--short=8", "main"])
+        )),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[5].contains("  propose derive-debug/"), "{}", lines[5]);
+}
+
+#[test]
+fn a_ledger_from_a_newer_format_is_refused() {
+    let project = Project::sample(PROPOSE_ALL);
+    run(&project, &["--no-checks"]);
+    let maint = project.clone_as("maintainer");
+    git(
+        &maint,
+        &[
+            "fetch",
+            "-q",
+            "origin",
+            "refs/patchwright/state:refs/patchwright/state",
+        ],
+    );
+    git(&maint, &["checkout", "-q", "refs/patchwright/state"]);
+    let text = std::fs::read_to_string(maint.join("ledger.json"))
+        .unwrap()
+        .replace("\"version\": 1", "\"version\": 2");
+    std::fs::write(maint.join("ledger.json"), text).unwrap();
+    git(&maint, &["commit", "-qam", "from the future"]);
+    git(
+        &maint,
+        &["push", "-q", "origin", "HEAD:refs/patchwright/state"],
+    );
+    let before = project.origin_refs();
+    let out = patchwright(&project.work, &["run", "--no-checks"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains(
+            "written by a newer patchwright (format 2; this one reads 1): upgrade patchwright"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(project.origin_refs(), before);
+}
