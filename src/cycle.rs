@@ -18,6 +18,7 @@ use crate::ledger::{
     Timestamp,
 };
 use crate::plan::{self, NEUTRAL_SCORE, PlanInput, Planned, SkillInfo};
+use crate::scaffold::{self, ScaffoldError};
 use crate::scan::{self, ScanOptions};
 use crate::skills::{Registry, Skill, UnknownSkill};
 use crate::workspace::{Workspace, WorkspaceError};
@@ -106,6 +107,8 @@ pub enum CycleError {
     Workspace(#[from] WorkspaceError),
     #[error(transparent)]
     Skill(#[from] UnknownSkill),
+    #[error(transparent)]
+    Scaffold(#[from] ScaffoldError),
     #[error("{0}")]
     Other(String),
 }
@@ -124,16 +127,7 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
         return Ok(report);
     }
 
-    let base = bot.repo.branch_tip(&bot.default_branch)?.ok_or_else(|| {
-        CycleError::Other(format!(
-            "the default branch `{}` does not exist{}",
-            bot.default_branch,
-            bot.repo
-                .remote_name()
-                .map(|r| format!(" on `{r}`"))
-                .unwrap_or_default()
-        ))
-    })?;
+    let base = default_tip(bot)?;
     report.base = Some(base.clone());
 
     // Scan exactly the default branch's tree, not whatever the work tree holds.
@@ -363,59 +357,109 @@ fn propose(
         .copied()
         .filter(|f| fingerprints.contains(&f.fingerprint))
         .collect();
-    let id = ProposalId::new(&planned.skill, &fingerprints);
-    let branch = id.branch();
     let title = plan::title(skill.title(), &planned.package, findings.len());
     let body = body(skill, &findings, &applied);
     if options.dry_run {
+        let id = ProposalId::new(&planned.skill, &fingerprints);
         report.dry_run.push(DryRunProposal {
+            branch: id.branch(),
             id,
-            branch,
             title,
             diff: applied.diff(),
         });
         return Ok(());
     }
 
+    let draft = Draft {
+        skill: planned.skill.clone(),
+        package: planned.package.clone(),
+        title,
+        body,
+        fingerprints,
+        changes: applied
+            .files
+            .iter()
+            .map(|(path, patched)| (path.clone(), Some(patched.new.clone().into_bytes())))
+            .collect(),
+        changed_lines: applied.changed_lines(),
+    };
+    if let Some(opened) = publish_proposal(bot, &draft, base, options.checks, report)? {
+        report.opened.push(opened);
+    }
+    Ok(())
+}
+
+/// A proposal ready to publish: its files and what to say about them.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub skill: SkillId,
+    pub package: String,
+    pub title: String,
+    pub body: String,
+    pub fingerprints: BTreeSet<Fingerprint>,
+    pub changes: Changes,
+    pub changed_lines: usize,
+}
+
+impl Draft {
+    pub fn id(&self) -> ProposalId {
+        ProposalId::new(&self.skill, &self.fingerprints)
+    }
+}
+
+/// Commits the draft on `base`, pushes its branch, opens its pull request,
+/// records it in the ledger and (optionally) its checks. `None` when the
+/// branch belongs to someone else.
+pub fn publish_proposal(
+    bot: &Bot<'_>,
+    draft: &Draft,
+    base: &CommitSha,
+    checks: bool,
+    report: &mut RunReport,
+) -> Result<Option<Opened>, CycleError> {
+    let id = draft.id();
+    let branch = id.branch();
     let message = format!(
-        "{title}\n\n{body}\nPatchwright-Skill: {}\nPatchwright-Proposal: {id}\nPatchwright-Fingerprints: {}\n",
-        skill.id(),
-        fingerprints
+        "{}\n\n{}\nPatchwright-Skill: {}\nPatchwright-Proposal: {id}\nPatchwright-Fingerprints: {}\n",
+        draft.title,
+        draft.body,
+        draft.skill,
+        draft
+            .fingerprints
             .iter()
             .map(Fingerprint::as_str)
             .collect::<Vec<_>>()
             .join(" ")
     );
-    let changes: Changes = applied
-        .files
-        .iter()
-        .map(|(path, patched)| (path.clone(), Some(patched.new.clone().into_bytes())))
-        .collect();
-    let commit =
-        bot.repo
-            .write_commit(base, &[base], &changes, &message, &bot.config.git.identity)?;
+    let commit = bot.repo.write_commit(
+        base,
+        &[base],
+        &draft.changes,
+        &message,
+        &bot.config.git.identity,
+    )?;
     let Some((head, adopted)) = publish(bot, &branch, &commit)? else {
         report.warnings.push(format!(
             "{branch} exists with commits by someone else; left alone"
         ));
-        return Ok(());
+        return Ok(None);
     };
     failpoint("after-branch-push");
 
     let pull = bot.forge.open_pull(&PullDraft {
         branch: &branch,
         base: &bot.default_branch,
-        title: &title,
-        body: &body,
-        labels: vec!["patchwright".into(), format!("patchwright:{}", skill.id())],
+        title: &draft.title,
+        body: &draft.body,
+        labels: vec!["patchwright".into(), format!("patchwright:{}", draft.skill)],
     })?;
     let proposal = Proposal {
         id: id.clone(),
-        skill: planned.skill.clone(),
-        package: planned.package.clone(),
-        title: title.clone(),
-        fingerprints,
-        files: applied.files.keys().cloned().collect(),
+        skill: draft.skill.clone(),
+        package: draft.package.clone(),
+        title: draft.title.clone(),
+        fingerprints: draft.fingerprints.clone(),
+        files: draft.changes.keys().cloned().collect(),
         branch: branch.clone(),
         base: base.clone(),
         head,
@@ -433,21 +477,123 @@ fn propose(
         l.proposals.insert(recorded.id.clone(), recorded.clone());
         Ok(Some(format!("propose {}", recorded.id)))
     })?;
-    let checks = if options.checks {
+    let checks = if checks {
         record_checks(bot, &proposal)?
     } else {
         None
     };
-    report.opened.push(Opened {
+    Ok(Some(Opened {
         id,
         branch,
-        title,
+        title: draft.title.clone(),
         files: proposal.files.len(),
-        changed_lines: applied.changed_lines(),
+        changed_lines: draft.changed_lines,
         adopted,
         checks,
+    }))
+}
+
+/// The skill id under which scaffolded skills are proposed.
+pub const SKILL_NEW: &str = "skill-new";
+
+/// `skill new`: scaffolds a skill on the default branch and proposes it
+/// like a fix. It is inactive until a person merges it.
+pub fn skill_new(
+    bot: &Bot<'_>,
+    name: &str,
+    description: &str,
+    options: &RunOptions,
+) -> Result<RunReport, CycleError> {
+    let mut report = RunReport::default();
+    if !options.dry_run {
+        bot.repo.fetch()?;
+    }
+    let base = default_tip(bot)?;
+    report.base = Some(base.clone());
+    let read = |path: &str| -> Option<String> {
+        let path: RelPath = path.parse().ok()?;
+        let bytes = bot.repo.read_file(&base, &path).ok()??;
+        String::from_utf8(bytes).ok()
+    };
+    let scaffold = scaffold::scaffold(&read, &bot.registry.ids(), name, description)?;
+    let skill = SkillId::new(SKILL_NEW).map_err(|e| CycleError::Other(e.to_string()))?;
+    let fingerprint = Fingerprint::compute(crate::finding::FingerprintInput {
+        skill: SKILL_NEW,
+        package: "patchwright",
+        item: "",
+        key: name,
+        occurrence: 0,
     });
-    Ok(())
+    let fingerprints = BTreeSet::from([fingerprint]);
+    let id = ProposalId::new(&skill, &fingerprints);
+    let (ledger, _) = bot.store().read()?;
+    if let Some(existing) = ledger.proposals.get(&id).filter(|p| p.is_open()) {
+        report.warnings.push(format!(
+            "the `{name}` skill is already proposed on {}",
+            existing.branch
+        ));
+        return Ok(report);
+    }
+    let mut diff = String::new();
+    let mut changed_lines = 0;
+    for (path, text) in &scaffold.files {
+        let old = read(path.as_str()).unwrap_or_default();
+        diff.push_str(&crate::edit::unified_diff(path, &old, text));
+        changed_lines += similar::TextDiff::from_lines(old.as_str(), text.as_str())
+            .iter_all_changes()
+            .filter(|c| c.tag() != similar::ChangeTag::Equal)
+            .count();
+    }
+    let title = format!("Add the `{name}` skill");
+    if options.dry_run {
+        report.dry_run.push(DryRunProposal {
+            branch: id.branch(),
+            id,
+            title,
+            diff,
+        });
+        return Ok(report);
+    }
+    let body = format!(
+        "A new skill, `{name}`: {description}\n\n\
+         Files: `src/skills/{module}.rs` (the skill, `{ty}`), its registration in \
+         `src/skills/mod.rs`, and a fixture in `tests/fixtures/skills/{name}/`.\n\n\
+         As generated it finds the comment `// patchwright: {name}` and deletes it; \
+         teach it what to look for before merging. It runs only once this is merged.\n",
+        description = description.trim(),
+        module = scaffold.module,
+        ty = scaffold.type_name,
+    );
+    let draft = Draft {
+        skill,
+        package: "patchwright".into(),
+        title,
+        body,
+        fingerprints,
+        changes: scaffold
+            .files
+            .into_iter()
+            .map(|(path, text)| (path, Some(text.into_bytes())))
+            .collect(),
+        changed_lines,
+    };
+    if let Some(opened) = publish_proposal(bot, &draft, &base, options.checks, &mut report)? {
+        report.opened.push(opened);
+    }
+    Ok(report)
+}
+
+fn default_tip(bot: &Bot<'_>) -> Result<CommitSha, CycleError> {
+    bot.repo.branch_tip(&bot.default_branch)?.ok_or_else(|| {
+        CycleError::Other(format!(
+            "the default branch `{}` does not exist{}",
+            bot.default_branch,
+            bot.repo
+                .remote_name()
+                .map(|r| format!(" on `{r}`"))
+                .unwrap_or_default()
+        ))
+    })
 }
 
 /// Pushes the proposal branch. A branch already there with the same files

@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod metrics;
 pub mod plan;
 pub mod report;
+pub mod scaffold;
 pub mod scan;
 pub mod skills;
 pub mod source;

@@ -19,7 +19,7 @@ use patchwright::config::Config;
 use patchwright::cycle::{self, Bot, RunOptions};
 use patchwright::finding::{Fingerprint, SkillId};
 use patchwright::forge::local::{CheckCommand, LocalForge};
-use patchwright::git::{CommitSha, Repo, Secret};
+use patchwright::git::{BranchName, CommitSha, Repo, Secret};
 use patchwright::ledger::{Ledger, LedgerStore, Proposal, State};
 use patchwright::report::{self, ProjectReport};
 use patchwright::scan::{self, ScanOptions, ScanReport};
@@ -31,6 +31,15 @@ use patchwright::{bench, edit};
 #[derive(Parser)]
 #[command(name = "patchwright", version, about, max_term_width = 100)]
 struct Cli {
+    #[command(flatten)]
+    options: Options,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command takes.
+#[derive(clap::Args)]
+struct Options {
     /// Configuration file (default: .github/patchwright.yml under PATH).
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -40,8 +49,10 @@ struct Cli {
     /// Only errors.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
-    #[command(subcommand)]
-    command: Command,
+    /// The remote to publish to, instead of `git.remote`; `none` keeps
+    /// branches and the ledger in this repository.
+    #[arg(long, global = true, value_name = "NAME")]
+    remote: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -139,6 +150,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Extend patchwright itself (on its own repository).
+    Skill {
+        #[command(subcommand)]
+        command: SkillCommand,
+    },
     /// Read the ledger on refs/patchwright/state.
     Ledger {
         #[command(subcommand)]
@@ -152,6 +168,27 @@ enum Command {
         rounds: usize,
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+    },
+}
+
+#[derive(Subcommand)]
+enum SkillCommand {
+    /// Scaffold a new skill from templates/ and propose it as a branch.
+    New {
+        /// The skill id: lowercase letters, digits and dashes (2 to 40 characters).
+        name: String,
+        /// One line saying what the skill finds.
+        #[arg(long)]
+        description: String,
+        /// patchwright's repository.
+        #[arg(long, default_value = ".")]
+        path: PathBuf,
+        /// Print the files it would add and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not run the check command on the proposal.
+        #[arg(long)]
+        no_checks: bool,
     },
 }
 
@@ -204,8 +241,8 @@ const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose, cli.quiet);
-    match run(cli) {
+    init_logging(cli.options.verbose, cli.options.quiet);
+    match run(cli.options, cli.command) {
         Ok(code) => code,
         Err(err) => {
             let mut message = err.to_string();
@@ -218,9 +255,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode> {
+fn run(cli: Options, command: Command) -> Result<ExitCode> {
     let registry = Registry::builtin();
-    match cli.command {
+    match command {
         Command::Scan {
             path,
             format,
@@ -290,7 +327,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             no_checks,
             skills,
         } => {
-            let git = GitSetup::open(&path, cli.config.as_deref(), &registry)?;
+            let git = GitSetup::open(&path, &cli, &registry)?;
             let requested = skills
                 .iter()
                 .map(|id| {
@@ -303,24 +340,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     SkillId::new(id).map_err(anyhow::Error::from)
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let default_branch = git
-                .repo
-                .default_branch(git.config.git.default_branch.as_ref())?;
-            let timeout = Duration::from_secs(
-                git.config
-                    .forge
-                    .local
-                    .check_timeout_minutes
-                    .saturating_mul(60),
-            );
-            let target_dir = git.repo.git_dir().join("patchwright").join("target");
-            let check = CheckCommand::parse(
-                &git.config.forge.local.check_command,
-                timeout,
-                Some(target_dir),
-            )
-            .map_err(anyhow::Error::msg)?;
-            let forge = LocalForge::new(&git.repo, default_branch.clone(), check);
+            let (forge, default_branch) = local_forge(&git)?;
             let bot = Bot {
                 repo: &git.repo,
                 config: &git.config,
@@ -337,8 +357,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print(&report.to_text())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Skill {
+            command:
+                SkillCommand::New {
+                    name,
+                    description,
+                    path,
+                    dry_run,
+                    no_checks,
+                },
+        } => {
+            let git = GitSetup::open(&path, &cli, &registry)?;
+            let (forge, default_branch) = local_forge(&git)?;
+            let bot = Bot {
+                repo: &git.repo,
+                config: &git.config,
+                registry: &registry,
+                forge: &forge,
+                default_branch,
+            };
+            let options = RunOptions {
+                dry_run,
+                checks: !no_checks,
+                requested: Vec::new(),
+            };
+            let report = cycle::skill_new(&bot, &name, &description, &options)?;
+            print(&report.to_text())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Stop { path, reason, by } => {
-            let git = GitSetup::open(&path, cli.config.as_deref(), &registry)?;
+            let git = GitSetup::open(&path, &cli, &registry)?;
             git.repo.fetch()?;
             let by = by.unwrap_or_else(|| actor(&git.repo));
             if cycle::stop(&git.store(), &by, &reason)? {
@@ -351,7 +399,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Resume { path, by } => {
-            let git = GitSetup::open(&path, cli.config.as_deref(), &registry)?;
+            let git = GitSetup::open(&path, &cli, &registry)?;
             git.repo.fetch()?;
             let by = by.unwrap_or_else(|| actor(&git.repo));
             if cycle::resume(&git.store(), &by)? {
@@ -371,7 +419,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .iter()
                 .map(|f| f.parse::<Fingerprint>())
                 .collect::<Result<Vec<_>, _>>()?;
-            let git = GitSetup::open(&path, cli.config.as_deref(), &registry)?;
+            let git = GitSetup::open(&path, &cli, &registry)?;
             git.repo.fetch()?;
             let by = by.unwrap_or_else(|| actor(&git.repo));
             let new = cycle::ignore(&git.store(), &fingerprints, &by, &reason)?;
@@ -379,7 +427,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Pulls { path, format } => {
-            let git = GitSetup::open(&path, cli.config.as_deref(), &registry)?;
+            let git = GitSetup::open(&path, &cli, &registry)?;
             git.repo.fetch()?;
             let (ledger, _) = git.store().read()?;
             let out = match format {
@@ -391,7 +439,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Ledger { command } => match command {
             LedgerCommand::Show { path, json } => {
-                let git = GitSetup::open(&path, cli.config.as_deref(), &registry)?;
+                let git = GitSetup::open(&path, &cli, &registry)?;
                 git.repo.fetch()?;
                 let store = git.store();
                 let (ledger, commit) = store.read()?;
@@ -404,7 +452,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             LedgerCommand::Log { path, max_count } => {
-                let git = GitSetup::open(&path, cli.config.as_deref(), &registry)?;
+                let git = GitSetup::open(&path, &cli, &registry)?;
                 git.repo.fetch()?;
                 let mut out = String::new();
                 for entry in git.store().log(max_count)? {
@@ -492,7 +540,7 @@ struct GitSetup {
 }
 
 impl GitSetup {
-    fn open(path: &Path, config: Option<&Path>, registry: &Registry) -> Result<Self> {
+    fn open(path: &Path, cli: &Options, registry: &Registry) -> Result<Self> {
         if !path.exists() {
             bail!(
                 "{} does not exist: give the path of a git repository",
@@ -501,9 +549,13 @@ impl GitSetup {
         }
         let probe = Repo::open(path, None, None)?;
         let root = probe.root().to_path_buf();
-        let config = Config::load(&root, config, &registry.ids()).map_err(|e| {
-            anyhow::anyhow!("{e} (fix the configuration file, or pass --config to use another)")
-        })?;
+        let mut config =
+            Config::load(&root, cli.config.as_deref(), &registry.ids()).map_err(|e| {
+                anyhow::anyhow!("{e} (fix the configuration file, or pass --config to use another)")
+            })?;
+        if let Some(remote) = &cli.remote {
+            config.git.remote = (remote != "none").then(|| remote.clone());
+        }
         let token = std::env::var(&config.git.token_env)
             .ok()
             .filter(|t| !t.is_empty())
@@ -519,6 +571,23 @@ impl GitSetup {
             self.config.git.identity.clone(),
         )
     }
+}
+
+/// The local forge with the configured check command, and the default branch.
+fn local_forge(git: &GitSetup) -> Result<(LocalForge<'_>, BranchName)> {
+    let default_branch = git
+        .repo
+        .default_branch(git.config.git.default_branch.as_ref())?;
+    let local = &git.config.forge.local;
+    let timeout = Duration::from_secs(local.check_timeout_minutes.saturating_mul(60));
+    // Kept between runs so each check builds only what changed.
+    let target_dir = git.repo.git_dir().join("patchwright").join("target");
+    let check = CheckCommand::parse(&local.check_command, timeout, Some(target_dir))
+        .map_err(anyhow::Error::msg)?;
+    Ok((
+        LocalForge::new(&git.repo, default_branch.clone(), check),
+        default_branch,
+    ))
 }
 
 /// Who is asking, for the ledger: the Actions actor, git's user, or the login.

@@ -8,6 +8,12 @@ mod len_zero;
 mod question_mark;
 mod todo_comments;
 
+// The template `patchwright skill new` renders is compiled and tested as
+// part of the crate, so it cannot rot.
+#[cfg(test)]
+#[path = "../../templates/skill.rs"]
+mod template;
+
 use std::ops::Range;
 
 use crate::config::Config;

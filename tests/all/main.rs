@@ -7,4 +7,5 @@ mod cli;
 mod preservation;
 mod run_local;
 mod skill_fixtures;
+mod skill_new;
 mod support;

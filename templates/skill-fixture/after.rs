@@ -1,0 +1,3 @@
+pub fn example() -> u8 {
+    1
+}

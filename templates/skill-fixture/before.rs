@@ -1,0 +1,4 @@
+pub fn example() -> u8 {
+    // patchwright: template-skill
+    1
+}
