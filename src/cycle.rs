@@ -32,6 +32,16 @@ pub struct Bot<'a> {
     pub default_branch: BranchName,
 }
 
+impl std::fmt::Debug for Bot<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bot")
+            .field("repo", self.repo)
+            .field("forge", &self.forge.kind())
+            .field("default_branch", &self.default_branch)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Bot<'_> {
     pub fn store(&self) -> LedgerStore<'_> {
         LedgerStore::new(
@@ -636,7 +646,7 @@ fn body(skill: &dyn Skill, findings: &[&Finding], applied: &Applied) -> String {
     let files = applied.files.len();
     let _ = writeln!(
         out,
-        "The `{}` skill (risk: {}) fixes {} {} in {} {}:\n",
+        "The `{}` skill (risk: {}) fixes {} {} in {files} {}:\n",
         skill.id(),
         skill.risk(),
         findings.len(),
@@ -645,7 +655,6 @@ fn body(skill: &dyn Skill, findings: &[&Finding], applied: &Applied) -> String {
         } else {
             "findings"
         },
-        files,
         if files == 1 { "file" } else { "files" },
     );
     for f in findings {

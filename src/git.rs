@@ -629,6 +629,7 @@ impl Repo {
             Some(RemoteSpec::Local { path, .. }) => {
                 let remote =
                     Repository::open(path).context(|| format!("cannot open {}", path.display()))?;
+                refuse_checked_out(&remote, refname, path)?;
                 self.send_objects(&remote, new)?;
                 cas_ref(
                     &remote,
@@ -1077,6 +1078,25 @@ impl Repo {
     }
 }
 
+/// Moving the branch a non-bare remote has checked out would leave its
+/// work tree behind its branch (git refuses such pushes too).
+fn refuse_checked_out(remote: &Repository, refname: &str, path: &Path) -> Result<(), GitError> {
+    if remote.is_bare() {
+        return Ok(());
+    }
+    let checked_out = remote
+        .head()
+        .ok()
+        .and_then(|h| h.name().ok().map(str::to_owned));
+    if checked_out.as_deref() == Some(refname) {
+        return Err(GitError::Rejected {
+            refname: refname.to_owned(),
+            reason: format!("it is checked out in {}", path.display()),
+        });
+    }
+    Ok(())
+}
+
 /// Compare-and-swap of one ref in `repo`, under the ref's lock.
 fn cas_ref(
     repo: &Repository,
@@ -1149,6 +1169,7 @@ pub(crate) mod testing {
     //! Real repositories in temp dirs: a work tree with a bare `origin`.
     use super::*;
 
+    #[derive(Debug)]
     pub struct TestRepo {
         pub _dir: tempfile::TempDir,
         pub work: PathBuf,
@@ -1321,6 +1342,40 @@ mod tests {
         repo.delete_ref(&branch.refname(), &commit).unwrap();
         assert_eq!(repo.branch_tip(&branch).unwrap(), None);
         assert!(!git(&t.origin, &["for-each-ref"]).contains("patchwright/test"));
+    }
+
+    #[test]
+    fn a_non_bare_remote_keeps_its_checked_out_branch() {
+        let t = with_origin(&[("a.txt", "a\n")]);
+        let clone = t.work.parent().unwrap().join("clone");
+        git(
+            t.work.parent().unwrap(),
+            &[
+                "clone",
+                "-q",
+                t.work.to_str().unwrap(),
+                clone.to_str().unwrap(),
+            ],
+        );
+        let repo = Repo::open(&clone, Some("origin"), None).unwrap();
+        repo.fetch().unwrap();
+        let main = repo.branch_tip(&"main".parse().unwrap()).unwrap().unwrap();
+        let next = repo
+            .write_commit(
+                &main,
+                &[&main],
+                &Changes::from([(path("a.txt"), Some(b"b\n".to_vec()))]),
+                "m",
+                &Identity::default(),
+            )
+            .unwrap();
+        let err = repo
+            .update_ref("refs/heads/main", &next, Some(&main))
+            .unwrap_err();
+        assert!(err.to_string().contains("it is checked out in"), "{err}");
+        repo.update_ref("refs/heads/patchwright/x", &next, None)
+            .unwrap();
+        assert_eq!(git(&t.work, &["rev-parse", "patchwright/x"]), next.as_str());
     }
 
     #[test]

@@ -35,6 +35,16 @@ pub struct PlanInput<'a> {
     pub score: &'a dyn Fn(&SkillId) -> f64,
 }
 
+impl std::fmt::Debug for PlanInput<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlanInput")
+            .field("findings", &self.findings.len())
+            .field("limits", self.limits)
+            .field("requested", &self.requested)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A proposal to make: one skill, one package, within the size limits.
 #[derive(Debug, Clone)]
 pub struct Planned<'a> {

@@ -536,15 +536,38 @@ fn with_no_remote_branches_and_the_ledger_stay_in_the_repository() {
     let status = git(&project.work, &["status", "--porcelain"]);
     run(&project, &["--remote", "none", "--no-checks"]);
     assert_eq!(project.origin_refs(), origin_refs, "nothing is published");
-    let local = git(&project.work, &["for-each-ref", "--format=%(refname)", "refs/heads/patchwright/", "refs/patchwright/"]);
+    let local = git(
+        &project.work,
+        &[
+            "for-each-ref",
+            "--format=%(refname)",
+            "refs/heads/patchwright/",
+            "refs/patchwright/",
+        ],
+    );
     assert_eq!(local.lines().count(), 6, "{local}");
     assert!(local.ends_with("refs/patchwright/state"), "{local}");
     assert_eq!(git(&project.work, &["status", "--porcelain"]), status);
-    assert_eq!(git(&project.work, &["symbolic-ref", "HEAD"]), "refs/heads/main");
+    assert_eq!(
+        git(&project.work, &["symbolic-ref", "HEAD"]),
+        "refs/heads/main"
+    );
 
     // Merging a proposal locally is seen by the next run.
-    let branch = local.lines().find(|l| l.contains("/len-zero/")).unwrap().trim_start_matches("refs/heads/").to_owned();
-    git(&project.work, &["merge", "-q", "--no-ff", "-m", "merge", &branch]);
+    let branch = local
+        .lines()
+        .find(|l| l.contains("/len-zero/"))
+        .unwrap()
+        .trim_start_matches("refs/heads/")
+        .to_owned();
+    git(
+        &project.work,
+        &["merge", "-q", "--no-ff", "-m", "merge", &branch],
+    );
     let out = run(&project, &["--remote", "none", "--no-checks"]);
-    assert!(out.stdout.contains("len-zero/") && out.stdout.contains(" merged"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("len-zero/") && out.stdout.contains(" merged"),
+        "{}",
+        out.stdout
+    );
 }

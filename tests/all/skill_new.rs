@@ -6,8 +6,10 @@ use std::process::Command;
 
 use crate::support::{Project, git, patchwright};
 
-/// This repository's files (tracked, plus untracked ones git does not
-/// ignore) committed into a fresh repository with a bare origin.
+/// This repository's files (what `.gitignore` does not exclude) committed
+/// into a fresh repository with a bare origin. Walking the files, not asking
+/// git, lets the tests run in a copy that has no `.git` (as the local
+/// forge's checks do).
 struct SelfCopy {
     _dir: tempfile::TempDir,
     work: PathBuf,

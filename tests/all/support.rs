@@ -117,6 +117,7 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 /// A project in a git repository with a bare `origin`, as a maintainer has it.
+#[derive(Debug)]
 pub struct Project {
     _dir: tempfile::TempDir,
     pub root: PathBuf,
