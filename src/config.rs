@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::finding::Risk;
+use crate::forge::Permission;
 use crate::git::{BranchName, Identity};
 
 /// Where the configuration is looked for, relative to the repository root.
@@ -32,6 +33,39 @@ pub struct Config {
     pub git: GitConfig,
     /// Forge settings.
     pub forge: ForgeConfig,
+    /// Slash commands in comments.
+    pub commands: CommandsConfig,
+    /// GitHub settings.
+    pub github: GitHubConfig,
+}
+
+/// Slash commands in comments.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CommandsConfig {
+    /// What a command line starts with. Default: `/patchwright`.
+    pub prefix: String,
+    /// The least access a commenter needs (asked of the API, never
+    /// inferred): `read`, `triage`, `write`, `maintain` or `admin`.
+    /// Default: `write`.
+    pub min_permission: Permission,
+}
+
+impl Default for CommandsConfig {
+    fn default() -> Self {
+        Self {
+            prefix: crate::commands::DEFAULT_PREFIX.into(),
+            min_permission: Permission::Write,
+        }
+    }
+}
+
+/// GitHub settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GitHubConfig {
+    /// People asked to review each new pull request. Default: none.
+    pub reviewers: Vec<String>,
 }
 
 /// How many proposals, and how big.

@@ -14,10 +14,11 @@ use crate::finding::{Finding, Fingerprint, RelPath, SkillId};
 use crate::forge::{Checks, Forge, ForgeError, PullDraft, PullState};
 use crate::git::{BranchName, Changes, CommitSha, GitError, Repo};
 use crate::ledger::{
-    Hold, LedgerError, LedgerStore, Outcome, OutcomeEntry, Proposal, ProposalId, Rejection,
+    Hold, LedgerError, LedgerStore, Outcome, OutcomeEntry, Proposal, ProposalId, Rejection, State,
     Timestamp,
 };
 use crate::plan::{self, NEUTRAL_SCORE, PlanInput, Planned, SkillInfo};
+use crate::report::templates::{self, Dashboard, ListedFinding, OpenRow};
 use crate::scaffold::{self, ScaffoldError};
 use crate::scan::{self, ScanOptions};
 use crate::skills::{Registry, Skill, UnknownSkill};
@@ -61,6 +62,8 @@ pub struct RunOptions {
     pub checks: bool,
     /// Propose only these skills, now, beyond the per-run limit and the risk ceiling.
     pub requested: Vec<SkillId>,
+    /// Propose only findings in this file or directory.
+    pub only_path: Option<RelPath>,
 }
 
 /// What one run did.
@@ -74,8 +77,15 @@ pub struct RunReport {
     pub opened: Vec<Opened>,
     pub dry_run: Vec<DryRunProposal>,
     pub held_back: BTreeMap<String, usize>,
+    /// Fixable findings not proposed, the first few.
+    pub waiting: Vec<ListedFinding>,
     pub warnings: Vec<String>,
 }
+
+/// How many not-yet-proposed findings a report lists.
+const WAITING_SHOWN: usize = 10;
+/// How long a proposal may go without any check before the bot warns.
+const NO_CHECKS_WARNING_SECS: i64 = 30 * 60;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Synced {
@@ -94,6 +104,7 @@ pub struct Opened {
     pub adopted: bool,
     /// `Some(true)` passed, `Some(false)` failed, `None` not run.
     pub checks: Option<bool>,
+    pub pull: Option<crate::ledger::PullRef>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -128,7 +139,7 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
     let mut report = RunReport::default();
     if !options.dry_run {
         bot.repo.fetch()?;
-        report.synced = sync(bot, options.checks)?;
+        sync(bot, options.checks, &mut report)?;
     }
     let store = bot.store();
     let (ledger, _) = store.read()?;
@@ -140,27 +151,19 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
     let base = default_tip(bot)?;
     report.base = Some(base.clone());
 
-    // Scan exactly the default branch's tree, not whatever the work tree holds.
-    let export = tempfile::Builder::new()
-        .prefix("patchwright-scan-")
-        .tempdir()
-        .map_err(|e| CycleError::Other(format!("cannot make a directory to scan in: {e}")))?;
-    bot.repo.export(&base, export.path())?;
-    let workspace = Workspace::discover(export.path(), &bot.config.scan)?;
     let requested: Vec<String> = options.requested.iter().map(ToString::to_string).collect();
     let skills = bot.registry.select(bot.config, &requested)?;
-    let scan_options = ScanOptions {
-        keep_fixable_sources: true,
-        metrics: false,
-        max_file_bytes: bot.config.scan.max_file_bytes,
-    };
-    let scanned = scan::scan(&workspace, &skills, &scan_options, &|_| {});
+    let scanned = scan_commit(bot, &base, &skills)?;
     report.findings = scanned.findings().count();
     report.skipped_files = scanned.warnings.len();
     let sources = scanned.sources();
 
     let infos = skill_infos(&skills);
-    let findings: Vec<&Finding> = scanned.findings().collect();
+    let in_path = |f: &&Finding| match &options.only_path {
+        Some(dir) => f.path == *dir || f.path.as_str().starts_with(&format!("{dir}/")),
+        None => true,
+    };
+    let findings: Vec<&Finding> = scanned.findings().filter(in_path).collect();
     let fix_lines = |fix: &crate::edit::Fix| fix_lines(&sources, fix);
     let plan = plan::plan(&PlanInput {
         findings: &findings,
@@ -183,6 +186,22 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
         };
         propose(bot, skill, planned, &sources, &base, options, &mut report)?;
     }
+    let proposed: BTreeSet<&Fingerprint> = plan
+        .proposals
+        .iter()
+        .flat_map(|p| p.findings.iter().map(|f| &f.fingerprint))
+        .collect();
+    report.waiting = findings
+        .iter()
+        .filter(|f| {
+            f.fixable()
+                && !proposed.contains(&f.fingerprint)
+                && !ledger.rejected.contains_key(&f.fingerprint)
+        })
+        .filter(|f| !ledger.in_flight().contains(&f.fingerprint))
+        .take(WAITING_SHOWN)
+        .map(|f| listed(f))
+        .collect();
 
     if !options.dry_run {
         let scanned_at = base.clone();
@@ -195,6 +214,88 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
         })?;
     }
     Ok(report)
+}
+
+/// Scans exactly the tree of `commit` (not whatever the work tree holds),
+/// keeping the text of files with fixes.
+fn scan_commit(
+    bot: &Bot<'_>,
+    commit: &CommitSha,
+    skills: &[&dyn Skill],
+) -> Result<scan::ScanReport, CycleError> {
+    let export = tempfile::Builder::new()
+        .prefix("patchwright-scan-")
+        .tempdir()
+        .map_err(|e| CycleError::Other(format!("cannot make a directory to scan in: {e}")))?;
+    bot.repo.export(commit, export.path())?;
+    let workspace = Workspace::discover(export.path(), &bot.config.scan)?;
+    let options = ScanOptions {
+        keep_fixable_sources: true,
+        metrics: false,
+        max_file_bytes: bot.config.scan.max_file_bytes,
+    };
+    Ok(scan::scan(&workspace, skills, &options, &|_| {}))
+}
+
+fn listed(f: &Finding) -> ListedFinding {
+    ListedFinding {
+        skill: f.skill.to_string(),
+        path: f.path.to_string(),
+        line: f.start.line,
+        message: f.message.clone(),
+    }
+}
+
+/// What the skills find on the default branch, as a reply.
+pub fn scan_summary(bot: &Bot<'_>) -> Result<String, CycleError> {
+    bot.repo.fetch()?;
+    let base = default_tip(bot)?;
+    let skills = bot.registry.select(bot.config, &[])?;
+    let scanned = scan_commit(bot, &base, &skills)?;
+    let total = scanned.findings().count();
+    let fixable = scanned.findings().filter(|f| f.fixable()).count();
+    let mut out = format!(
+        "{total} {} ({fixable} fixable) on `{}` at {}, in {} files.\n\n",
+        if total == 1 { "finding" } else { "findings" },
+        bot.default_branch,
+        base.short(),
+        scanned.files.len()
+    );
+    if total > 0 {
+        out.push_str("| skill | findings | fixable |\n|---|---:|---:|\n");
+        for skill in &skills {
+            let of = || {
+                scanned
+                    .findings()
+                    .filter(|f| f.skill.as_str() == skill.id())
+            };
+            let n = of().count();
+            if n > 0 {
+                out.push_str(&format!(
+                    "| `{}` | {n} | {} |\n",
+                    skill.id(),
+                    of().filter(|f| f.fixable()).count()
+                ));
+            }
+        }
+        out.push('\n');
+        for f in scanned.findings().take(WAITING_SHOWN) {
+            out.push_str(&format!(
+                "- `{}:{}` `{}`: {}\n",
+                f.path, f.start.line, f.skill, f.message
+            ));
+        }
+        if total > WAITING_SHOWN {
+            out.push_str(&format!("- … and {} more\n", total - WAITING_SHOWN));
+        }
+    }
+    if !scanned.warnings.is_empty() {
+        out.push_str(&format!(
+            "\n{} files were skipped (see the log).\n",
+            scanned.warnings.len()
+        ));
+    }
+    Ok(out)
 }
 
 fn skill_infos(skills: &[&dyn Skill]) -> Vec<SkillInfo> {
@@ -239,10 +340,11 @@ fn fix_lines(sources: &BTreeMap<RelPath, String>, fix: &crate::edit::Fix) -> usi
 }
 
 /// Records what happened to every open proposal since the last run.
-pub fn sync(bot: &Bot<'_>, checks: bool) -> Result<Vec<Synced>, CycleError> {
+pub fn sync(bot: &Bot<'_>, checks: bool, report: &mut RunReport) -> Result<(), CycleError> {
     let store = bot.store();
     let (ledger, _) = store.read()?;
-    let mut synced = Vec::new();
+    let synced = &mut report.synced;
+    let warnings = &mut report.warnings;
     let open: Vec<Proposal> = ledger.open_proposals().cloned().collect();
     for proposal in open {
         let id = proposal.id.clone();
@@ -289,7 +391,12 @@ pub fn sync(bot: &Bot<'_>, checks: bool) -> Result<Vec<Synced>, CycleError> {
                 }
             }
             PullState::Open if checks && proposal.checks().is_none() => {
-                if let Some(passed) = record_checks(bot, &proposal)? {
+                let opened_at = proposal.outcomes.first().map_or(now.0, |e| e.at.0);
+                if let Some(passed) = record_checks(
+                    bot,
+                    &proposal,
+                    (now.0 - opened_at > NO_CHECKS_WARNING_SECS).then_some(&mut *warnings),
+                )? {
                     let outcome = if passed {
                         "checks passed"
                     } else {
@@ -304,12 +411,122 @@ pub fn sync(bot: &Bot<'_>, checks: bool) -> Result<Vec<Synced>, CycleError> {
             PullState::Open => {}
         }
     }
-    Ok(synced)
+    Ok(())
+}
+
+/// Records what happened to one pull request (an event named it). A
+/// proposal closed earlier and now reopened is open again, and its
+/// findings are no longer rejected.
+pub fn sync_pull(bot: &Bot<'_>, number: u64, report: &mut RunReport) -> Result<(), CycleError> {
+    bot.repo.fetch()?;
+    let (ledger, _) = bot.store().read()?;
+    let Some(proposal) = ledger
+        .proposals
+        .values()
+        .find(|p| p.pull.as_ref().and_then(|r| r.number) == Some(number))
+        .cloned()
+    else {
+        return Ok(());
+    };
+    if proposal.state() == State::Closed && bot.forge.pull_state(&proposal)? == PullState::Open {
+        let id = proposal.id.clone();
+        let now = Timestamp::now();
+        let event = format!("outcome reopened {id}");
+        let changed = bot.store().update(&|l| {
+            if l.proposals
+                .get(&id)
+                .is_none_or(|p| p.state() != State::Closed)
+            {
+                return Ok(None);
+            }
+            if let Some(p) = l.proposals.get_mut(&id) {
+                p.outcomes.push(OutcomeEntry {
+                    at: now,
+                    outcome: Outcome::Opened,
+                });
+            }
+            l.rejected.retain(|_, r| r.proposal.as_ref() != Some(&id));
+            Ok(Some(event.clone()))
+        })?;
+        if changed.is_some() {
+            report.synced.push(Synced {
+                id,
+                outcome: "reopened".into(),
+            });
+        }
+    }
+    sync(bot, true, report)
+}
+
+/// Does what a GitHub Actions event asks; returns the job summary.
+pub fn on_trigger(bot: &Bot<'_>, trigger: &crate::events::Trigger) -> Result<String, CycleError> {
+    use crate::events::Trigger;
+    match trigger {
+        Trigger::Run => {
+            let report = run(
+                bot,
+                &RunOptions {
+                    checks: true,
+                    ..RunOptions::default()
+                },
+            )?;
+            update_dashboard(bot, &report)?;
+            Ok(report.to_markdown())
+        }
+        Trigger::Sync => {
+            let mut report = RunReport::default();
+            bot.repo.fetch()?;
+            sync(bot, true, &mut report)?;
+            update_dashboard(bot, &report)?;
+            Ok(report.to_markdown())
+        }
+        Trigger::Pull { number } => {
+            let mut report = RunReport::default();
+            sync_pull(bot, *number, &mut report)?;
+            update_dashboard(bot, &report)?;
+            Ok(report.to_markdown())
+        }
+        Trigger::Comment(comment) => {
+            let handled = crate::commands::dispatch::handle(bot, comment)?;
+            Ok(match handled {
+                crate::commands::dispatch::Handled::Ignored(why) => {
+                    format!("Comment {} ignored: {why}.\n", comment.comment_id)
+                }
+                crate::commands::dispatch::Handled::Refused => format!(
+                    "Commands from @{} refused: not enough access.\n",
+                    comment.author
+                ),
+                crate::commands::dispatch::Handled::Replied { ok } => format!(
+                    "Answered the commands of comment {} on #{}{}.\n",
+                    comment.comment_id,
+                    comment.number,
+                    if ok { "" } else { " (some failed)" }
+                ),
+            })
+        }
+        Trigger::Ignore(why) => Ok(format!("Nothing to do: {why}.\n")),
+    }
 }
 
 /// Asks the forge for the proposal's checks and records a final result.
-fn record_checks(bot: &Bot<'_>, proposal: &Proposal) -> Result<Option<bool>, CycleError> {
+/// With `warn_missing`, a proposal without any check is reported there.
+fn record_checks(
+    bot: &Bot<'_>,
+    proposal: &Proposal,
+    warn_missing: Option<&mut Vec<String>>,
+) -> Result<Option<bool>, CycleError> {
     let (outcome, passed) = match bot.forge.checks(proposal)? {
+        Checks::Missing => {
+            if let Some(warnings) = warn_missing {
+                let warning = "proposals have had no checks for 30 minutes: pull requests opened with the default \
+                    GITHUB_TOKEN do not start workflows; give patchwright a GitHub App token or a personal access token"
+                    .to_owned();
+                if !warnings.contains(&warning) {
+                    warnings.push(warning);
+                }
+            }
+            return Ok(None);
+        }
         Checks::Pending => return Ok(None),
         Checks::Passed => (
             Outcome::ChecksPassed {
@@ -317,10 +534,10 @@ fn record_checks(bot: &Bot<'_>, proposal: &Proposal) -> Result<Option<bool>, Cyc
             },
             true,
         ),
-        Checks::Failed { names, tail } => (
+        Checks::Failed { failing, tail } => (
             Outcome::ChecksFailed {
                 commit: proposal.head.clone(),
-                names,
+                names: failing.into_iter().map(|f| f.name).collect(),
                 tail,
             },
             false,
@@ -368,7 +585,7 @@ fn propose(
         .filter(|f| fingerprints.contains(&f.fingerprint))
         .collect();
     let title = plan::title(skill.title(), &planned.package, findings.len());
-    let body = body(skill, &findings, &applied);
+    let body = body(bot, skill, &findings, &applied);
     if options.dry_run {
         let id = ProposalId::new(&planned.skill, &fingerprints);
         report.dry_run.push(DryRunProposal {
@@ -488,11 +705,12 @@ pub fn publish_proposal(
         Ok(Some(format!("propose {}", recorded.id)))
     })?;
     let checks = if checks {
-        record_checks(bot, &proposal)?
+        record_checks(bot, &proposal, None)?
     } else {
         None
     };
     Ok(Some(Opened {
+        pull: proposal.pull.clone(),
         id,
         branch,
         title: draft.title.clone(),
@@ -501,6 +719,196 @@ pub fn publish_proposal(
         adopted,
         checks,
     }))
+}
+
+/// Rebuilds an open proposal on the current default branch: the same
+/// findings, fixed again, force-moved onto its branch only when nobody but
+/// the bot has pushed there.
+pub fn recreate(bot: &Bot<'_>, id: &ProposalId) -> Result<String, CycleError> {
+    bot.repo.fetch()?;
+    let (ledger, _) = bot.store().read()?;
+    let proposal = ledger
+        .proposals
+        .get(id)
+        .filter(|p| p.is_open())
+        .cloned()
+        .ok_or_else(|| CycleError::Other(format!("{id} is not an open proposal")))?;
+    let skill = bot.registry.get(proposal.skill.as_str()).ok_or_else(|| {
+        CycleError::Other(format!("the skill `{}` no longer exists", proposal.skill))
+    })?;
+    let base = default_tip(bot)?;
+    let scanned = scan_commit(bot, &base, &[skill])?;
+    let findings: Vec<&Finding> = scanned
+        .findings()
+        .filter(|f| f.fixable() && proposal.fingerprints.contains(&f.fingerprint))
+        .collect();
+    let now = Timestamp::now();
+    if findings.is_empty() {
+        let comment = format!(
+            "<!-- patchwright:gone {} -->\nNothing is left to fix: `{}` no longer has these findings. Closing.",
+            base.short(),
+            bot.default_branch
+        );
+        bot.forge.close_pull(&proposal, Some(&comment))?;
+        let id = id.clone();
+        let event = format!("outcome closed {id}");
+        bot.store().update(&|l| {
+            let outcome = Outcome::Closed {
+                reason: Some("its findings are gone from the default branch".into()),
+            };
+            Ok(l.record(&id, outcome, now).then(|| event.clone()))
+        })?;
+        return Ok(format!(
+            "Nothing is left to fix on `{}`; closed.",
+            bot.default_branch
+        ));
+    }
+    let sources = scanned.sources();
+    let originals: BTreeMap<RelPath, String> = findings
+        .iter()
+        .filter_map(|f| Some((f.path.clone(), sources.get(&f.path)?.clone())))
+        .collect();
+    let fixes: Vec<crate::edit::Fix> = findings.iter().filter_map(|f| f.fix.clone()).collect();
+    let applied = apply_fixes(&originals, &fixes);
+    let fixed: Vec<&Finding> = findings
+        .iter()
+        .copied()
+        .filter(|f| applied.applied.contains(&f.fingerprint))
+        .collect();
+    let title = plan::title(skill.title(), &proposal.package, fixed.len());
+    let body = body(bot, skill, &fixed, &applied);
+    let message = format!(
+        "{title}\n\n{body}\nPatchwright-Skill: {}\nPatchwright-Proposal: {id}\n",
+        proposal.skill
+    );
+    let changes: Changes = applied
+        .files
+        .iter()
+        .map(|(path, patched)| (path.clone(), Some(patched.new.clone().into_bytes())))
+        .collect();
+    let commit = bot.repo.write_commit(
+        &base,
+        &[&base],
+        &changes,
+        &message,
+        &bot.config.git.identity,
+    )?;
+    let tip = bot.repo.branch_tip(&proposal.branch)?;
+    if let Some(tip) = &tip
+        && !only_bot_commits(bot, tip, &base)?
+    {
+        return Err(CycleError::Other(format!(
+            "someone else pushed to `{}`; recreating it would drop their commits, so it was left alone",
+            proposal.branch
+        )));
+    }
+    bot.repo
+        .update_ref(&proposal.branch.refname(), &commit, tip.as_ref())?;
+    bot.forge.open_pull(&PullDraft {
+        branch: &proposal.branch,
+        base: &bot.default_branch,
+        title: &title,
+        body: &body,
+        labels: vec![
+            "patchwright".into(),
+            format!("patchwright:{}", proposal.skill),
+        ],
+    })?;
+    let fingerprints: BTreeSet<Fingerprint> = fixed.iter().map(|f| f.fingerprint.clone()).collect();
+    let files: Vec<RelPath> = applied.files.keys().cloned().collect();
+    let event = format!("recreate {id} on {}", base.short());
+    bot.store().update(&|l| {
+        let Some(p) = l.proposals.get_mut(id) else {
+            return Ok(None);
+        };
+        if p.head == commit {
+            return Ok(None);
+        }
+        p.base = base.clone();
+        p.head = commit.clone();
+        p.title = title.clone();
+        p.fingerprints = fingerprints.clone();
+        p.files = files.clone();
+        p.outcomes.push(OutcomeEntry {
+            at: now,
+            outcome: Outcome::Updated {
+                commit: commit.clone(),
+            },
+        });
+        Ok(Some(event.clone()))
+    })?;
+    Ok(format!(
+        "Rebuilt on `{}` at {}: {} {}.",
+        bot.default_branch,
+        base.short(),
+        fixed.len(),
+        if fixed.len() == 1 { "fix" } else { "fixes" }
+    ))
+}
+
+/// Whether every commit on the branch since it left the default branch is the bot's.
+fn only_bot_commits(
+    bot: &Bot<'_>,
+    tip: &CommitSha,
+    default_tip: &CommitSha,
+) -> Result<bool, CycleError> {
+    for commit in bot.repo.first_parents(tip, 100)? {
+        if bot.repo.is_ancestor(&commit, default_tip)? {
+            break;
+        }
+        if bot.repo.author_email(&commit)? != bot.config.git.identity.email {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Rewrites the dashboard from the ledger and this run's report.
+pub fn update_dashboard(bot: &Bot<'_>, report: &RunReport) -> Result<(), CycleError> {
+    let (ledger, _) = bot.store().read()?;
+    let mut open: Vec<&Proposal> = ledger.open_proposals().collect();
+    open.sort_by_key(|p| p.outcomes.first().map(|e| e.at));
+    let rows = open
+        .iter()
+        .map(|p| OpenRow {
+            link: match p.pull.as_ref().and_then(|r| r.number) {
+                Some(n) => format!("#{n}"),
+                None => format!("`{}`", p.branch),
+            },
+            title: p.title.clone(),
+            skill: p.skill.to_string(),
+            checks: match p.checks() {
+                Some(Outcome::ChecksPassed { .. }) => "passed".into(),
+                Some(Outcome::ChecksFailed { names, .. }) => {
+                    format!("failed: {}", names.join(", "))
+                }
+                _ => "pending".into(),
+            },
+            opened: p
+                .outcomes
+                .first()
+                .map(|e| e.at.to_string())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let body = templates::dashboard(&Dashboard {
+        stopped: ledger.stopped.as_ref(),
+        last_run: Timestamp::now().to_string(),
+        last_result: report.summary_line(),
+        open: rows,
+        waiting: report.waiting.clone(),
+        held_back: report.held_back.clone(),
+        paused: ledger
+            .paused
+            .iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        warnings: report.warnings.clone(),
+        help: crate::commands::help(&bot.config.commands.prefix),
+        prefix: &bot.config.commands.prefix,
+    });
+    bot.forge.upsert_dashboard("patchwright dashboard", &body)?;
+    Ok(())
 }
 
 /// The skill id under which scaffolded skills are proposed.
@@ -640,28 +1048,21 @@ fn publish(
     Ok(None)
 }
 
-/// The description of a proposal: what was found and why it matters.
-fn body(skill: &dyn Skill, findings: &[&Finding], applied: &Applied) -> String {
-    let mut out = String::new();
-    let files = applied.files.len();
-    let _ = writeln!(
-        out,
-        "The `{}` skill (risk: {}) fixes {} {} in {files} {}:\n",
-        skill.id(),
-        skill.risk(),
-        findings.len(),
-        if findings.len() == 1 {
-            "finding"
-        } else {
-            "findings"
-        },
-        if files == 1 { "file" } else { "files" },
-    );
-    for f in findings {
-        let _ = writeln!(out, "- `{}:{}` {}", f.path, f.start.line, f.message);
-    }
-    let _ = writeln!(out, "\n{}", skill.rationale());
-    out
+/// The description of a proposal: what was found, why it matters, and
+/// how to steer it.
+fn body(bot: &Bot<'_>, skill: &dyn Skill, findings: &[&Finding], applied: &Applied) -> String {
+    let (added, removed) = applied.line_stats();
+    templates::pull_body(&templates::PullBody {
+        skill: skill.id(),
+        risk: skill.risk().to_string(),
+        rationale: skill.rationale(),
+        findings: findings.iter().map(|f| listed(f)).collect(),
+        files: applied.files.len(),
+        added,
+        removed,
+        fingerprints: findings.iter().map(|f| f.fingerprint.to_string()).collect(),
+        prefix: &bot.config.commands.prefix,
+    })
 }
 
 /// A crash injected for tests of healing: with `PATCHWRIGHT_FAILPOINT`
@@ -673,61 +1074,82 @@ fn failpoint(name: &str) {
     }
 }
 
-/// Sets the stop flag: runs only sync until `resume`.
-pub fn stop(store: &LedgerStore<'_>, by: &str, reason: &str) -> Result<bool, CycleError> {
-    let hold = Hold {
-        at: Timestamp::now(),
-        by: by.to_owned(),
-        reason: reason.to_owned(),
-    };
-    let event = format!("stop by {by}");
-    let changed = store.update(&|l| {
-        if l.stopped.is_some() {
-            return Ok(None);
-        }
-        l.stopped = Some(hold.clone());
-        Ok(Some(event.clone()))
-    })?;
-    Ok(changed.is_some())
-}
-
-/// Clears the stop flag.
-pub fn resume(store: &LedgerStore<'_>, by: &str) -> Result<bool, CycleError> {
-    let event = format!("resume by {by}");
-    let changed = store.update(&|l| Ok(l.stopped.take().map(|_| event.clone())))?;
-    Ok(changed.is_some())
-}
-
-/// Rejects fingerprints by hand, one ledger update each; returns how many
-/// were new.
-pub fn ignore(
-    store: &LedgerStore<'_>,
-    fingerprints: &[Fingerprint],
-    by: &str,
-    reason: &str,
-) -> Result<usize, CycleError> {
-    let mut new = 0;
-    for fp in fingerprints {
-        let rejection = Rejection {
-            at: Timestamp::now(),
-            by: by.to_owned(),
-            reason: reason.to_owned(),
-            proposal: None,
-        };
-        let event = format!("reject {fp} by {by}");
-        let changed = store.update(&|l| {
-            if l.rejected.contains_key(fp) {
-                return Ok(None);
-            }
-            l.rejected.insert(fp.clone(), rejection.clone());
-            Ok(Some(event.clone()))
-        })?;
-        new += usize::from(changed.is_some());
-    }
-    Ok(new)
-}
-
 impl RunReport {
+    /// One line: what the run did.
+    pub fn summary_line(&self) -> String {
+        if let Some(hold) = &self.stopped {
+            return format!(
+                "stopped by {}; {} outcomes recorded",
+                hold.by,
+                self.synced.len()
+            );
+        }
+        format!(
+            "{} outcomes recorded, {} findings, {} proposed",
+            self.synced.len(),
+            self.findings,
+            self.opened.len()
+        )
+    }
+
+    /// The report as markdown, for replies and the job summary.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        if let Some(hold) = &self.stopped {
+            let _ = writeln!(
+                out,
+                "Stopped by {} at {} ({}): only outcomes were recorded.\n",
+                hold.by, hold.at, hold.reason
+            );
+        }
+        for s in &self.synced {
+            let _ = writeln!(out, "- `{}`: {}", s.id, s.outcome);
+        }
+        if !self.synced.is_empty() {
+            out.push('\n');
+        }
+        if let Some(base) = &self.base {
+            let _ = writeln!(
+                out,
+                "Scanned {}: {} findings.\n",
+                base.short(),
+                self.findings
+            );
+        }
+        for o in &self.opened {
+            let link = match o.pull.as_ref().and_then(|p| p.number) {
+                Some(n) => format!("#{n}"),
+                None => format!("`{}`", o.branch),
+            };
+            let _ = writeln!(
+                out,
+                "- Proposed {link}: {} ({} lines in {} files)",
+                o.title, o.changed_lines, o.files
+            );
+        }
+        if !self.opened.is_empty() {
+            out.push('\n');
+        }
+        for (reason, n) in &self.held_back {
+            let _ = writeln!(
+                out,
+                "- {n} {} because {reason}",
+                if *n == 1 {
+                    "finding waits"
+                } else {
+                    "findings wait"
+                }
+            );
+        }
+        for w in &self.warnings {
+            let _ = writeln!(out, "- **Warning:** {w}");
+        }
+        if out.trim().is_empty() {
+            out.push_str("Nothing new to propose.\n");
+        }
+        out
+    }
+
     /// What a person reads at the end of a run.
     pub fn to_text(&self) -> String {
         let mut out = String::new();

@@ -117,6 +117,22 @@ impl Applied {
             .sum()
     }
 
+    /// Added and removed lines, apart.
+    pub fn line_stats(&self) -> (usize, usize) {
+        let mut added = 0;
+        let mut removed = 0;
+        for p in self.files.values() {
+            for change in similar::TextDiff::from_lines(&p.original, &p.new).iter_all_changes() {
+                match change.tag() {
+                    similar::ChangeTag::Insert => added += 1,
+                    similar::ChangeTag::Delete => removed += 1,
+                    similar::ChangeTag::Equal => {}
+                }
+            }
+        }
+        (added, removed)
+    }
+
     /// The unified diff of every changed file, in path order.
     pub fn diff(&self) -> String {
         self.files

@@ -154,7 +154,8 @@ impl Secret {
         Self(value)
     }
 
-    fn expose(&self) -> &str {
+    /// The token itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
         &self.0
     }
 }

@@ -223,6 +223,10 @@ pub enum Outcome {
     Reverted {
         by: CommitSha,
     },
+    /// Rebuilt on a newer default branch.
+    Updated {
+        commit: CommitSha,
+    },
 }
 
 impl Outcome {
@@ -234,6 +238,7 @@ impl Outcome {
             Outcome::Merged { .. } => "merged",
             Outcome::Closed { .. } => "closed",
             Outcome::Reverted { .. } => "reverted",
+            Outcome::Updated { .. } => "updated",
         }
     }
 }
@@ -294,6 +299,7 @@ impl Proposal {
             .iter()
             .rev()
             .find_map(|e| match e.outcome {
+                Outcome::Opened => Some(State::Open),
                 Outcome::Merged { .. } => Some(State::Merged),
                 Outcome::Closed { .. } => Some(State::Closed),
                 Outcome::Reverted { .. } => Some(State::Reverted),

@@ -6,9 +6,12 @@
 //! [`finding::Finding`]s whose fixes are minimal byte-range [`edit`]s.
 
 pub mod bench;
+pub mod commands;
 pub mod config;
+pub mod control;
 pub mod cycle;
 pub mod edit;
+pub mod events;
 pub mod finding;
 pub mod forge;
 pub mod git;

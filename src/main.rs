@@ -16,8 +16,12 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
 use patchwright::config::Config;
+use patchwright::control;
 use patchwright::cycle::{self, Bot, RunOptions};
+use patchwright::events::{self, Trigger};
 use patchwright::finding::{Fingerprint, SkillId};
+use patchwright::forge::Forge;
+use patchwright::forge::github::{GitHubForge, GitHubOptions, RetryPolicy};
 use patchwright::forge::local::{CheckCommand, LocalForge};
 use patchwright::git::{BranchName, CommitSha, Repo, Secret};
 use patchwright::ledger::{Ledger, LedgerStore, Proposal, State};
@@ -103,6 +107,8 @@ enum Command {
         /// Where pull requests live.
         #[arg(long, value_enum, default_value_t = ForgeKind::Local)]
         forge: ForgeKind,
+        #[command(flatten)]
+        github: GitHubArgs,
         /// Print the proposals (titles, branches, diffs) and write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -112,6 +118,13 @@ enum Command {
         /// Propose this skill now, beyond the per-run limit and the risk ceiling (repeatable).
         #[arg(long = "skill", value_name = "ID")]
         skills: Vec<String>,
+    },
+    /// Inside GitHub Actions: do what the event that started the workflow asks.
+    Event {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[command(flatten)]
+        github: GitHubArgs,
     },
     /// Stop proposing: runs only record outcomes until `resume`.
     Stop {
@@ -214,6 +227,21 @@ enum LedgerCommand {
 #[derive(Clone, Copy, ValueEnum)]
 enum ForgeKind {
     Local,
+    Github,
+}
+
+/// Where GitHub is, for `--forge github` and `event`.
+#[derive(clap::Args)]
+struct GitHubArgs {
+    /// The API root (default: GITHUB_API_URL, else https://api.github.com).
+    #[arg(long, value_name = "URL")]
+    api_url: Option<String>,
+    /// The repository as OWNER/NAME (default: GITHUB_REPOSITORY).
+    #[arg(long = "repo", value_name = "OWNER/NAME")]
+    repository: Option<String>,
+    /// The environment variable holding the token (default: `git.token_env`, GITHUB_TOKEN).
+    #[arg(long, value_name = "VAR")]
+    token_env: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -322,7 +350,8 @@ fn run(cli: Options, command: Command) -> Result<ExitCode> {
         }
         Command::Run {
             path,
-            forge: ForgeKind::Local,
+            forge,
+            github,
             dry_run,
             no_checks,
             skills,
@@ -340,21 +369,68 @@ fn run(cli: Options, command: Command) -> Result<ExitCode> {
                     SkillId::new(id).map_err(anyhow::Error::from)
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let (forge, default_branch) = local_forge(&git)?;
-            let bot = Bot {
-                repo: &git.repo,
-                config: &git.config,
-                registry: &registry,
-                forge: &forge,
-                default_branch,
-            };
             let options = RunOptions {
                 dry_run,
                 checks: !no_checks,
                 requested,
+                ..RunOptions::default()
             };
-            let report = cycle::run(&bot, &options)?;
+            let default_branch = git
+                .repo
+                .default_branch(git.config.git.default_branch.as_ref())?;
+            let report = match forge {
+                ForgeKind::Local => {
+                    let forge = local_forge(&git, &default_branch)?;
+                    let bot = git.bot(&registry, &forge, default_branch);
+                    let report = cycle::run(&bot, &options)?;
+                    if !dry_run {
+                        cycle::update_dashboard(&bot, &report)?;
+                    }
+                    report
+                }
+                ForgeKind::Github => {
+                    let forge = github_forge(&git, &github)?;
+                    let bot = git.bot(&registry, &forge, default_branch);
+                    let report = cycle::run(&bot, &options)?;
+                    if !dry_run {
+                        cycle::update_dashboard(&bot, &report)?;
+                    }
+                    log_quota(&forge);
+                    report
+                }
+            };
             print(&report.to_text())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Event { path, github } => {
+            let name = std::env::var("GITHUB_EVENT_NAME").map_err(|_| {
+                anyhow::anyhow!(
+                    "GITHUB_EVENT_NAME is not set: `patchwright event` runs inside GitHub Actions"
+                )
+            })?;
+            let payload_path = std::env::var("GITHUB_EVENT_PATH").map_err(|_| {
+                anyhow::anyhow!(
+                    "GITHUB_EVENT_PATH is not set: `patchwright event` runs inside GitHub Actions"
+                )
+            })?;
+            let payload = std::fs::read_to_string(&payload_path)
+                .with_context(|| format!("cannot read the event payload {payload_path}"))?;
+            let trigger = events::trigger(&name, &payload)?;
+            if let Trigger::Ignore(why) = &trigger {
+                eprintln!("patchwright: {why}; nothing to do");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let git = GitSetup::open(&path, &cli, &registry)?;
+            let forge = github_forge(&git, &github)?;
+            let default_branch = git
+                .repo
+                .default_branch(git.config.git.default_branch.as_ref())?;
+            let bot = git.bot(&registry, &forge, default_branch);
+            let summary = cycle::on_trigger(&bot, &trigger);
+            log_quota(&forge);
+            let summary = summary?;
+            print(&summary)?;
+            write_step_summary(&summary)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Skill {
@@ -368,18 +444,15 @@ fn run(cli: Options, command: Command) -> Result<ExitCode> {
                 },
         } => {
             let git = GitSetup::open(&path, &cli, &registry)?;
-            let (forge, default_branch) = local_forge(&git)?;
-            let bot = Bot {
-                repo: &git.repo,
-                config: &git.config,
-                registry: &registry,
-                forge: &forge,
-                default_branch,
-            };
+            let default_branch = git
+                .repo
+                .default_branch(git.config.git.default_branch.as_ref())?;
+            let forge = local_forge(&git, &default_branch)?;
+            let bot = git.bot(&registry, &forge, default_branch);
             let options = RunOptions {
                 dry_run,
                 checks: !no_checks,
-                requested: Vec::new(),
+                ..RunOptions::default()
             };
             let report = cycle::skill_new(&bot, &name, &description, &options)?;
             print(&report.to_text())?;
@@ -389,7 +462,7 @@ fn run(cli: Options, command: Command) -> Result<ExitCode> {
             let git = GitSetup::open(&path, &cli, &registry)?;
             git.repo.fetch()?;
             let by = by.unwrap_or_else(|| actor(&git.repo));
-            if cycle::stop(&git.store(), &by, &reason)? {
+            if control::stop(&git.store(), &by, &reason)? {
                 eprintln!(
                     "stopped: runs now only record outcomes (`patchwright resume` to start again)"
                 );
@@ -402,7 +475,7 @@ fn run(cli: Options, command: Command) -> Result<ExitCode> {
             let git = GitSetup::open(&path, &cli, &registry)?;
             git.repo.fetch()?;
             let by = by.unwrap_or_else(|| actor(&git.repo));
-            if cycle::resume(&git.store(), &by)? {
+            if control::resume(&git.store(), &by)? {
                 eprintln!("resumed");
             } else {
                 eprintln!("not stopped");
@@ -422,7 +495,7 @@ fn run(cli: Options, command: Command) -> Result<ExitCode> {
             let git = GitSetup::open(&path, &cli, &registry)?;
             git.repo.fetch()?;
             let by = by.unwrap_or_else(|| actor(&git.repo));
-            let new = cycle::ignore(&git.store(), &fingerprints, &by, &reason)?;
+            let new = control::ignore(&git.store(), &fingerprints, &by, &reason)?;
             eprintln!("{new} of {} fingerprints newly ignored", fingerprints.len());
             Ok(ExitCode::SUCCESS)
         }
@@ -564,6 +637,21 @@ impl GitSetup {
         Ok(Self { repo, config })
     }
 
+    fn bot<'a>(
+        &'a self,
+        registry: &'a Registry,
+        forge: &'a dyn Forge,
+        default_branch: BranchName,
+    ) -> Bot<'a> {
+        Bot {
+            repo: &self.repo,
+            config: &self.config,
+            registry,
+            forge,
+            default_branch,
+        }
+    }
+
     fn store(&self) -> LedgerStore<'_> {
         LedgerStore::new(
             &self.repo,
@@ -573,21 +661,89 @@ impl GitSetup {
     }
 }
 
-/// The local forge with the configured check command, and the default branch.
-fn local_forge(git: &GitSetup) -> Result<(LocalForge<'_>, BranchName)> {
-    let default_branch = git
-        .repo
-        .default_branch(git.config.git.default_branch.as_ref())?;
+/// The local forge with the configured check command.
+fn local_forge<'g>(git: &'g GitSetup, default_branch: &BranchName) -> Result<LocalForge<'g>> {
     let local = &git.config.forge.local;
     let timeout = Duration::from_secs(local.check_timeout_minutes.saturating_mul(60));
     // Kept between runs so each check builds only what changed.
     let target_dir = git.repo.git_dir().join("patchwright").join("target");
     let check = CheckCommand::parse(&local.check_command, timeout, Some(target_dir))
         .map_err(anyhow::Error::msg)?;
-    Ok((
-        LocalForge::new(&git.repo, default_branch.clone(), check),
-        default_branch,
-    ))
+    Ok(LocalForge::new(&git.repo, default_branch.clone(), check))
+}
+
+/// The GitHub forge for this repository, from the flags and the Actions
+/// environment.
+fn github_forge(git: &GitSetup, args: &GitHubArgs) -> Result<GitHubForge> {
+    let api_url = args
+        .api_url
+        .clone()
+        .or_else(|| {
+            std::env::var("GITHUB_API_URL")
+                .ok()
+                .filter(|u| !u.is_empty())
+        })
+        .unwrap_or_else(|| "https://api.github.com".into());
+    let repository = args
+        .repository
+        .clone()
+        .or_else(|| {
+            std::env::var("GITHUB_REPOSITORY")
+                .ok()
+                .filter(|r| !r.is_empty())
+        })
+        .ok_or_else(|| {
+            anyhow::anyhow!("say which repository: set GITHUB_REPOSITORY or pass --repo OWNER/NAME")
+        })?;
+    let Some((owner, repo)) = repository
+        .split_once('/')
+        .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
+    else {
+        bail!("`{repository}` is not a repository: write it as OWNER/NAME");
+    };
+    let token_env = args
+        .token_env
+        .as_deref()
+        .unwrap_or(&git.config.git.token_env);
+    let token = std::env::var(token_env).ok().filter(|t| !t.is_empty()).ok_or_else(|| {
+        anyhow::anyhow!(
+            "the variable {token_env} holds no token: pass one to the step (env: {token_env}: ${{{{ secrets.{token_env} }}}})"
+        )
+    })?;
+    let forge = GitHubForge::new(GitHubOptions {
+        api_url,
+        owner: owner.to_owned(),
+        repo: repo.to_owned(),
+        token: Secret::new(token),
+        reviewers: git.config.github.reviewers.clone(),
+        retry: RetryPolicy::default(),
+    })?;
+    Ok(forge)
+}
+
+fn log_quota(forge: &GitHubForge) {
+    if let Some(quota) = forge.quota() {
+        eprintln!("patchwright: {quota}");
+    }
+}
+
+/// Appends to the job summary when Actions provides one.
+fn write_step_summary(markdown: &str) -> Result<()> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| {
+            format!(
+                "cannot open the job summary {}",
+                PathBuf::from(&path).display()
+            )
+        })?;
+    writeln!(file, "## patchwright\n\n{markdown}").context("cannot write the job summary")?;
+    Ok(())
 }
 
 /// Who is asking, for the ledger: the Actions actor, git's user, or the login.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{Checks, Forge, ForgeError, PullDraft, PullState};
+use super::{Checks, FailedCheck, Forge, ForgeError, Permission, PullDraft, PullState, Reaction};
 use crate::git::{BranchName, CommitSha, Repo};
 use crate::ledger::{Proposal, PullRef};
 
@@ -274,15 +274,38 @@ impl Forge for LocalForge<'_> {
             self.check.display()
         };
         Ok(Checks::Failed {
-            names: vec![name],
+            failing: vec![FailedCheck {
+                name,
+                url: None,
+                run_id: None,
+            }],
             tail: Some(run.tail),
         })
     }
 
-    fn comment(&self, proposal: &Proposal, body: &str) -> Result<(), ForgeError> {
-        // A branch has nowhere to hold comments: they go to the log.
-        tracing::info!("{}: {body}", proposal.branch);
+    fn comment_on(&self, number: u64, body: &str) -> Result<(), ForgeError> {
+        // Branches have nowhere to hold comments: they go to the log.
+        tracing::info!("#{number}: {body}");
         Ok(())
+    }
+
+    fn react(&self, _comment_id: u64, _reaction: Reaction) -> Result<(), ForgeError> {
+        Ok(())
+    }
+
+    fn permission(&self, _user: &str) -> Result<Permission, ForgeError> {
+        // Whoever runs the command line has the repository in hand.
+        Ok(Permission::Admin)
+    }
+
+    fn upsert_dashboard(&self, _title: &str, body: &str) -> Result<Option<u64>, ForgeError> {
+        // Kept next to the repository's data, not in the work tree.
+        let dir = self.repo.git_dir().join("patchwright");
+        let path = dir.join("dashboard.md");
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| crate::edit::write_atomically(&path, body))
+            .map_err(|e| ForgeError::Other(format!("cannot write {}: {e}", path.display())))?;
+        Ok(None)
     }
 
     fn close_pull(&self, proposal: &Proposal, comment: Option<&str>) -> Result<(), ForgeError> {

@@ -1,9 +1,19 @@
 //! Where pull requests live. The cycle pushes proposal branches with git;
-//! a forge turns them into pull requests, reads what happened to them, and
-//! reports their checks. `local` keeps everything in git and runs the checks
-//! itself; the GitHub forge implements the same trait.
+//! a forge turns them into pull requests, reads what happened to them,
+//! reports their checks, and carries the conversation (comments,
+//! reactions, the dashboard). `local` keeps everything in git and runs the
+//! checks itself; `github` talks to the GitHub REST API.
+//!
+//! The trait is synchronous: the bot does one thing at a time, and the
+//! GitHub forge drives its own async client on a private runtime.
 
+pub mod github;
 pub mod local;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
 
 use crate::git::{BranchName, CommitSha, GitError};
 use crate::ledger::{Proposal, PullRef};
@@ -26,17 +36,88 @@ pub enum PullState {
     Closed,
 }
 
+/// One failing check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedCheck {
+    pub name: String,
+    pub url: Option<String>,
+    /// The workflow run behind it, when it is a GitHub Actions job.
+    pub run_id: Option<u64>,
+}
+
 /// The combined result of a commit's checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Checks {
+    /// No check has reported on the commit at all.
+    Missing,
     Pending,
     Passed,
     Failed {
-        /// The failing checks by name.
-        names: Vec<String>,
+        failing: Vec<FailedCheck>,
         /// The end of the failing output, when the forge has it.
         tail: Option<String>,
     },
+}
+
+/// A reaction on a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reaction {
+    /// Seen, working on it.
+    Eyes,
+    /// Done.
+    Rocket,
+    /// Failed or refused.
+    Confused,
+}
+
+impl Reaction {
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Reaction::Eyes => "eyes",
+            Reaction::Rocket => "rocket",
+            Reaction::Confused => "confused",
+        }
+    }
+}
+
+/// A person's access to the repository, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Permission {
+    None,
+    Read,
+    Triage,
+    Write,
+    Maintain,
+    Admin,
+}
+
+impl FromStr for Permission {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "none" => Permission::None,
+            "read" | "pull" => Permission::Read,
+            "triage" => Permission::Triage,
+            "write" | "push" => Permission::Write,
+            "maintain" => Permission::Maintain,
+            "admin" => Permission::Admin,
+            other => return Err(format!("`{other}` is not a permission level")),
+        })
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Permission::None => "none",
+            Permission::Read => "read",
+            Permission::Triage => "triage",
+            Permission::Write => "write",
+            Permission::Maintain => "maintain",
+            Permission::Admin => "admin",
+        })
+    }
 }
 
 /// What a forge can fail with.
@@ -44,6 +125,21 @@ pub enum Checks {
 pub enum ForgeError {
     #[error(transparent)]
     Git(#[from] GitError),
+    /// The API said no; `what` names the request.
+    #[error("GitHub refused {what}: {status} {message}")]
+    Api {
+        what: String,
+        status: u16,
+        message: String,
+    },
+    #[error("GitHub's rate limit is used up until {until}; try again after that")]
+    RateLimited { until: String },
+    #[error("GitHub did not answer {what} after {attempts} attempts: {message}")]
+    Unavailable {
+        what: String,
+        attempts: u32,
+        message: String,
+    },
     #[error("{0}")]
     Other(String),
 }
@@ -52,14 +148,69 @@ pub enum ForgeError {
 pub trait Forge {
     /// `local` or `github`: recorded with each pull request.
     fn kind(&self) -> &'static str;
-    /// Opens (or finds) the pull request for a pushed branch.
+    /// Opens the pull request for a pushed branch, or finds the open one and
+    /// brings its title and body up to date.
     fn open_pull(&self, draft: &PullDraft<'_>) -> Result<PullRef, ForgeError>;
     /// What happened to a proposal's pull request.
     fn pull_state(&self, proposal: &Proposal) -> Result<PullState, ForgeError>;
     /// The checks on the proposal's head commit.
     fn checks(&self, proposal: &Proposal) -> Result<Checks, ForgeError>;
+    /// Comments on an issue or pull request, unless the same comment (or one
+    /// with the same first-line marker) is already there.
+    fn comment_on(&self, number: u64, body: &str) -> Result<(), ForgeError>;
     /// Says something on the proposal's pull request.
-    fn comment(&self, proposal: &Proposal, body: &str) -> Result<(), ForgeError>;
+    fn comment(&self, proposal: &Proposal, body: &str) -> Result<(), ForgeError> {
+        match proposal.pull.as_ref().and_then(|p| p.number) {
+            Some(number) => self.comment_on(number, body),
+            None => {
+                tracing::info!("{}: {body}", proposal.branch);
+                Ok(())
+            }
+        }
+    }
+    /// Reacts to a comment.
+    fn react(&self, comment_id: u64, reaction: Reaction) -> Result<(), ForgeError>;
+    /// A user's access to the repository.
+    fn permission(&self, user: &str) -> Result<Permission, ForgeError>;
     /// Closes the proposal's pull request, with a comment first if given.
     fn close_pull(&self, proposal: &Proposal, comment: Option<&str>) -> Result<(), ForgeError>;
+    /// Creates the dashboard issue or rewrites its body; its number, if the
+    /// forge has issues.
+    fn upsert_dashboard(&self, title: &str, body: &str) -> Result<Option<u64>, ForgeError>;
+    /// API quota left, for the log at the end of a run.
+    fn quota(&self) -> Option<String> {
+        None
+    }
+}
+
+/// The first line of a body when it is a hidden marker (`<!-- … -->`).
+pub fn marker_of(body: &str) -> Option<&str> {
+    let first = body.lines().next()?.trim();
+    (first.starts_with("<!--") && first.ends_with("-->")).then_some(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permissions_order_and_parse() {
+        assert!(Permission::Admin > Permission::Write && Permission::Write > Permission::Triage);
+        assert_eq!("push".parse::<Permission>().unwrap(), Permission::Write);
+        assert_eq!(
+            "maintain".parse::<Permission>().unwrap(),
+            Permission::Maintain
+        );
+        assert!("owner".parse::<Permission>().is_err());
+        assert_eq!(Permission::Triage.to_string(), "triage");
+    }
+
+    #[test]
+    fn markers_are_first_line_html_comments() {
+        assert_eq!(
+            marker_of("<!-- patchwright:reply 7 -->\nhello"),
+            Some("<!-- patchwright:reply 7 -->")
+        );
+        assert_eq!(marker_of("hello\n<!-- x -->"), None);
+    }
 }

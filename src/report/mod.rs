@@ -6,6 +6,7 @@ mod json;
 mod markdown;
 mod project;
 mod sarif;
+pub mod templates;
 mod text;
 
 pub use json::findings as findings_json;

@@ -1,0 +1,276 @@
+//! What happens to a comment: bots (the bot itself included) are ignored;
+//! a commenter without enough access gets a refusal and nothing else
+//! changes; otherwise each command runs in order, with 👀 while working and
+//! 🚀 or 😕 at the end, and every result goes into one reply.
+//!
+//! A failure the person can act on is shown as it is; anything else is
+//! logged and the reply says it failed unexpectedly.
+
+use super::{Command, Parsed, explain, help, parse_comment};
+use crate::control;
+use crate::cycle::{self, Bot, CycleError, RunOptions};
+use crate::forge::Reaction;
+use crate::ledger::Proposal;
+
+/// Marks the bot's replies; a comment holding it is never read as commands.
+pub const REPLY_MARKER: &str = "<!-- patchwright:reply";
+
+/// A comment, as the dispatcher needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentEvent {
+    pub comment_id: u64,
+    /// The issue or pull request it is on.
+    pub number: u64,
+    pub is_pull: bool,
+    pub author: String,
+    pub author_is_bot: bool,
+    pub body: String,
+}
+
+/// What was done with a comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled {
+    Ignored(&'static str),
+    Refused,
+    Replied { ok: bool },
+}
+
+/// Why one command did not succeed.
+enum Failure {
+    /// Something the person can act on, shown verbatim.
+    User(String),
+    Internal(CycleError),
+}
+
+impl From<CycleError> for Failure {
+    fn from(e: CycleError) -> Self {
+        Failure::Internal(e)
+    }
+}
+
+/// Reads a comment and does what it asks.
+pub fn handle(bot: &Bot<'_>, event: &CommentEvent) -> Result<Handled, CycleError> {
+    if event.author_is_bot {
+        return Ok(Handled::Ignored("comments from bots are not commands"));
+    }
+    if event.body.contains(REPLY_MARKER) {
+        return Ok(Handled::Ignored("patchwright's own reply"));
+    }
+    let prefix = &bot.config.commands.prefix;
+    let parsed = parse_comment(&event.body, prefix);
+    if parsed.is_empty() {
+        return Ok(Handled::Ignored("the comment has no command"));
+    }
+    let marker = format!("{REPLY_MARKER} {} -->", event.comment_id);
+    let permission = bot.forge.permission(&event.author)?;
+    let needed = bot.config.commands.min_permission;
+    if permission < needed {
+        bot.forge.react(event.comment_id, Reaction::Confused)?;
+        let quoted: Vec<String> = parsed.iter().map(|p| quote(&p.line)).collect();
+        let reply = format!(
+            "{marker}\n{}\n\n@{} has `{permission}` access to this repository; commands need `{needed}`. Nothing was done.\n",
+            quoted.join("\n"),
+            event.author
+        );
+        bot.forge.comment_on(event.number, &reply)?;
+        return Ok(Handled::Refused);
+    }
+
+    bot.forge.react(event.comment_id, Reaction::Eyes)?;
+    // The ledger and branches as they are on the remote, not as checked out.
+    bot.repo.fetch()?;
+    let mut sections = Vec::new();
+    let mut ok = true;
+    for Parsed { line, command } in &parsed {
+        let text = match command {
+            Err(e) => {
+                ok = false;
+                explain(e, prefix)
+            }
+            Ok(command) => match execute(bot, event, command) {
+                Ok(text) => text,
+                Err(Failure::User(text)) => {
+                    ok = false;
+                    text
+                }
+                Err(Failure::Internal(e)) => {
+                    ok = false;
+                    tracing::error!("`{line}` on #{} failed: {e}", event.number);
+                    "This failed unexpectedly; the details are in the log of the workflow run."
+                        .into()
+                }
+            },
+        };
+        sections.push(format!("{}\n\n{}", quote(line), text.trim_end()));
+    }
+    let reply = format!("{marker}\n{}\n", sections.join("\n\n"));
+    bot.forge.comment_on(event.number, &reply)?;
+    bot.forge.react(
+        event.comment_id,
+        if ok {
+            Reaction::Rocket
+        } else {
+            Reaction::Confused
+        },
+    )?;
+    Ok(Handled::Replied { ok })
+}
+
+/// A command line quoted in the reply (as code, so it cannot run again).
+fn quote(line: &str) -> String {
+    let ticks = if line.contains('`') { "``" } else { "`" };
+    format!("> {ticks}{line}{ticks}")
+}
+
+fn execute(bot: &Bot<'_>, event: &CommentEvent, command: &Command) -> Result<String, Failure> {
+    let by = event.author.as_str();
+    let on_pull = || -> Result<Proposal, Failure> {
+        let (ledger, _) = bot.store().read().map_err(CycleError::from)?;
+        ledger
+            .proposals
+            .values()
+            .find(|p| p.pull.as_ref().and_then(|r| r.number) == Some(event.number))
+            .cloned()
+            .ok_or_else(|| {
+                let (usage, _) = command.describe();
+                Failure::User(format!(
+                    "`{usage}` works on patchwright's pull requests; #{} is not one of them.",
+                    event.number
+                ))
+            })
+    };
+    let known = |skill: &crate::finding::SkillId| -> Result<(), Failure> {
+        if bot.registry.get(skill.as_str()).is_some() {
+            Ok(())
+        } else {
+            Err(Failure::User(format!(
+                "There is no skill `{skill}`; the skills are: {}.",
+                bot.registry.ids().join(", ")
+            )))
+        }
+    };
+    Ok(match command {
+        Command::Help => help(&bot.config.commands.prefix),
+        Command::Scan => cycle::scan_summary(bot)?,
+        Command::Run => {
+            let report = cycle::run(
+                bot,
+                &RunOptions {
+                    checks: false,
+                    ..RunOptions::default()
+                },
+            )?;
+            cycle::update_dashboard(bot, &report)?;
+            report.to_markdown()
+        }
+        Command::Fix { skill, path } => {
+            known(skill)?;
+            let options = RunOptions {
+                checks: false,
+                requested: vec![skill.clone()],
+                only_path: path.clone(),
+                ..RunOptions::default()
+            };
+            let report = cycle::run(bot, &options)?;
+            cycle::update_dashboard(bot, &report)?;
+            if report.opened.is_empty() {
+                let held: Vec<String> = report
+                    .held_back
+                    .iter()
+                    .map(|(why, n)| format!("{n} because {why}"))
+                    .collect();
+                return Err(Failure::User(if held.is_empty() {
+                    format!(
+                        "`{skill}` has nothing to fix{}.",
+                        path.as_ref()
+                            .map(|p| format!(" under `{p}`"))
+                            .unwrap_or_default()
+                    )
+                } else {
+                    format!("Nothing proposed for `{skill}`: {}.", held.join("; "))
+                }));
+            }
+            report.to_markdown()
+        }
+        Command::Recreate => {
+            let proposal = on_pull()?;
+            cycle::recreate(bot, &proposal.id).map_err(|e| match e {
+                CycleError::Other(text) => Failure::User(text),
+                other => Failure::Internal(other),
+            })?
+        }
+        Command::Ignore => {
+            let proposal = on_pull()?;
+            control::reject_proposal(bot, &proposal, by)?;
+            format!(
+                "Closed; its {} {} will not be proposed again.",
+                proposal.fingerprints.len(),
+                if proposal.fingerprints.len() == 1 {
+                    "finding"
+                } else {
+                    "findings"
+                }
+            )
+        }
+        Command::IgnoreSkill => {
+            let proposal = on_pull()?;
+            let reason = format!("asked on #{}", event.number);
+            if control::pause(&bot.store(), &proposal.skill, by, &reason)? {
+                format!(
+                    "Paused `{}`: no new proposals from it until `resume {}`.",
+                    proposal.skill, proposal.skill
+                )
+            } else {
+                format!("`{}` was already paused.", proposal.skill)
+            }
+        }
+        Command::Pause { skill } => {
+            known(skill)?;
+            let reason = format!("asked on #{}", event.number);
+            if control::pause(&bot.store(), skill, by, &reason)? {
+                format!("Paused `{skill}`.")
+            } else {
+                format!("`{skill}` was already paused.")
+            }
+        }
+        Command::Resume { skill: Some(skill) } => {
+            known(skill)?;
+            if control::unpause(&bot.store(), skill, by)? {
+                format!("Resumed `{skill}`.")
+            } else {
+                format!("`{skill}` was not paused.")
+            }
+        }
+        Command::Resume { skill: None } => {
+            if control::resume(&bot.store(), by)? {
+                "Resumed: the next run proposes again.".into()
+            } else {
+                "patchwright was not stopped.".into()
+            }
+        }
+        Command::Stop => {
+            let reason = format!("asked on #{}", event.number);
+            if control::stop(&bot.store(), by, &reason)? {
+                "Stopped: runs only record outcomes until `resume`.".into()
+            } else {
+                "patchwright was already stopped.".into()
+            }
+        }
+        Command::Stats => {
+            let (ledger, _) = bot.store().read().map_err(CycleError::from)?;
+            control::stats_markdown(&ledger)
+        }
+        Command::SkillNew { name, description } => {
+            let report =
+                cycle::skill_new(bot, name, description, &RunOptions::default()).map_err(|e| {
+                    match e {
+                        CycleError::Scaffold(e) => {
+                            Failure::User(format!("{}.", e.to_string().trim_end_matches('.')))
+                        }
+                        other => Failure::Internal(other),
+                    }
+                })?;
+            report.to_markdown()
+        }
+    })
+}

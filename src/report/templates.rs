@@ -1,0 +1,199 @@
+//! Markdown rendered from the templates in `templates/` (minijinja): the
+//! body of a proposal's pull request and the dashboard issue.
+
+use std::collections::BTreeMap;
+
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::ledger::Hold;
+
+const PULL: &str = include_str!("../../templates/pull.md.j2");
+const DASHBOARD: &str = include_str!("../../templates/dashboard.md.j2");
+
+/// A finding as a pull request or the dashboard lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedFinding {
+    pub skill: String,
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// What a proposal's pull request says.
+#[derive(Debug, Clone, Serialize)]
+pub struct PullBody<'a> {
+    pub skill: &'a str,
+    pub risk: String,
+    pub rationale: &'a str,
+    pub findings: Vec<ListedFinding>,
+    pub files: usize,
+    pub added: usize,
+    pub removed: usize,
+    pub fingerprints: Vec<String>,
+    pub prefix: &'a str,
+}
+
+/// A row of the dashboard's open proposals.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenRow {
+    pub link: String,
+    pub title: String,
+    pub skill: String,
+    pub checks: String,
+    pub opened: String,
+}
+
+/// What the dashboard shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dashboard<'a> {
+    pub stopped: Option<&'a Hold>,
+    pub last_run: String,
+    pub last_result: String,
+    pub open: Vec<OpenRow>,
+    pub waiting: Vec<ListedFinding>,
+    pub held_back: BTreeMap<String, usize>,
+    pub paused: BTreeMap<String, &'a Hold>,
+    pub warnings: Vec<String>,
+    pub help: String,
+    pub prefix: &'a str,
+}
+
+fn render<T: Serialize>(name: &str, source: &str, data: &T) -> String {
+    let mut env = Environment::new();
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .build()
+    {
+        env.set_syntax(syntax);
+    }
+    // The templates are part of the binary and tested; an error here is a bug.
+    let rendered = env
+        .add_template(name, source)
+        .and_then(|()| env.get_template(name))
+        .and_then(|t| t.render(minijinja::value::Serde(data)));
+    match rendered {
+        Ok(text) => text,
+        Err(e) => {
+            tracing::error!("template {name} failed: {e:#}");
+            format!("(patchwright could not render this text: {e})\n")
+        }
+    }
+}
+
+pub fn pull_body(body: &PullBody<'_>) -> String {
+    render("pull.md", PULL, body)
+}
+
+pub fn dashboard(dashboard: &Dashboard<'_>) -> String {
+    format!(
+        "{}\n",
+        render("dashboard.md", DASHBOARD, dashboard).trim_end()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Timestamp;
+
+    fn finding(n: usize) -> ListedFinding {
+        ListedFinding {
+            skill: "len-zero".into(),
+            path: "src/lib.rs".into(),
+            line: n,
+            message: format!("message {n}"),
+        }
+    }
+
+    #[test]
+    fn pull_bodies_say_what_why_and_how_to_steer() {
+        let body = pull_body(&PullBody {
+            skill: "len-zero",
+            risk: "low".into(),
+            rationale: "It reads better.",
+            findings: vec![finding(3), finding(9)],
+            files: 1,
+            added: 2,
+            removed: 2,
+            fingerprints: vec!["aaaaaaaaaaaaaaaa".into(), "bbbbbbbbbbbbbbbb".into()],
+            prefix: "/patchwright",
+        });
+        insta::assert_snapshot!(body, @r"
+        patchwright's `len-zero` skill (risk: **low**) fixes 2 findings in 1 file (+2 −2 lines).
+
+        ### What was found
+
+        - `src/lib.rs:3` message 3
+        - `src/lib.rs:9` message 9
+
+        ### Why it matters
+
+        It reads better.
+
+        ### What you can do
+
+        - Review and merge it; its checks run like any pull request's.
+        - `/patchwright recreate` rebuilds it from the current default branch.
+        - `/patchwright ignore` closes it; these findings are never proposed again.
+        - `/patchwright ignore skill` pauses the `len-zero` skill.
+
+        <!-- patchwright:fingerprints aaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbb -->
+        ");
+    }
+
+    #[test]
+    fn the_dashboard_shows_state_proposals_waiting_pauses_and_warnings() {
+        let hold = Hold {
+            at: Timestamp(0),
+            by: "ana".into(),
+            reason: "noisy".into(),
+        };
+        let text = dashboard(&Dashboard {
+            stopped: Some(&hold),
+            last_run: "2026-11-25T20:00:00Z".into(),
+            last_result: "1 proposed".into(),
+            open: vec![OpenRow {
+                link: "#12".into(),
+                title: "Use `is_empty()`".into(),
+                skill: "len-zero".into(),
+                checks: "passed".into(),
+                opened: "2026-11-25T19:00:00Z".into(),
+            }],
+            waiting: vec![finding(4)],
+            held_back: BTreeMap::from([("limits.max_prs_per_run is reached".into(), 3)]),
+            paused: BTreeMap::from([("derive-debug".into(), &hold)]),
+            warnings: vec!["no checks".into()],
+            help: "help text".into(),
+            prefix: "/patchwright",
+        });
+        insta::assert_snapshot!(text, @r"
+        **Stopped** by ana at 1970-01-01T00:00:00Z (noisy): runs only record outcomes. `/patchwright resume` starts proposing again.
+        Last run: 2026-11-25T20:00:00Z: 1 proposed.
+
+        ### Open proposals
+
+        | pull request | skill | checks | opened |
+        |---|---|---|---|
+        | #12 Use `is_empty()` | `len-zero` | passed | 2026-11-25T19:00:00Z |
+
+        ### Findings not proposed yet
+
+        - `src/lib.rs:4` `len-zero`: message 4
+        - 3 findings wait because limits.max_prs_per_run is reached
+
+        ### Paused skills
+
+        - `derive-debug` by ana at 1970-01-01T00:00:00Z: noisy (`/patchwright resume derive-debug`)
+
+        ### Warnings
+
+        - no checks
+
+        <details><summary>Commands</summary>
+
+        help text
+        </details>
+        ");
+    }
+}
