@@ -608,7 +608,7 @@ mod tests {
                 Ok(Command::Resume { skill: None }),
                 Err(ParseError::Unknown {
                     word: "nope".into(),
-                    suggestion: Some("scan")
+                    suggestion: None
                 })
             ]
         );
