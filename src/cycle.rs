@@ -1092,6 +1092,32 @@ impl RunReport {
         )
     }
 
+    /// One line per opened proposal.
+    pub fn opened_markdown(&self) -> String {
+        let mut out = String::new();
+        for o in &self.opened {
+            let link = match o.pull.as_ref().and_then(|p| p.number) {
+                Some(n) => format!("#{n}"),
+                None => format!("`{}`", o.branch),
+            };
+            let _ = writeln!(
+                out,
+                "- {} {link}: {} ({} {} changed in {} {})",
+                if o.adopted { "Recorded" } else { "Proposed" },
+                o.title,
+                o.changed_lines,
+                if o.changed_lines == 1 {
+                    "line"
+                } else {
+                    "lines"
+                },
+                o.files,
+                if o.files == 1 { "file" } else { "files" }
+            );
+        }
+        out
+    }
+
     /// The report as markdown, for replies and the job summary.
     pub fn to_markdown(&self) -> String {
         let mut out = String::new();
@@ -1116,17 +1142,7 @@ impl RunReport {
                 self.findings
             );
         }
-        for o in &self.opened {
-            let link = match o.pull.as_ref().and_then(|p| p.number) {
-                Some(n) => format!("#{n}"),
-                None => format!("`{}`", o.branch),
-            };
-            let _ = writeln!(
-                out,
-                "- Proposed {link}: {} ({} lines in {} files)",
-                o.title, o.changed_lines, o.files
-            );
-        }
+        out.push_str(&self.opened_markdown());
         if !self.opened.is_empty() {
             out.push('\n');
         }

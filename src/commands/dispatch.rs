@@ -190,7 +190,7 @@ fn execute(bot: &Bot<'_>, event: &CommentEvent, command: &Command) -> Result<Str
                     format!("Nothing proposed for `{skill}`: {}.", held.join("; "))
                 }));
             }
-            report.to_markdown()
+            report.opened_markdown()
         }
         Command::Recreate => {
             let proposal = on_pull()?;

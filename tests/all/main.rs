@@ -4,6 +4,8 @@
 mod bad_input;
 mod cargo_check;
 mod cli;
+mod fake_github;
+mod github;
 mod preservation;
 mod run_local;
 mod skill_fixtures;

@@ -1,0 +1,675 @@
+//! patchwright in GitHub Actions, against the fake GitHub: `patchwright
+//! event` runs with the environment Actions gives it and the payloads
+//! GitHub sends; assertions look at the fake's state and at the replies.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::fake_github::{BOT_LOGIN, FakeGitHub, Fault, OWNER, REPO, TOKEN};
+use crate::support::{Project, Run, fixtures};
+
+const PROPOSE_ALL: &str = "limits:\n  max_prs_per_run: 10\n";
+
+/// A repository on the fake GitHub, checked out as an Actions job has it.
+struct Hub {
+    fake: FakeGitHub,
+    project: Project,
+    /// Everything the bot printed, to check that the token never appears.
+    outputs: std::cell::RefCell<Vec<String>>,
+}
+
+impl Hub {
+    fn new(config: &str) -> Self {
+        let project = Project::sample(config);
+        let fake = FakeGitHub::start(project.origin.clone());
+        {
+            let mut w = fake.world();
+            w.permissions.insert("ana".into(), "write".into());
+            w.permissions.insert("mia".into(), "maintain".into());
+            w.permissions.insert("rob".into(), "read".into());
+        }
+        Self {
+            fake,
+            project,
+            outputs: Default::default(),
+        }
+    }
+
+    /// Runs `patchwright event` for `name` with `payload`.
+    fn event(&self, name: &str, payload: &Value) -> Run {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("event.json");
+        std::fs::write(&path, serde_json::to_string(payload).unwrap()).unwrap();
+        let summary = dir.path().join("summary.md");
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_patchwright"))
+            .arg("event")
+            .current_dir(&self.project.work)
+            .env_remove("PATCHWRIGHT_LOG")
+            .env("GITHUB_EVENT_NAME", name)
+            .env("GITHUB_EVENT_PATH", &path)
+            .env("GITHUB_API_URL", &self.fake.url)
+            .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .output()
+            .unwrap();
+        let run = Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        let summary = std::fs::read_to_string(&summary).unwrap_or_default();
+        self.outputs
+            .borrow_mut()
+            .extend([run.stdout.clone(), run.stderr.clone(), summary]);
+        run
+    }
+
+    fn schedule(&self) -> Run {
+        let run = self.event("schedule", &payload("schedule.json"));
+        assert_eq!(
+            run.code, 0,
+            "schedule failed:\n{}\n{}",
+            run.stdout, run.stderr
+        );
+        run
+    }
+
+    /// `user` comments `body` on issue or pull request `number`.
+    fn comment(&self, number: u64, user: &str, body: &str) -> (u64, Run) {
+        self.comment_as(number, user, "User", body)
+    }
+
+    fn comment_as(&self, number: u64, user: &str, kind: &str, body: &str) -> (u64, Run) {
+        let (id, is_pull) = {
+            let mut w = self.fake.world();
+            let is_pull = w.issues.get(&number).is_some_and(|i| i.pull.is_some());
+            (w.add_comment(number, user, body), is_pull)
+        };
+        let fixture = if is_pull {
+            "issue_comment.created.pull_request.json"
+        } else {
+            "issue_comment.created.issue.json"
+        };
+        let mut event = payload(fixture);
+        event["issue"]["number"] = number.into();
+        event["comment"]["id"] = id.into();
+        event["comment"]["body"] = body.into();
+        event["comment"]["user"]["login"] = user.into();
+        event["comment"]["user"]["type"] = kind.into();
+        event["sender"]["login"] = user.into();
+        let run = self.event("issue_comment", &event);
+        (id, run)
+    }
+
+    /// The bot's reply to comment `id` on `number`, without its marker line.
+    fn reply(&self, number: u64, id: u64) -> String {
+        let w = self.fake.world();
+        let marker = format!("<!-- patchwright:reply {id} -->");
+        let replies: Vec<&str> = w
+            .comments_on(number)
+            .into_iter()
+            .filter(|c| c.body.starts_with(&marker))
+            .map(|c| c.body.as_str())
+            .collect();
+        assert_eq!(replies.len(), 1, "exactly one reply to comment {id}");
+        replies[0].trim_start_matches(&marker).trim().to_owned()
+    }
+
+    fn ledger(&self) -> Value {
+        self.project.ledger_json()
+    }
+
+    fn pull_number(&self, skill: &str) -> u64 {
+        self.fake.world().pull_for(skill).number
+    }
+
+    /// No output and no comment ever shows the token.
+    fn assert_token_never_shown(&self) {
+        for output in self.outputs.borrow().iter() {
+            assert!(!output.contains(TOKEN), "the token leaked:\n{output}");
+        }
+        for c in &self.fake.world().comments {
+            assert!(!c.body.contains(TOKEN), "the token leaked into a comment");
+        }
+    }
+}
+
+fn payload(name: &str) -> Value {
+    let text = std::fs::read_to_string(fixtures().join("events").join(name)).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn events_dir() -> PathBuf {
+    fixtures().join("events")
+}
+
+#[test]
+fn a_scheduled_run_opens_labelled_pull_requests_and_a_second_run_changes_nothing() {
+    let hub = Hub::new("limits:\n  max_prs_per_run: 10\ngithub:\n  reviewers: [ana]\n");
+    let first = hub.schedule();
+    {
+        let w = hub.fake.world();
+        let pulls = w.pulls();
+        assert_eq!(pulls.len(), 5, "{}", first.stdout);
+        for p in &pulls {
+            let head = &p.pull.as_ref().unwrap().head;
+            let skill = head.split('/').nth(1).unwrap();
+            assert_eq!(
+                p.labels,
+                ["patchwright".to_owned(), format!("patchwright:{skill}")]
+            );
+            assert_eq!(p.user, BOT_LOGIN);
+            assert_eq!(p.pull.as_ref().unwrap().reviewers, ["ana"]);
+            assert!(
+                p.body.contains("<!-- patchwright:fingerprints "),
+                "{}",
+                p.body
+            );
+            assert!(
+                p.body.contains("`/patchwright ignore` closes it"),
+                "{}",
+                p.body
+            );
+        }
+        let len_zero = w.pull_for("len-zero");
+        insta::assert_snapshot!(format!("{}\n\n{}", len_zero.title, len_zero.body.split("<!--").next().unwrap().trim_end()), @r"
+        Use `is_empty()` for emptiness checks in `sample` (3 places)
+
+        patchwright's `len-zero` skill (risk: **low**) fixes 3 findings in 2 files (+3 −3 lines).
+
+        ### What was found
+
+        - `src/lib.rs:21` `self.items.len() == 0` reads better as `self.items.is_empty()`
+        - `src/shapes.rs:13` `!(self.shapes.len() == 0)` reads better as `!self.shapes.is_empty()`
+        - `src/shapes.rs:17` `self.shapes.len() > 0` reads better as `!self.shapes.is_empty()`
+
+        ### Why it matters
+
+        `is_empty()` states the intent, reads the same for every collection, and avoids off-by-one comparisons such as `len() >= 1`.
+
+        ### What you can do
+
+        - Review and merge it; its checks run like any pull request's.
+        - `/patchwright recreate` rebuilds it from the current default branch.
+        - `/patchwright ignore` closes it; these findings are never proposed again.
+        - `/patchwright ignore skill` pauses the `len-zero` skill.
+        ");
+        // The dashboard: one issue, labelled, listing the open proposals.
+        let dashboards = w.plain_issues();
+        assert_eq!(dashboards.len(), 1);
+        assert_eq!(dashboards[0].labels, ["patchwright:dashboard"]);
+        assert!(
+            dashboards[0].body.contains("**Running.**"),
+            "{}",
+            dashboards[0].body
+        );
+        assert_eq!(
+            dashboards[0].body.matches("| #").count(),
+            5,
+            "{}",
+            dashboards[0].body
+        );
+    }
+    let ledger = hub.ledger();
+    let numbers: Vec<u64> = ledger["proposals"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p["pull"]["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers.len(), 5);
+
+    // A second run: no new pull request, no edit to one, the same dashboard.
+    let refs = hub.project.origin_refs();
+    let dashboard = hub.fake.world().plain_issues()[0].number;
+    let second = hub.schedule();
+    let w = hub.fake.world();
+    assert_eq!(w.pulls().len(), 5, "{}", second.stdout);
+    assert!(
+        w.pulls().iter().all(|p| p.edits == 0),
+        "pull requests were edited"
+    );
+    assert_eq!(w.plain_issues().len(), 1);
+    assert_eq!(
+        w.plain_issues()[0].number,
+        dashboard,
+        "the dashboard is edited in place"
+    );
+    assert_eq!(
+        hub.project.origin_refs(),
+        refs,
+        "no branch and no ledger commit"
+    );
+    drop(w);
+    assert!(
+        second.stderr.contains("GitHub API requests left"),
+        "{}",
+        second.stderr
+    );
+    hub.assert_token_never_shown();
+}
+
+#[test]
+fn ignore_from_a_writer_closes_and_rejects_and_others_are_refused_or_ignored() {
+    let hub = Hub::new(PROPOSE_ALL);
+    hub.schedule();
+    let pull = hub.pull_number("derive-debug");
+    let ledger_before = hub.ledger();
+
+    // A reader is refused; nothing else changes.
+    let (id, run) = hub.comment(pull, "rob", "/patchwright ignore");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!(hub.reply(pull, id), @r"
+    > `/patchwright ignore`
+
+    @rob has `read` access to this repository; commands need `write`. Nothing was done.
+    ");
+    assert_eq!(hub.fake.world().reactions_on(id), ["confused"]);
+    assert_eq!(hub.fake.world().issues[&pull].state, "open");
+    assert_eq!(hub.ledger(), ledger_before);
+
+    // The bot's own comment and other bots' are not read at all.
+    let comments = hub.fake.world().comments.len();
+    let (bot_id, _) = hub.comment_as(pull, BOT_LOGIN, "Bot", "/patchwright ignore");
+    let (other_id, _) = hub.comment_as(pull, "dependabot[bot]", "Bot", "/patchwright stop");
+    assert_eq!(
+        hub.fake.world().comments.len(),
+        comments + 2,
+        "no reply to bots"
+    );
+    assert!(hub.fake.world().reactions_on(bot_id).is_empty());
+    assert!(hub.fake.world().reactions_on(other_id).is_empty());
+    assert_eq!(hub.ledger(), ledger_before);
+
+    // A writer: closed, its findings rejected, 👀 then 🚀.
+    let (id, run) = hub.comment(pull, "ana", "Not for us.\n/patchwright ignore\n");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!(hub.reply(pull, id), @r"
+    > `/patchwright ignore`
+
+    Closed; its 3 findings will not be proposed again.
+    ");
+    assert_eq!(hub.fake.world().reactions_on(id), ["eyes", "rocket"]);
+    assert_eq!(hub.fake.world().issues[&pull].state, "closed");
+    let ledger = hub.ledger();
+    let rejected = ledger["rejected"].as_object().unwrap();
+    assert_eq!(rejected.len(), 3);
+    assert!(rejected.values().all(|r| r["by"] == "ana"));
+
+    // The same event again (a re-run job): no second reply, no change.
+    let run = hub.event("issue_comment", &{
+        let mut e = payload("issue_comment.created.pull_request.json");
+        e["issue"]["number"] = pull.into();
+        e["comment"]["id"] = id.into();
+        e["comment"]["body"] = "Not for us.\n/patchwright ignore\n".into();
+        e["comment"]["user"]["login"] = "ana".into();
+        e
+    });
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    hub.reply(pull, id);
+    assert_eq!(hub.ledger(), ledger);
+
+    // Never proposed again.
+    hub.schedule();
+    assert_eq!(hub.fake.world().open_pulls().len(), 4);
+    hub.assert_token_never_shown();
+}
+
+#[test]
+fn every_command_answers_and_bad_input_gets_a_helpful_reply() {
+    let hub = Hub::new("limits:\n  max_prs_per_run: 1\n");
+    hub.schedule();
+    let pull = hub.pull_number("derive-debug");
+    let dashboard = hub.fake.world().plain_issues()[0].number;
+    let ask = |number: u64, body: &str| {
+        let (id, run) = hub.comment(number, "mia", body);
+        assert_eq!(run.code, 0, "{body}: {}", run.stderr);
+        hub.reply(number, id)
+    };
+
+    insta::assert_snapshot!(ask(dashboard, "/patchwright help").lines().take(4).collect::<Vec<_>>().join("\n"), @r"
+    > `/patchwright help`
+
+    Commands (one per line, each starting with `/patchwright`):
+    ");
+    insta::assert_snapshot!(ask(dashboard, "/patchwright scan").lines().take(4).collect::<Vec<_>>().join("\n").replace_sha(), @r"
+    > `/patchwright scan`
+
+    16 findings (13 fixable) on `main` at [SHA], in 4 files.
+    ");
+    insta::assert_snapshot!(ask(dashboard, "/patchwright pause len-zero\n/patchwright pause len-zero\n/patchwright resume len-zero"), @r"
+    > `/patchwright pause len-zero`
+
+    Paused `len-zero`.
+
+    > `/patchwright pause len-zero`
+
+    `len-zero` was already paused.
+
+    > `/patchwright resume len-zero`
+
+    Resumed `len-zero`.
+    ");
+    insta::assert_snapshot!(ask(dashboard, "/patchwright stop\n/patchwright resume"), @r"
+    > `/patchwright stop`
+
+    Stopped: runs only record outcomes until `resume`.
+
+    > `/patchwright resume`
+
+    Resumed: the next run proposes again.
+    ");
+    insta::assert_snapshot!(ask(dashboard, "/patchwright fix inline-format-args legacy"), @r"
+    > `/patchwright fix inline-format-args legacy`
+
+    - Proposed #3: Inline format arguments in `legacy` (1 place) (2 lines changed in 1 file)
+    ");
+    insta::assert_snapshot!(ask(dashboard, "/patchwright stats"), @r"
+    > `/patchwright stats`
+
+    | skill | proposed | open | merged | closed | reverted |
+    |---|---:|---:|---:|---:|---:|
+    | `derive-debug` | 1 | 1 | 0 | 0 | 0 |
+    | `inline-format-args` | 1 | 1 | 0 | 0 | 0 |
+    ");
+    insta::assert_snapshot!(ask(pull, "/patchwright recreate").replace_sha(), @r"
+    > `/patchwright recreate`
+
+    Rebuilt on `main` at [SHA]: 3 fixes.
+    ");
+    insta::assert_snapshot!(ask(pull, "/patchwright ignore skill"), @r"
+    > `/patchwright ignore skill`
+
+    Paused `derive-debug`: no new proposals from it until `resume derive-debug`.
+    ");
+    insta::assert_snapshot!(ask(dashboard, "/patchwright recreate\n/patchwright ignore"), @r"
+    > `/patchwright recreate`
+
+    `recreate` works on patchwright's pull requests; #2 is not one of them.
+
+    > `/patchwright ignore`
+
+    `ignore` works on patchwright's pull requests; #2 is not one of them.
+    ");
+    insta::assert_snapshot!(ask(dashboard, "/patchwright skill new no-unwrap \"calls to unwrap\""), @r#"
+    > `/patchwright skill new no-unwrap "calls to unwrap"`
+
+    this is not patchwright's repository (its package is not named patchwright); `skill new` adds skills to patchwright itself.
+    "#);
+    insta::assert_snapshot!(ask(dashboard, "/patchwright deploy\n/patchwright fix\n/patchwright skill new x \"open\n/patchwright pause Not_A_Skill\n/patchwright pause no-such-skill"), @r#"
+    > `/patchwright deploy`
+
+    `deploy` is not a command. Say `/patchwright help` for the commands.
+
+    > `/patchwright fix`
+
+    `fix` needs a skill. Say `/patchwright help` for the commands.
+
+    > `/patchwright skill new x "open`
+
+    A double quote is not closed. Say `/patchwright help` for the commands.
+
+    > `/patchwright pause Not_A_Skill`
+
+    `Not_A_Skill` is not a skill name: skill names are lowercase letters, digits and dashes. Say `/patchwright help` for the commands.
+
+    > `/patchwright pause no-such-skill`
+
+    There is no skill `no-such-skill`; the skills are: derive-debug, inline-format-args, len-zero, question-mark, todo-comments.
+    "#);
+    hub.assert_token_never_shown();
+}
+
+/// Replaces what changes from run to run in snapshot text.
+trait Redact {
+    fn replace_sha(self) -> String;
+}
+
+impl Redact for String {
+    fn replace_sha(self) -> String {
+        self.split(' ')
+            .map(|w| {
+                let bare = w.trim_end_matches([':', ',', '.']);
+                if bare.len() == 8 && bare.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    w.replacen(bare, "[SHA]", 1)
+                } else {
+                    w.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+#[test]
+fn server_errors_and_rate_limits_are_retried_and_a_spent_budget_fails_cleanly() {
+    let hub = Hub::new("limits:\n  max_prs_per_run: 1\n");
+    // Two 502s, then answers.
+    hub.fake
+        .world()
+        .faults
+        .extend([Fault::ServerError, Fault::ServerError]);
+    let run = hub.schedule();
+    assert_eq!(hub.fake.world().open_pulls().len(), 1, "{}", run.stderr);
+
+    // A secondary rate limit: wait for retry-after, then go on.
+    hub.fake
+        .world()
+        .faults
+        .push_back(Fault::SecondaryRateLimit { retry_after: 1 });
+    let started = std::time::Instant::now();
+    let run = hub.schedule();
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    assert!(
+        run.stderr.contains("rate limited; waiting 1 s"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(hub.fake.world().open_pulls().len(), 2);
+
+    // A wait longer than the budget: a clear failure, and the ledger keeps
+    // only what completed.
+    let before = hub.ledger();
+    hub.fake
+        .world()
+        .faults
+        .push_back(Fault::SecondaryRateLimit {
+            retry_after: 86_400,
+        });
+    let run = hub.event("schedule", &payload("schedule.json"));
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("GitHub's rate limit is used up until "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("; try again after that"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(hub.ledger(), before);
+    // The next run goes on where it stopped.
+    hub.schedule();
+    assert_eq!(hub.fake.world().open_pulls().len(), 3);
+
+    // Dying between pushing a branch and opening its pull request: the
+    // branch is there, the ledger does not know it; the next run opens the
+    // pull request for that same branch, once.
+    let path = format!("POST /repos/{OWNER}/{REPO}/pulls");
+    hub.fake.world().fail_on = Some((
+        path,
+        Fault::SecondaryRateLimit {
+            retry_after: 86_400,
+        },
+    ));
+    let branches = hub.project.proposal_branches().len();
+    let run = hub.event("schedule", &payload("schedule.json"));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        hub.project.proposal_branches().len(),
+        branches + 1,
+        "the branch was pushed"
+    );
+    assert_eq!(hub.ledger()["proposals"].as_object().unwrap().len(), 3);
+    let healed = hub.schedule();
+    assert!(
+        healed.stdout.contains("- Recorded #5: "),
+        "{}",
+        healed.stdout
+    );
+    assert_eq!(
+        hub.project.proposal_branches().len(),
+        branches + 1,
+        "no second branch"
+    );
+    assert_eq!(hub.fake.world().open_pulls().len(), 4);
+    assert_eq!(hub.ledger()["proposals"].as_object().unwrap().len(), 4);
+    hub.assert_token_never_shown();
+}
+
+#[test]
+fn pull_request_and_check_events_record_outcomes() {
+    let hub = Hub::new(PROPOSE_ALL);
+    hub.schedule();
+    let merged = hub.pull_number("len-zero");
+    let closed = hub.pull_number("derive-debug");
+    let checked = hub.pull_number("question-mark");
+    let work = hub.project.root.clone();
+    let merge_sha = hub.fake.world().merge(merged, &work);
+    hub.fake.world().close(closed);
+    let head = hub.fake.world().issues[&checked]
+        .pull
+        .as_ref()
+        .unwrap()
+        .head_sha
+        .clone();
+    hub.fake.world().set_check(&head, "test", "success", 11);
+
+    let mut event = payload("pull_request.closed.merged.json");
+    event["number"] = merged.into();
+    event["pull_request"]["number"] = merged.into();
+    assert_eq!(hub.event("pull_request", &event).code, 0);
+    let mut event = payload("pull_request.closed.unmerged.json");
+    event["number"] = closed.into();
+    event["pull_request"]["number"] = closed.into();
+    assert_eq!(hub.event("pull_request", &event).code, 0);
+    assert_eq!(
+        hub.event("check_suite", &payload("check_suite.completed.json"))
+            .code,
+        0
+    );
+
+    let ledger = hub.ledger();
+    let last = |number: u64| {
+        let p = ledger["proposals"]
+            .as_object()
+            .unwrap()
+            .values()
+            .find(|p| p["pull"]["number"] == number)
+            .unwrap();
+        p["outcomes"].as_array().unwrap().last().unwrap().clone()
+    };
+    assert_eq!(last(merged)["kind"], "merged");
+    assert_eq!(last(merged)["commit"], merge_sha.as_str());
+    assert_eq!(last(closed)["kind"], "closed");
+    assert_eq!(last(checked)["kind"], "checks-passed");
+    assert_eq!(ledger["rejected"].as_object().unwrap().len(), 3);
+
+    // Reopened: open again, and its findings no longer rejected.
+    hub.fake.world().issues.get_mut(&closed).unwrap().state = "open".into();
+    let mut event = payload("pull_request.reopened.json");
+    event["number"] = closed.into();
+    event["pull_request"]["number"] = closed.into();
+    assert_eq!(hub.event("pull_request", &event).code, 0);
+    let ledger = hub.ledger();
+    assert_eq!(ledger["rejected"].as_object().unwrap().len(), 0);
+    let reopened = ledger["proposals"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|p| p["pull"]["number"] == closed)
+        .unwrap();
+    assert_eq!(
+        reopened["outcomes"].as_array().unwrap().last().unwrap()["kind"],
+        "opened"
+    );
+}
+
+#[test]
+fn every_event_fixture_is_read_and_dispatched() {
+    let hub = Hub::new(PROPOSE_ALL);
+    for entry in std::fs::read_dir(events_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let name = file.split('.').next().unwrap().to_owned();
+        let run = hub.event(&name, &payload(&file));
+        assert_eq!(run.code, 0, "{file}: {}", run.stderr);
+    }
+    let ignored = hub.event("pull_request", &payload("pull_request.labeled.json"));
+    assert_eq!(
+        ignored.stderr.trim(),
+        "patchwright: pull_request labeled: nothing to record; nothing to do"
+    );
+    let unknown = hub.event("star", &serde_json::json!({ "action": "created" }));
+    assert_eq!(
+        unknown.stderr.trim(),
+        "patchwright: the `star` event is not one patchwright acts on; nothing to do"
+    );
+    hub.assert_token_never_shown();
+}
+
+#[test]
+fn missing_settings_are_clear_errors() {
+    let hub = Hub::new(PROPOSE_ALL);
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_patchwright"))
+        .arg("event")
+        .current_dir(&hub.project.work)
+        .env_remove("GITHUB_EVENT_NAME")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr).trim(),
+        "error: GITHUB_EVENT_NAME is not set: `patchwright event` runs inside GitHub Actions"
+    );
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_patchwright"))
+        .args([
+            "run",
+            "--forge",
+            "github",
+            "--repo",
+            "octo/sample",
+            "--api-url",
+            &hub.fake.url,
+        ])
+        .current_dir(&hub.project.work)
+        .env_remove("GITHUB_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr).trim(),
+        "error: the variable GITHUB_TOKEN holds no token: pass one to the step (env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }})"
+    );
+    // A wrong token: GitHub says so, and the token is not repeated.
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_patchwright"))
+        .args([
+            "run",
+            "--forge",
+            "github",
+            "--repo",
+            "octo/sample",
+            "--api-url",
+            &hub.fake.url,
+            "--no-checks",
+        ])
+        .current_dir(&hub.project.work)
+        .env("GITHUB_TOKEN", "ghp_wrongTokenValue")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(stderr.contains("401 Bad credentials"), "{stderr}");
+    assert!(!stderr.contains("ghp_wrongTokenValue"));
+}
