@@ -11,3 +11,4 @@ mod run_local;
 mod skill_fixtures;
 mod skill_new;
 mod support;
+mod workflows;
