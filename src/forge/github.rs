@@ -20,7 +20,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{
-    Checks, FailedCheck, Forge, ForgeError, Permission, PullDraft, PullState, Reaction, marker_of,
+    Checks, FailedCheck, Forge, ForgeError, Permission, PullDraft, PullState, Reaction, Review,
+    marker_of,
 };
 use crate::git::{CommitSha, Secret};
 use crate::ledger::{Proposal, PullRef, Timestamp};
@@ -330,16 +331,6 @@ impl GitHubForge {
         })
     }
 
-    /// Re-runs the failed jobs of a workflow run.
-    pub fn rerun_failed_jobs(&self, run_id: u64) -> Result<(), ForgeError> {
-        self.request(
-            Method::POST,
-            &self.repo_path(&format!("/actions/runs/{run_id}/rerun-failed-jobs")),
-            None,
-        )?;
-        Ok(())
-    }
-
     /// Every comment of an issue or pull request (first 100 pages' worth).
     pub fn comments(&self, number: u64) -> Result<Vec<ApiComment>, ForgeError> {
         let mut all = Vec::new();
@@ -462,6 +453,18 @@ pub struct ApiComment {
     pub id: u64,
     #[serde(default)]
     pub body: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ApiReview {
+    state: String,
+    #[serde(default)]
+    user: Option<ApiUser>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ApiUser {
+    login: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -604,6 +607,38 @@ impl Forge for GitHubForge {
             )?;
         }
         Ok(())
+    }
+
+    fn reviews(&self, proposal: &Proposal) -> Result<Vec<Review>, ForgeError> {
+        let Some(number) = proposal.pull.as_ref().and_then(|p| p.number) else {
+            return Ok(Vec::new());
+        };
+        let reviews: Vec<ApiReview> = self.json(
+            Method::GET,
+            &self.repo_path(&format!("/pulls/{number}/reviews?per_page=100")),
+            None,
+        )?;
+        Ok(reviews
+            .into_iter()
+            .map(|r| Review {
+                user: r.user.map(|u| u.login).unwrap_or_default(),
+                state: r.state,
+            })
+            .collect())
+    }
+
+    fn rerun_failed(&self, failing: &[FailedCheck]) -> Result<usize, ForgeError> {
+        let mut runs: Vec<u64> = failing.iter().filter_map(|f| f.run_id).collect();
+        runs.sort_unstable();
+        runs.dedup();
+        for run_id in &runs {
+            self.request(
+                Method::POST,
+                &self.repo_path(&format!("/actions/runs/{run_id}/rerun-failed-jobs")),
+                None,
+            )?;
+        }
+        Ok(runs.len())
     }
 
     fn react(&self, comment_id: u64, reaction: Reaction) -> Result<(), ForgeError> {

@@ -59,6 +59,14 @@ pub enum Checks {
     },
 }
 
+/// A submitted review of a pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Review {
+    pub user: String,
+    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED` or `DISMISSED`.
+    pub state: String,
+}
+
 /// A reaction on a comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reaction {
@@ -167,6 +175,15 @@ pub trait Forge {
                 Ok(())
             }
         }
+    }
+    /// The reviews of a proposal's pull request (none where the forge has no reviews).
+    fn reviews(&self, _proposal: &Proposal) -> Result<Vec<Review>, ForgeError> {
+        Ok(Vec::new())
+    }
+    /// Re-runs the failed jobs behind failing checks; returns how many
+    /// workflow runs were asked to re-run.
+    fn rerun_failed(&self, _failing: &[FailedCheck]) -> Result<usize, ForgeError> {
+        Ok(0)
     }
     /// Reacts to a comment.
     fn react(&self, comment_id: u64, reaction: Reaction) -> Result<(), ForgeError>;

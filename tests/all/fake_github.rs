@@ -46,6 +46,8 @@ pub struct Pull {
     pub merged: bool,
     pub merge_commit_sha: Option<String>,
     pub reviewers: Vec<String>,
+    /// (user, state) of submitted reviews.
+    pub reviews: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -458,6 +460,7 @@ fn route(
                     merged: false,
                     merge_commit_sha: None,
                     reviewers: Vec::new(),
+                    reviews: Vec::new(),
                 }),
                 edits: 0,
             };
@@ -492,6 +495,25 @@ fn route(
                 issue_json(issue)
             };
             respond(StatusCode::OK, json)
+        }
+        ("GET", ["pulls", n, "reviews"]) => {
+            let Some(issue) = number(n)
+                .and_then(|n| w.issues.get(&n))
+                .filter(|i| i.pull.is_some())
+            else {
+                return not_found();
+            };
+            let reviews: Vec<Value> = issue
+                .pull
+                .as_ref()
+                .map(|p| {
+                    p.reviews
+                        .iter()
+                        .map(|(u, s)| json!({ "state": s, "user": { "login": u } }))
+                        .collect()
+                })
+                .unwrap_or_default();
+            respond(StatusCode::OK, Value::Array(reviews))
         }
         ("POST", ["pulls", n, "requested_reviewers"]) => {
             let Some(issue) = number(n).and_then(|n| w.issues.get_mut(&n)) else {

@@ -6,6 +6,11 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use patchwright::forge::github::{GitHubForge, GitHubOptions, RetryPolicy};
+use patchwright::forge::{Checks, Forge, Review};
+use patchwright::git::Secret;
+use patchwright::ledger::{Ledger, Proposal};
+
 use crate::fake_github::{BOT_LOGIN, FakeGitHub, Fault, OWNER, REPO, TOKEN};
 use crate::support::{Project, Run, fixtures};
 
@@ -672,4 +677,104 @@ fn missing_settings_are_clear_errors() {
     assert_eq!(run.status.code(), Some(2));
     assert!(stderr.contains("401 Bad credentials"), "{stderr}");
     assert!(!stderr.contains("ghp_wrongTokenValue"));
+}
+
+fn forge(url: &str, attempts: u32) -> GitHubForge {
+    GitHubForge::new(GitHubOptions {
+        api_url: url.to_owned(),
+        owner: OWNER.into(),
+        repo: REPO.into(),
+        token: Secret::new(TOKEN.into()),
+        reviewers: Vec::new(),
+        retry: RetryPolicy {
+            attempts,
+            base_delay: std::time::Duration::from_millis(10),
+            ..RetryPolicy::default()
+        },
+    })
+    .unwrap()
+}
+
+fn proposal(hub: &Hub, number: u64) -> Proposal {
+    let ledger = Ledger::from_json(&serde_json::to_string(&hub.ledger()).unwrap()).unwrap();
+    ledger
+        .proposals
+        .into_values()
+        .find(|p| p.pull.as_ref().and_then(|r| r.number) == Some(number))
+        .unwrap()
+}
+
+#[test]
+fn the_forge_reads_reviews_and_checks_reruns_failed_jobs_and_gives_up_on_a_dead_api() {
+    let hub = Hub::new(PROPOSE_ALL);
+    hub.schedule();
+    let number = hub.pull_number("len-zero");
+    let p = proposal(&hub, number);
+    {
+        let mut w = hub.fake.world();
+        let pull = w.issues.get_mut(&number).unwrap().pull.as_mut().unwrap();
+        pull.reviews
+            .push(("ana".into(), "CHANGES_REQUESTED".into()));
+        let head = pull.head_sha.clone();
+        w.set_check(&head, "test", "failure", 7);
+        w.set_check(&head, "lint", "failure", 7);
+        w.set_check(&head, "doc", "success", 9);
+        w.statuses
+            .insert(head, vec![("coverage".into(), "success".into())]);
+    }
+    let github = forge(&hub.fake.url, 3);
+    assert_eq!(
+        github.reviews(&p).unwrap(),
+        [Review {
+            user: "ana".into(),
+            state: "CHANGES_REQUESTED".into()
+        }]
+    );
+    let Checks::Failed { failing, .. } = github.checks(&p).unwrap() else {
+        panic!("failing checks")
+    };
+    let names: Vec<&str> = failing.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["test", "lint"]);
+    assert_eq!(
+        github.rerun_failed(&failing).unwrap(),
+        1,
+        "one workflow run behind both jobs"
+    );
+    assert_eq!(hub.fake.world().reruns, [7]);
+
+    // Nothing listens on port 9: three attempts, then a sentence.
+    let dead = forge("http://127.0.0.1:9", 3);
+    let err = dead.permission("ana").unwrap_err().to_string();
+    assert!(
+        err.starts_with("GitHub did not answer GET /repos/octo/sample/collaborators/ana/permission after 3 attempts"),
+        "{err}"
+    );
+    assert!(!err.contains(TOKEN));
+}
+
+#[test]
+fn proposals_without_any_check_for_half_an_hour_raise_a_dashboard_warning() {
+    let hub = Hub::new(PROPOSE_ALL);
+    hub.schedule();
+    assert!(
+        !hub.fake.world().plain_issues()[0]
+            .body
+            .contains("### Warnings")
+    );
+    // Pretend the proposals were opened an hour ago; no CI ever reported.
+    let an_hour_ago = patchwright::ledger::Timestamp::now().0 - 3600;
+    hub.project.rewrite_ledger(|ledger| {
+        for p in ledger["proposals"].as_object_mut().unwrap().values_mut() {
+            p["outcomes"][0]["at"] = patchwright::ledger::Timestamp(an_hour_ago)
+                .to_string()
+                .into();
+        }
+    });
+    let run = hub.event("check_suite", &payload("check_suite.completed.json"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let body = hub.fake.world().plain_issues()[0].body.clone();
+    assert!(
+        body.contains("### Warnings\n\n- proposals have had no checks for 30 minutes: pull requests opened with the default GITHUB_TOKEN do not start workflows"),
+        "{body}"
+    );
 }

@@ -496,26 +496,7 @@ fn ledger_commands_show_the_document_and_its_history() {
 fn a_ledger_from_a_newer_format_is_refused() {
     let project = Project::sample(PROPOSE_ALL);
     run(&project, &["--no-checks"]);
-    let maint = project.clone_as("maintainer");
-    git(
-        &maint,
-        &[
-            "fetch",
-            "-q",
-            "origin",
-            "refs/patchwright/state:refs/patchwright/state",
-        ],
-    );
-    git(&maint, &["checkout", "-q", "refs/patchwright/state"]);
-    let text = std::fs::read_to_string(maint.join("ledger.json"))
-        .unwrap()
-        .replace("\"version\": 1", "\"version\": 2");
-    std::fs::write(maint.join("ledger.json"), text).unwrap();
-    git(&maint, &["commit", "-qam", "from the future"]);
-    git(
-        &maint,
-        &["push", "-q", "origin", "HEAD:refs/patchwright/state"],
-    );
+    project.rewrite_ledger(|ledger| ledger["version"] = 2.into());
     let before = project.origin_refs();
     let out = patchwright(&project.work, &["run", "--no-checks"]);
     assert_eq!(out.code, 2);

@@ -227,3 +227,50 @@ impl Project {
         serde_json::from_str(&text).unwrap()
     }
 }
+
+impl Project {
+    /// Changes the ledger on origin as a person with push access could: a
+    /// new commit on top of the current one.
+    pub fn rewrite_ledger(&self, change: impl FnOnce(&mut serde_json::Value)) {
+        let clone = self
+            .root
+            .join(format!("ledger-edit-{}", std::process::id()));
+        if clone.exists() {
+            std::fs::remove_dir_all(&clone).unwrap();
+        }
+        git(
+            &self.root,
+            &[
+                "clone",
+                "-q",
+                self.origin.to_str().unwrap(),
+                clone.to_str().unwrap(),
+            ],
+        );
+        git(
+            &clone,
+            &[
+                "fetch",
+                "-q",
+                "origin",
+                "refs/patchwright/state:refs/patchwright/state",
+            ],
+        );
+        git(&clone, &["checkout", "-q", "refs/patchwright/state"]);
+        let mut ledger: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(clone.join("ledger.json")).unwrap())
+                .unwrap();
+        change(&mut ledger);
+        std::fs::write(
+            clone.join("ledger.json"),
+            serde_json::to_string_pretty(&ledger).unwrap() + "\n",
+        )
+        .unwrap();
+        git(&clone, &["commit", "-qam", "edit the ledger by hand"]);
+        git(
+            &clone,
+            &["push", "-q", "origin", "HEAD:refs/patchwright/state"],
+        );
+        std::fs::remove_dir_all(&clone).unwrap();
+    }
+}
