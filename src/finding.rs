@@ -39,6 +39,21 @@ impl SkillId {
     }
 }
 
+/// `inline-format-args` → `InlineFormatArgs`: a kebab-case id as a Rust
+/// type name (also what SARIF rule names look like).
+pub fn camel_case(kebab: &str) -> String {
+    kebab
+        .split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 impl fmt::Display for SkillId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

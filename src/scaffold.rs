@@ -16,7 +16,7 @@ use syn::visit_mut::VisitMut;
 use syn::{Expr, Token};
 
 use crate::edit::{Edit, splice};
-use crate::finding::RelPath;
+use crate::finding::{RelPath, camel_case};
 use crate::source::SourceFile;
 
 const TEMPLATE_ID: &str = "template-skill";
@@ -83,18 +83,6 @@ fn module_name(name: &str) -> String {
     name.replace('-', "_")
 }
 
-fn type_name(name: &str) -> String {
-    name.split('-')
-        .map(|part| {
-            let mut chars = part.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 /// Builds the new skill's files from the repository's own templates.
 /// `read` gives the repository's files (at the commit the skill is added to).
 pub fn scaffold(
@@ -123,7 +111,7 @@ pub fn scaffold(
     if existing_ids.contains(&name) || read(&skill_path).is_some() {
         return Err(ScaffoldError::Exists(name.to_owned()));
     }
-    let type_name = type_name(name);
+    let type_name = camel_case(name);
 
     let mut files = BTreeMap::new();
     files.insert(
@@ -445,7 +433,7 @@ mod tests {
             validate_name("match"),
             Err(ScaffoldError::Keyword { .. })
         ));
-        assert_eq!(type_name("no-unwrap-2"), "NoUnwrap2");
+        assert_eq!(camel_case("no-unwrap-2"), "NoUnwrap2");
     }
 
     #[test]

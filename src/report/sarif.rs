@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use crate::finding::camel_case;
 use crate::scan::ScanReport;
 use crate::skills::Skill;
 
@@ -15,7 +16,7 @@ pub fn findings(report: &ScanReport, skills: &[&dyn Skill]) -> Value {
         .map(|s| {
             json!({
                 "id": s.id(),
-                "name": rule_name(s.id()),
+                "name": camel_case(s.id()),
                 "shortDescription": { "text": s.description() },
                 "fullDescription": { "text": s.rationale() },
                 "help": {
@@ -93,19 +94,6 @@ pub fn findings(report: &ScanReport, skills: &[&dyn Skill]) -> Value {
     })
 }
 
-/// `derive-debug` → `DeriveDebug` (SARIF rule names are identifiers).
-fn rule_name(id: &str) -> String {
-    id.split('-')
-        .map(|part| {
-            let mut chars = part.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 /// A relative URI reference: path segments percent-encoded, `/` kept.
 fn uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
@@ -125,7 +113,7 @@ mod tests {
 
     #[test]
     fn names_and_uris() {
-        assert_eq!(rule_name("inline-format-args"), "InlineFormatArgs");
+        assert_eq!(camel_case("inline-format-args"), "InlineFormatArgs");
         assert_eq!(uri("src/my file ü.rs"), "src/my%20file%20%C3%BC.rs");
     }
 }

@@ -1,7 +1,7 @@
 //! `patchwright skill new` on a copy of this repository: the new skill is
 //! proposed as a branch and, once built, compiles, is listed and tested.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::support::{Project, git, patchwright};
@@ -10,54 +10,24 @@ use crate::support::{Project, git, patchwright};
 /// into a fresh repository with a bare origin. Walking the files, not asking
 /// git, lets the tests run in a copy that has no `.git` (as the local
 /// forge's checks do).
-struct SelfCopy {
-    _dir: tempfile::TempDir,
-    work: PathBuf,
-    origin: PathBuf,
-}
-
-fn copy_of_this_repository() -> SelfCopy {
+fn copy_of_this_repository() -> Project {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    let work = dir.path().join("work");
-    let origin = dir.path().join("origin.git");
-    let files = git(
-        here,
-        &["ls-files", "--cached", "--others", "--exclude-standard"],
-    );
-    for file in files.lines() {
-        let from = here.join(file);
-        if !from.is_file() {
-            continue; // deleted in the work tree
+    Project::new("patchwright", |work| {
+        let walker = ignore::WalkBuilder::new(here)
+            .hidden(false)
+            .require_git(false)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build();
+        for entry in walker {
+            let entry = entry.unwrap();
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let to = work.join(entry.path().strip_prefix(here).unwrap());
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(entry.path(), &to).unwrap();
         }
-        let to = work.join(file);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(&from, &to).unwrap();
-    }
-    git(
-        dir.path(),
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            origin.to_str().unwrap(),
-        ],
-    );
-    git(&work, &["init", "-q", "-b", "main"]);
-    git(&work, &["add", "."]);
-    git(&work, &["commit", "-qm", "patchwright"]);
-    git(
-        &work,
-        &["remote", "add", "origin", origin.to_str().unwrap()],
-    );
-    git(&work, &["push", "-q", "origin", "main"]);
-    SelfCopy {
-        _dir: dir,
-        work,
-        origin,
-    }
+    })
 }
 
 fn skill_branches(origin: &Path) -> Vec<String> {
@@ -74,7 +44,7 @@ fn skill_branches(origin: &Path) -> Vec<String> {
     .collect()
 }
 
-fn propose_no_unwrap(copy: &SelfCopy) -> String {
+fn propose_no_unwrap(copy: &Project) -> String {
     let run = patchwright(
         &copy.work,
         &[

@@ -129,6 +129,17 @@ impl Project {
     /// The sample crate committed on `main` with `config` as
     /// `.github/patchwright.yml`, pushed to a bare origin.
     pub fn sample(config: &str) -> Self {
+        Self::new("the sample crate", |work| {
+            copy_dir(&fixtures().join("crates/sample"), work);
+            std::fs::create_dir_all(work.join(".github")).unwrap();
+            std::fs::write(work.join(".github/patchwright.yml"), config).unwrap();
+            std::fs::write(work.join(".gitignore"), "/target\n").unwrap();
+        })
+    }
+
+    /// A repository whose first commit on `main` holds what `fill` writes
+    /// into the work tree, pushed to a bare origin.
+    pub fn new(message: &str, fill: impl FnOnce(&Path)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().to_path_buf();
         let work = root.join("work");
@@ -144,13 +155,11 @@ impl Project {
                 origin.to_str().unwrap(),
             ],
         );
-        copy_dir(&fixtures().join("crates/sample"), &work);
-        std::fs::create_dir_all(work.join(".github")).unwrap();
-        std::fs::write(work.join(".github/patchwright.yml"), config).unwrap();
-        std::fs::write(work.join(".gitignore"), "/target\n").unwrap();
+        std::fs::create_dir_all(&work).unwrap();
+        fill(&work);
         git(&work, &["init", "-q", "-b", "main"]);
         git(&work, &["add", "."]);
-        git(&work, &["commit", "-qm", "the sample crate"]);
+        git(&work, &["commit", "-qm", message]);
         git(
             &work,
             &["remote", "add", "origin", origin.to_str().unwrap()],
