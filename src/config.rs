@@ -20,7 +20,7 @@ use crate::git::{BranchName, Identity};
 pub const DEFAULT_PATHS: [&str; 2] = [".github/patchwright.yml", ".github/patchwright.yaml"];
 
 /// The whole configuration. Later sections slot in as new fields.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Per-skill settings keyed by skill id. Default: every skill enabled.
@@ -37,6 +37,83 @@ pub struct Config {
     pub commands: CommandsConfig,
     /// GitHub settings.
     pub github: GitHubConfig,
+    /// Learning from outcomes.
+    pub learning: LearningConfig,
+    /// Watching merged proposals and reverting regressions.
+    pub revert: RevertConfig,
+}
+
+/// Learning from outcomes.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LearningConfig {
+    /// Decided proposals (merged, closed, reverted) needed before a skill
+    /// can be paused automatically. Default: 5.
+    pub min_decided: usize,
+    /// A skill is paused when even the upper end of its 95% acceptance
+    /// interval is below this. Default: 0.3.
+    pub min_acceptance: f64,
+}
+
+impl Default for LearningConfig {
+    fn default() -> Self {
+        Self {
+            min_decided: 5,
+            min_acceptance: 0.3,
+        }
+    }
+}
+
+/// What happens when a merged proposal turns the default branch red.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RevertMode {
+    /// Open a revert pull request.
+    Pr,
+    /// Push the revert to the default branch (fast-forward only).
+    Push,
+    /// Only report.
+    Off,
+}
+
+/// Which merges `/patchwright revert` may revert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RevertScope {
+    /// Only patchwright's own pull requests.
+    Bot,
+    /// Any merged pull request.
+    Any,
+}
+
+/// Watching merged proposals and reverting regressions.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RevertConfig {
+    /// `pr`, `push` or `off`. Default: `pr`.
+    pub mode: RevertMode,
+    /// How long after a merge it is watched. Default: 48.
+    pub window_hours: u64,
+    /// The checks (workflow or check names) that decide green and red.
+    /// Default: all of them.
+    pub checks: Vec<String>,
+    /// How many times failed jobs are re-run before a red is believed.
+    /// Default: 1.
+    pub flaky_reruns: u32,
+    /// What `/patchwright revert` may revert: `bot` or `any`. Default: `bot`.
+    pub scope: RevertScope,
+}
+
+impl Default for RevertConfig {
+    fn default() -> Self {
+        Self {
+            mode: RevertMode::Pr,
+            window_hours: 48,
+            checks: Vec::new(),
+            flaky_reruns: 1,
+            scope: RevertScope::Bot,
+        }
+    }
 }
 
 /// Slash commands in comments.

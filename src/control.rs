@@ -3,11 +3,9 @@
 //! (recorded with who asked), and each is idempotent: asking twice changes
 //! the ledger once.
 
-use std::fmt::Write as _;
-
 use crate::cycle::{Bot, CycleError};
 use crate::finding::{Fingerprint, SkillId};
-use crate::ledger::{Hold, Ledger, LedgerStore, Outcome, Proposal, Rejection, State, Timestamp};
+use crate::ledger::{Hold, LedgerStore, Outcome, Proposal, Rejection, Timestamp};
 
 /// Sets the stop flag: runs only sync until `resume`.
 pub fn stop(store: &LedgerStore<'_>, by: &str, reason: &str) -> Result<bool, CycleError> {
@@ -86,10 +84,22 @@ pub fn pause(
     Ok(changed.is_some())
 }
 
-/// Lifts a skill's pause.
+/// Lifts a skill's pause. Learning counts only what is decided from now on,
+/// so an automatic pause does not come straight back.
 pub fn unpause(store: &LedgerStore<'_>, skill: &SkillId, by: &str) -> Result<bool, CycleError> {
     let event = format!("resume {skill} by {by}");
-    let changed = store.update(&|l| Ok(l.paused.remove(skill).map(|_| event.clone())))?;
+    let hold = Hold {
+        at: Timestamp::now(),
+        by: by.to_owned(),
+        reason: "resumed".into(),
+    };
+    let changed = store.update(&|l| {
+        if l.paused.remove(skill).is_none() {
+            return Ok(None);
+        }
+        l.resumed.insert(skill.clone(), hold.clone());
+        Ok(Some(event.clone()))
+    })?;
     Ok(changed.is_some())
 }
 
@@ -125,40 +135,4 @@ pub fn reject_proposal(bot: &Bot<'_>, proposal: &Proposal, by: &str) -> Result<(
         Ok(changed.then(|| event.clone()))
     })?;
     Ok(())
-}
-
-/// What became of each skill's proposals, as a markdown table.
-pub fn stats_markdown(ledger: &Ledger) -> String {
-    let mut by_skill: std::collections::BTreeMap<&SkillId, [usize; 5]> =
-        std::collections::BTreeMap::new();
-    for p in ledger.proposals.values() {
-        let row = by_skill.entry(&p.skill).or_default();
-        row[0] += 1;
-        match p.state() {
-            State::Open => row[1] += 1,
-            State::Merged => row[2] += 1,
-            State::Closed => row[3] += 1,
-            State::Reverted => row[4] += 1,
-        }
-    }
-    if by_skill.is_empty() {
-        return "No proposals yet.".into();
-    }
-    let mut out = String::from(
-        "| skill | proposed | open | merged | closed | reverted |\n|---|---:|---:|---:|---:|---:|\n",
-    );
-    for (skill, [total, open, merged, closed, reverted]) in by_skill {
-        let _ = writeln!(
-            out,
-            "| `{skill}` | {total} | {open} | {merged} | {closed} | {reverted} |"
-        );
-    }
-    for (skill, hold) in &ledger.paused {
-        let _ = writeln!(
-            out,
-            "\n`{skill}` is paused ({} by {}).",
-            hold.reason, hold.by
-        );
-    }
-    out
 }

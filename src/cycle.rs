@@ -165,6 +165,13 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
     };
     let findings: Vec<&Finding> = scanned.findings().filter(in_path).collect();
     let fix_lines = |fix: &crate::edit::Fix| fix_lines(&sources, fix);
+    let scores = crate::learn::scores(&ledger);
+    let score = |skill: &SkillId| scores.get(skill).copied().unwrap_or(NEUTRAL_SCORE);
+    let file_hash = |path: &RelPath| {
+        sources
+            .get(path)
+            .map(|text| crate::ledger::content_hash(text.as_bytes()))
+    };
     let plan = plan::plan(&PlanInput {
         findings: &findings,
         skills: &infos,
@@ -172,7 +179,8 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
         limits: &bot.config.limits,
         requested: &options.requested,
         fix_lines: &fix_lines,
-        score: &|_| NEUTRAL_SCORE,
+        score: &score,
+        file_hash: &file_hash,
     });
     report.held_back = plan
         .held_back
@@ -349,7 +357,9 @@ pub fn sync(bot: &Bot<'_>, checks: bool, report: &mut RunReport) -> Result<(), C
     for proposal in open {
         let id = proposal.id.clone();
         let now = Timestamp::now();
-        match bot.forge.pull_state(&proposal)? {
+        let state = bot.forge.pull_state(&proposal)?;
+        let still_open = state == PullState::Open;
+        match state {
             PullState::Merged { commit } => {
                 let outcome = Outcome::Merged { commit };
                 let recorded = outcome.clone();
@@ -409,6 +419,50 @@ pub fn sync(bot: &Bot<'_>, checks: bool, report: &mut RunReport) -> Result<(), C
                 }
             }
             PullState::Open => {}
+        }
+        if still_open {
+            record_reviews(bot, &proposal)?;
+        }
+    }
+    pause_rejected_skills(bot, report)?;
+    Ok(())
+}
+
+/// A reviewer asking for changes counts against the skill.
+fn record_reviews(bot: &Bot<'_>, proposal: &Proposal) -> Result<(), CycleError> {
+    let asked: Vec<String> = bot
+        .forge
+        .reviews(proposal)?
+        .into_iter()
+        .filter(|r| r.state == "CHANGES_REQUESTED")
+        .map(|r| r.user)
+        .collect();
+    if asked.is_empty() {
+        return Ok(());
+    }
+    let id = proposal.id.clone();
+    let now = Timestamp::now();
+    let event = format!("outcome changes-requested {id}");
+    bot.store().update(&|l| {
+        let mut changed = false;
+        for by in &asked {
+            changed |= l.record(&id, Outcome::ChangesRequested { by: by.clone() }, now);
+        }
+        Ok(changed.then(|| event.clone()))
+    })?;
+    Ok(())
+}
+
+/// Pauses the skills whose proposals maintainers keep rejecting.
+fn pause_rejected_skills(bot: &Bot<'_>, report: &mut RunReport) -> Result<(), CycleError> {
+    let store = bot.store();
+    let (ledger, _) = store.read()?;
+    for (skill, reason) in crate::learn::pauses_due(&ledger, &bot.config.learning) {
+        if crate::control::pause(&store, &skill, "patchwright", &reason)? {
+            report.warnings.push(format!(
+                "paused `{skill}` automatically: {reason} (`{} resume {skill}` lifts it)",
+                bot.config.commands.prefix
+            ));
         }
     }
     Ok(())
@@ -545,17 +599,54 @@ fn record_checks(
     };
     let id = proposal.id.clone();
     let now = Timestamp::now();
-    let event = format!(
-        "outcome {} {id}",
-        if passed {
-            "checks-passed"
-        } else {
-            "checks-failed"
-        }
+    if passed {
+        let event = format!("outcome checks-passed {id}");
+        bot.store()
+            .update(&|l| Ok(l.record(&id, outcome.clone(), now).then(|| event.clone())))?;
+        return Ok(Some(true));
+    }
+    // A fix that breaks the build is not wanted as it is: close it, and try
+    // again only once the files it touches have changed.
+    let Outcome::ChecksFailed { names, .. } = &outcome else {
+        return Ok(Some(false));
+    };
+    let comment = format!(
+        "<!-- patchwright:checks-failed {} -->\nThe checks failed ({}). Closing; these findings will be proposed again once the files they are in change.",
+        proposal.head.short(),
+        names.join(", ")
     );
-    bot.store()
-        .update(&|l| Ok(l.record(&id, outcome.clone(), now).then(|| event.clone())))?;
-    Ok(Some(passed))
+    bot.forge.close_pull(proposal, Some(&comment))?;
+    let mut files = BTreeMap::new();
+    for path in &proposal.files {
+        if let Some(bytes) = bot.repo.read_file(&proposal.base, path)? {
+            files.insert(path.clone(), crate::ledger::content_hash(&bytes));
+        }
+    }
+    let event = format!("outcome checks-failed {id}");
+    bot.store().update(&|l| {
+        if !l.record(&id, outcome.clone(), now) {
+            return Ok(None);
+        }
+        l.record(
+            &id,
+            Outcome::Closed {
+                reason: Some("its checks failed".into()),
+            },
+            now,
+        );
+        for fp in &proposal.fingerprints {
+            l.failed_fixes.insert(
+                fp.clone(),
+                crate::ledger::FailedFix {
+                    at: now,
+                    proposal: id.clone(),
+                    files: files.clone(),
+                },
+            );
+        }
+        Ok(Some(event.clone()))
+    })?;
+    Ok(Some(false))
 }
 
 fn propose(
@@ -904,6 +995,10 @@ pub fn update_dashboard(bot: &Bot<'_>, report: &RunReport) -> Result<(), CycleEr
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
         warnings: report.warnings.clone(),
+        skills: crate::learn::stats(&ledger)
+            .iter()
+            .map(|(skill, s)| crate::learn::insight(skill, s, ledger.paused.contains_key(skill)))
+            .collect(),
         help: crate::commands::help(&bot.config.commands.prefix),
         prefix: &bot.config.commands.prefix,
     });

@@ -227,6 +227,10 @@ pub enum Outcome {
     Updated {
         commit: CommitSha,
     },
+    /// A reviewer asked for changes: it counts against the skill.
+    ChangesRequested {
+        by: String,
+    },
 }
 
 impl Outcome {
@@ -239,6 +243,7 @@ impl Outcome {
             Outcome::Closed { .. } => "closed",
             Outcome::Reverted { .. } => "reverted",
             Outcome::Updated { .. } => "updated",
+            Outcome::ChangesRequested { .. } => "changes requested",
         }
     }
 }
@@ -367,6 +372,105 @@ pub struct Ledger {
     /// The last default-branch commit that was scanned.
     #[serde(default)]
     pub last_scan: Option<CommitSha>,
+    /// When a person last resumed each skill: automatic pauses look only at
+    /// what was decided after that.
+    #[serde(default)]
+    pub resumed: BTreeMap<SkillId, Hold>,
+    /// Fixes that failed their checks: not proposed again while the file
+    /// they live in is unchanged.
+    #[serde(default)]
+    pub failed_fixes: BTreeMap<Fingerprint, FailedFix>,
+    /// Merged proposals being watched for a regression, by merge commit.
+    #[serde(default)]
+    pub watch: BTreeMap<CommitSha, Watch>,
+    /// Results of checks the bot ran itself (the local forge), by commit.
+    #[serde(default)]
+    pub check_cache: BTreeMap<CommitSha, CachedCheck>,
+}
+
+/// A fix whose checks failed, and its proposal's files as they were then.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailedFix {
+    pub at: Timestamp,
+    pub proposal: ProposalId,
+    /// Content hashes (see [`content_hash`]) of the files, by path.
+    pub files: BTreeMap<RelPath, String>,
+}
+
+/// A short hash of file contents, to notice when a file changed.
+pub fn content_hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The result of checks the bot ran on a commit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CachedCheck {
+    pub at: Timestamp,
+    pub passed: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failing: Vec<String>,
+}
+
+/// A merged proposal under watch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Watch {
+    pub proposal: ProposalId,
+    /// When the merge was recorded; the watch ends `revert.window_hours` later.
+    pub since: Timestamp,
+    pub state: WatchState,
+}
+
+/// Where a watch stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum WatchState {
+    Watching,
+    /// The checks went red; failed jobs were re-run and their results are awaited.
+    Rerunning {
+        red: CommitSha,
+        reruns: u32,
+        failing: Vec<String>,
+        /// Ids of the failing check runs: newer results have other ids.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        check_ids: Vec<u64>,
+    },
+    /// Green after the merge: nothing to do.
+    Clean {
+        at: CommitSha,
+    },
+    /// Red, then green on a re-run.
+    Flaky {
+        red: CommitSha,
+        failing: Vec<String>,
+    },
+    /// Red, but not attributable to this merge (or reverting is off).
+    Reported {
+        reason: String,
+    },
+    /// Reverting would conflict.
+    Conflict {
+        paths: Vec<String>,
+    },
+    Reverted {
+        commit: CommitSha,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        branch: Option<BranchName>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pull: Option<PullRef>,
+    },
+    /// The watch window ended.
+    Expired,
+}
+
+impl WatchState {
+    /// Whether the watch still needs looking at.
+    pub fn is_active(&self) -> bool {
+        matches!(self, WatchState::Watching | WatchState::Rerunning { .. })
+    }
 }
 
 impl Default for Ledger {
@@ -378,6 +482,10 @@ impl Default for Ledger {
             paused: BTreeMap::new(),
             stopped: None,
             last_scan: None,
+            resumed: BTreeMap::new(),
+            failed_fixes: BTreeMap::new(),
+            watch: BTreeMap::new(),
+            check_cache: BTreeMap::new(),
         }
     }
 }

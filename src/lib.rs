@@ -16,6 +16,7 @@ pub mod finding;
 pub mod forge;
 pub mod git;
 pub mod items;
+pub mod learn;
 pub mod ledger;
 pub mod metrics;
 pub mod plan;

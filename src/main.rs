@@ -137,12 +137,22 @@ enum Command {
         #[arg(long)]
         by: Option<String>,
     },
-    /// Clear the stop flag.
+    /// Clear the stop flag, or with --skill lift a skill's pause.
     Resume {
         #[arg(default_value = ".")]
         path: PathBuf,
+        /// Resume this skill instead of the bot.
+        #[arg(long, value_name = "ID")]
+        skill: Option<String>,
         #[arg(long)]
         by: Option<String>,
+    },
+    /// What became of each skill's proposals: counts, scores and insights.
+    Stats {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
     },
     /// Never propose these findings again.
     Ignore {
@@ -471,15 +481,44 @@ fn run(cli: Options, command: Command) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Resume { path, by } => {
+        Command::Resume { path, skill, by } => {
             let git = GitSetup::open(&path, &cli, &registry)?;
             git.repo.fetch()?;
             let by = by.unwrap_or_else(|| actor(&git.repo));
-            if control::resume(&git.store(), &by)? {
-                eprintln!("resumed");
-            } else {
-                eprintln!("not stopped");
+            match skill {
+                Some(id) => {
+                    if registry.get(&id).is_none() {
+                        bail!(
+                            "unknown skill `{id}`; known skills are: {} (see `patchwright skills`)",
+                            registry.ids().join(", ")
+                        );
+                    }
+                    let skill = SkillId::new(&id)?;
+                    if control::unpause(&git.store(), &skill, &by)? {
+                        eprintln!("resumed {skill}");
+                    } else {
+                        eprintln!("{skill} was not paused");
+                    }
+                }
+                None => {
+                    if control::resume(&git.store(), &by)? {
+                        eprintln!("resumed");
+                    } else {
+                        eprintln!("not stopped");
+                    }
+                }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stats { path, format } => {
+            let git = GitSetup::open(&path, &cli, &registry)?;
+            git.repo.fetch()?;
+            let (ledger, _) = git.store().read()?;
+            let out = match format {
+                ListFormat::Text => patchwright::learn::stats_markdown(&ledger),
+                ListFormat::Json => pretty(&patchwright::learn::stats(&ledger))?,
+            };
+            print(&out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Ignore {

@@ -33,6 +33,9 @@ pub struct PlanInput<'a> {
     pub fix_lines: &'a dyn Fn(&Fix) -> usize,
     /// Learned acceptance of a skill in `0..=1`; higher ranks first.
     pub score: &'a dyn Fn(&SkillId) -> f64,
+    /// The content hash of a scanned file, to tell whether a fix that failed
+    /// its checks may be tried again.
+    pub file_hash: &'a dyn Fn(&RelPath) -> Option<String>,
 }
 
 impl std::fmt::Debug for PlanInput<'_> {
@@ -68,6 +71,7 @@ impl Planned<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum HeldBack {
     Rejected,
+    FailedChecks,
     InOpenProposal,
     SkillPaused,
     RiskAboveCeiling,
@@ -80,6 +84,9 @@ impl fmt::Display for HeldBack {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             HeldBack::Rejected => "rejected before",
+            HeldBack::FailedChecks => {
+                "their fix failed its checks and the file has not changed since"
+            }
             HeldBack::InOpenProposal => "already in an open proposal",
             HeldBack::SkillPaused => "their skill is paused",
             HeldBack::RiskAboveCeiling => {
@@ -116,8 +123,20 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Plan<'a> {
         if !input.requested.is_empty() && !requested {
             continue;
         }
+        let failed_unchanged = input
+            .ledger
+            .failed_fixes
+            .get(&finding.fingerprint)
+            .is_some_and(|failed| {
+                failed
+                    .files
+                    .get(&finding.path)
+                    .is_some_and(|then| (input.file_hash)(&finding.path).as_ref() == Some(then))
+            });
         let reason = if input.ledger.rejected.contains_key(&finding.fingerprint) {
             Some(HeldBack::Rejected)
+        } else if !requested && failed_unchanged {
+            Some(HeldBack::FailedChecks)
         } else if in_flight.contains(&finding.fingerprint) {
             Some(HeldBack::InOpenProposal)
         } else if !requested && input.ledger.paused.contains_key(&finding.skill) {
@@ -294,6 +313,7 @@ mod tests {
     use crate::finding::{Fingerprint, FingerprintInput, LineCol, Severity};
     use crate::git::CommitSha;
     use crate::ledger::{Hold, Outcome, OutcomeEntry, Proposal, Rejection, Timestamp};
+    use crate::plan;
 
     fn finding(skill: &str, package: &str, path: &str, n: usize) -> Finding {
         let fingerprint = Fingerprint::compute(FingerprintInput {
@@ -359,6 +379,7 @@ mod tests {
             requested,
             fix_lines: &|_| 2,
             score: &|_| NEUTRAL_SCORE,
+            file_hash: &|_| Some("same".into()),
         })
     }
 
@@ -516,6 +537,86 @@ mod tests {
         let plan = run(&findings, &ledger, &limits, &requested, &skills);
         let asked: Vec<&str> = plan.proposals.iter().map(|p| p.skill.as_str()).collect();
         assert_eq!(asked, ["question-mark", "risky"]);
+    }
+
+    #[test]
+    fn a_fix_that_failed_its_checks_waits_until_its_file_changes() {
+        let owned = [finding("len-zero", "p", "src/a.rs", 0)];
+        let findings: Vec<&Finding> = owned.iter().collect();
+        let mut ledger = Ledger::default();
+        ledger.failed_fixes.insert(
+            owned[0].fingerprint.clone(),
+            crate::ledger::FailedFix {
+                at: Timestamp(0),
+                proposal: ProposalId::new(
+                    &owned[0].skill,
+                    &BTreeSet::from([owned[0].fingerprint.clone()]),
+                ),
+                files: BTreeMap::from([("src/a.rs".parse().unwrap(), "same".into())]),
+            },
+        );
+        let skills = skills();
+        let limits = Limits::default();
+        let plan = run(&findings, &ledger, &limits, &[], &skills);
+        assert!(plan.proposals.is_empty());
+        assert_eq!(plan.held_back[&HeldBack::FailedChecks], 1);
+        let changed = plan::plan(&PlanInput {
+            findings: &findings,
+            skills: &skills,
+            ledger: &ledger,
+            limits: &limits,
+            requested: &[],
+            fix_lines: &|_| 2,
+            score: &|_| NEUTRAL_SCORE,
+            file_hash: &|_| Some("different".into()),
+        });
+        assert_eq!(changed.proposals.len(), 1);
+    }
+
+    #[test]
+    fn learned_scores_rank_skills_of_equal_risk() {
+        let owned = [
+            finding("len-zero", "p", "src/a.rs", 0),
+            finding("question-mark", "p", "src/a.rs", 1),
+        ];
+        let findings: Vec<&Finding> = owned.iter().collect();
+        let skills: Vec<SkillInfo> = ["len-zero", "question-mark"]
+            .into_iter()
+            .map(|id| SkillInfo {
+                id: SkillId::new(id).unwrap(),
+                risk: Risk::Low,
+                title: "Fix",
+            })
+            .collect();
+        let limits = Limits {
+            max_prs_per_run: 1,
+            ..Limits::default()
+        };
+        let ledger = Ledger::default();
+        let ranked = |len_zero: f64| {
+            let score = move |s: &SkillId| {
+                if s.as_str() == "len-zero" {
+                    len_zero
+                } else {
+                    NEUTRAL_SCORE
+                }
+            };
+            plan::plan(&PlanInput {
+                findings: &findings,
+                skills: &skills,
+                ledger: &ledger,
+                limits: &limits,
+                requested: &[],
+                fix_lines: &|_| 2,
+                score: &score,
+                file_hash: &|_| None,
+            })
+            .proposals[0]
+                .skill
+                .to_string()
+        };
+        assert_eq!(ranked(0.9), "len-zero");
+        assert_eq!(ranked(0.1), "question-mark");
     }
 
     #[test]

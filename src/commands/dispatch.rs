@@ -258,7 +258,7 @@ fn execute(bot: &Bot<'_>, event: &CommentEvent, command: &Command) -> Result<Str
         }
         Command::Stats => {
             let (ledger, _) = bot.store().read().map_err(CycleError::from)?;
-            control::stats_markdown(&ledger)
+            crate::learn::stats_markdown(&ledger)
         }
         Command::SkillNew { name, description } => {
             let report =

@@ -299,6 +299,7 @@ impl GitHubForge {
                     let url = run.html_url.clone().or_else(|| run.details_url.clone());
                     failing.push(FailedCheck {
                         name: run.name.clone(),
+                        id: run.id,
                         run_id: url.as_deref().and_then(actions_run_id),
                         url,
                     });
@@ -312,6 +313,7 @@ impl GitHubForge {
                 "pending" => pending = true,
                 _ => failing.push(FailedCheck {
                     name: s.context.clone(),
+                    id: None,
                     url: s.target_url.clone(),
                     run_id: s.target_url.as_deref().and_then(actions_run_id),
                 }),
@@ -482,6 +484,8 @@ struct ApiCheckRuns {
 
 #[derive(Debug, Deserialize)]
 struct ApiCheckRun {
+    #[serde(default)]
+    id: Option<u64>,
     name: String,
     status: String,
     #[serde(default)]

@@ -276,6 +276,7 @@ impl Forge for LocalForge<'_> {
         Ok(Checks::Failed {
             failing: vec![FailedCheck {
                 name,
+                id: None,
                 url: None,
                 run_id: None,
             }],

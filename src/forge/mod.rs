@@ -40,6 +40,8 @@ pub enum PullState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FailedCheck {
     pub name: String,
+    /// The check run's id, where there is one (a re-run gets a new one).
+    pub id: Option<u64>,
     pub url: Option<String>,
     /// The workflow run behind it, when it is a GitHub Actions job.
     pub run_id: Option<u64>,

@@ -55,6 +55,8 @@ pub struct Dashboard<'a> {
     pub held_back: BTreeMap<String, usize>,
     pub paused: BTreeMap<String, &'a Hold>,
     pub warnings: Vec<String>,
+    /// One sentence per skill with history.
+    pub skills: Vec<String>,
     pub help: String,
     pub prefix: &'a str,
 }
@@ -164,6 +166,7 @@ mod tests {
             held_back: BTreeMap::from([("limits.max_prs_per_run is reached".into(), 3)]),
             paused: BTreeMap::from([("derive-debug".into(), &hold)]),
             warnings: vec!["no checks".into()],
+            skills: vec!["`len-zero`: 1 of 1 merged".into()],
             help: "help text".into(),
             prefix: "/patchwright",
         });
@@ -185,6 +188,10 @@ mod tests {
         ### Paused skills
 
         - `derive-debug` by ana at 1970-01-01T00:00:00Z: noisy (`/patchwright resume derive-debug`)
+
+        ### Skills
+
+        - `len-zero`: 1 of 1 merged
 
         ### Warnings
 

@@ -374,10 +374,13 @@ fn every_command_answers_and_bad_input_gets_a_helpful_reply() {
     insta::assert_snapshot!(ask(dashboard, "/patchwright stats"), @r"
     > `/patchwright stats`
 
-    | skill | proposed | open | merged | closed | reverted |
-    |---|---:|---:|---:|---:|---:|
-    | `derive-debug` | 1 | 1 | 0 | 0 | 0 |
-    | `inline-format-args` | 1 | 1 | 0 | 0 | 0 |
+    | skill | proposed | merged | closed | reverted | CI passed | CI failed | score | median time to merge |
+    |---|---:|---:|---:|---:|---:|---:|---:|---:|
+    | `derive-debug` | 1 | 0 | 0 | 0 | 0 | 0 | 0.50 | – |
+    | `inline-format-args` | 1 | 0 | 0 | 0 | 0 | 0 | 0.50 | – |
+
+    - `derive-debug`: 0 of 1 merged; 1 open
+    - `inline-format-args`: 0 of 1 merged; 1 open
     ");
     insta::assert_snapshot!(ask(pull, "/patchwright recreate").replace_sha(), @r"
     > `/patchwright recreate`
