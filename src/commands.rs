@@ -51,6 +51,10 @@ pub enum Command {
         name: String,
         description: String,
     },
+    /// Revert a merged pull request now: this one, or the one numbered.
+    Revert {
+        number: Option<u64>,
+    },
 }
 
 impl Command {
@@ -95,6 +99,10 @@ impl Command {
                 "skill new <name> \"<description>\"",
                 "on patchwright's own repository: scaffold a new skill and propose it",
             ),
+            Command::Revert { number: _ } => (
+                "revert [<number>]",
+                "revert a merged patchwright pull request (this one, or #<number>) now",
+            ),
         }
     }
 
@@ -120,6 +128,7 @@ impl Command {
                 name: String::new(),
                 description: String::new(),
             },
+            Command::Revert { number: None },
         ]
     }
 
@@ -155,6 +164,9 @@ pub enum ParseError {
     InvalidPath {
         path: String,
     },
+    InvalidNumber {
+        text: String,
+    },
 }
 
 impl fmt::Display for ParseError {
@@ -181,6 +193,9 @@ impl fmt::Display for ParseError {
             ),
             ParseError::InvalidPath { path } => {
                 write!(f, "`{path}` is not a path inside the repository.")
+            }
+            ParseError::InvalidNumber { text } => {
+                write!(f, "`{text}` is not a pull request number.")
             }
         }
     }
@@ -284,8 +299,9 @@ fn words(text: &str) -> Result<Vec<String>, ParseError> {
     Ok(out)
 }
 
-const NAMES: [&str; 11] = [
-    "help", "scan", "run", "fix", "recreate", "ignore", "pause", "resume", "stop", "stats", "skill",
+const NAMES: [&str; 12] = [
+    "help", "scan", "run", "fix", "recreate", "ignore", "pause", "resume", "stop", "stats",
+    "skill", "revert",
 ];
 
 fn parse_command(rest: &str) -> Result<Command, ParseError> {
@@ -334,6 +350,19 @@ fn parse_command(rest: &str) -> Result<Command, ParseError> {
             }),
             [extra, ..] => Err(ParseError::TooManyArguments {
                 command: "ignore",
+                extra: extra.clone(),
+            }),
+        },
+        "revert" => match args {
+            [] => Ok(Command::Revert { number: None }),
+            [n] => match n.trim_start_matches('#').parse::<u64>() {
+                Ok(number) if number > 0 => Ok(Command::Revert {
+                    number: Some(number),
+                }),
+                _ => Err(ParseError::InvalidNumber { text: n.clone() }),
+            },
+            [_, extra, ..] => Err(ParseError::TooManyArguments {
+                command: "revert",
                 extra: extra.clone(),
             }),
         },
@@ -523,8 +552,20 @@ mod tests {
                 description: "calls to unwrap, and \"why\"".into()
             })
         );
+        assert_eq!(
+            one("/patchwright revert"),
+            Ok(Command::Revert { number: None })
+        );
+        assert_eq!(
+            one("/patchwright revert #12"),
+            Ok(Command::Revert { number: Some(12) })
+        );
+        assert_eq!(
+            one("/patchwright revert 7"),
+            Ok(Command::Revert { number: Some(7) })
+        );
         // Every variant `help` knows parses from its own usage line.
-        assert_eq!(Command::all().len(), 12);
+        assert_eq!(Command::all().len(), 13);
     }
 
     #[test]
@@ -639,6 +680,7 @@ mod tests {
         - `/patchwright stop`: stop proposing anything until `resume`
         - `/patchwright stats`: what became of each skill's proposals
         - `/patchwright skill new <name> "<description>"`: on patchwright's own repository: scaffold a new skill and propose it
+        - `/patchwright revert [<number>]`: revert a merged patchwright pull request (this one, or #<number>) now
 
         Only people with write access to the repository can give commands.
         "#);

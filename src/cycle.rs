@@ -147,6 +147,10 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
         report.stopped = Some(hold.clone());
         return Ok(report);
     }
+    if !options.dry_run {
+        crate::watch::watch(bot, &mut report)?;
+    }
+    let (ledger, _) = store.read()?;
 
     let base = default_tip(bot)?;
     report.base = Some(base.clone());
@@ -361,11 +365,17 @@ pub fn sync(bot: &Bot<'_>, checks: bool, report: &mut RunReport) -> Result<(), C
         let still_open = state == PullState::Open;
         match state {
             PullState::Merged { commit } => {
-                let outcome = Outcome::Merged { commit };
-                let recorded = outcome.clone();
+                let recorded = Outcome::Merged {
+                    commit: commit.clone(),
+                };
                 let event = format!("outcome merged {id}");
-                let changed = store
-                    .update(&|l| Ok(l.record(&id, recorded.clone(), now).then(|| event.clone())))?;
+                let changed = store.update(&|l| {
+                    if !l.record(&id, recorded.clone(), now) {
+                        return Ok(None);
+                    }
+                    crate::watch::start(l, &commit, &id, now);
+                    Ok(Some(event.clone()))
+                })?;
                 if changed.is_some() {
                     synced.push(Synced {
                         id,
@@ -512,6 +522,16 @@ pub fn sync_pull(bot: &Bot<'_>, number: u64, report: &mut RunReport) -> Result<(
     sync(bot, true, report)
 }
 
+/// The regression watch, unless the bot is stopped (then it only records).
+fn watch_unless_stopped(bot: &Bot<'_>, report: &mut RunReport) -> Result<(), CycleError> {
+    let (ledger, _) = bot.store().read()?;
+    match &ledger.stopped {
+        Some(hold) => report.stopped = Some(hold.clone()),
+        None => crate::watch::watch(bot, report)?,
+    }
+    Ok(())
+}
+
 /// Does what a GitHub Actions event asks; returns the job summary.
 pub fn on_trigger(bot: &Bot<'_>, trigger: &crate::events::Trigger) -> Result<String, CycleError> {
     use crate::events::Trigger;
@@ -531,12 +551,14 @@ pub fn on_trigger(bot: &Bot<'_>, trigger: &crate::events::Trigger) -> Result<Str
             let mut report = RunReport::default();
             bot.repo.fetch()?;
             sync(bot, true, &mut report)?;
+            watch_unless_stopped(bot, &mut report)?;
             update_dashboard(bot, &report)?;
             Ok(report.to_markdown())
         }
         Trigger::Pull { number } => {
             let mut report = RunReport::default();
             sync_pull(bot, *number, &mut report)?;
+            watch_unless_stopped(bot, &mut report)?;
             update_dashboard(bot, &report)?;
             Ok(report.to_markdown())
         }
@@ -582,7 +604,7 @@ fn record_checks(
             return Ok(None);
         }
         Checks::Pending => return Ok(None),
-        Checks::Passed => (
+        Checks::Passed { .. } => (
             Outcome::ChecksPassed {
                 commit: proposal.head.clone(),
             },

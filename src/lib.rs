@@ -25,4 +25,5 @@ pub mod scaffold;
 pub mod scan;
 pub mod skills;
 pub mod source;
+pub mod watch;
 pub mod workspace;

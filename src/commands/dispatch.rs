@@ -260,6 +260,7 @@ fn execute(bot: &Bot<'_>, event: &CommentEvent, command: &Command) -> Result<Str
             let (ledger, _) = bot.store().read().map_err(CycleError::from)?;
             crate::learn::stats_markdown(&ledger)
         }
+        Command::Revert { number } => revert(bot, event, number.unwrap_or(event.number))?,
         Command::SkillNew { name, description } => {
             let report =
                 cycle::skill_new(bot, name, description, &RunOptions::default()).map_err(|e| {
@@ -273,4 +274,100 @@ fn execute(bot: &Bot<'_>, event: &CommentEvent, command: &Command) -> Result<Str
             report.to_markdown()
         }
     })
+}
+
+/// `revert [<number>]`: a maintainer asks for a revert now.
+fn revert(bot: &Bot<'_>, event: &CommentEvent, number: u64) -> Result<String, Failure> {
+    let (ledger, _) = bot.store().read().map_err(CycleError::from)?;
+    let proposal = ledger
+        .proposals
+        .values()
+        .find(|p| p.pull.as_ref().and_then(|r| r.number) == Some(number))
+        .cloned();
+    let merge = match &proposal {
+        Some(p) => p
+            .outcomes
+            .iter()
+            .find_map(|e| match &e.outcome {
+                crate::ledger::Outcome::Merged { commit } => Some(commit.clone()),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                Failure::User(format!(
+                    "#{number} is not merged; there is nothing to revert."
+                ))
+            })?,
+        None => {
+            if bot.config.revert.scope != crate::config::RevertScope::Any {
+                return Err(Failure::User(format!(
+                    "#{number} is not one of patchwright's pull requests; reverting it needs `revert.scope: any` in the configuration."
+                )));
+            }
+            bot.forge
+                .merged_pull(number)
+                .map_err(CycleError::from)?
+                .map(|(sha, _)| sha)
+                .ok_or_else(|| Failure::User(format!("#{number} is not a merged pull request.")))?
+        }
+    };
+    if let Some(crate::ledger::WatchState::Reverted { commit, pull, .. }) =
+        ledger.watch.get(&merge).map(|w| &w.state)
+    {
+        return Ok(match pull.as_ref().and_then(|p| p.number) {
+            Some(n) => format!("#{number} is already reverted by #{n}."),
+            None => format!("#{number} is already reverted by {}.", commit.short()),
+        });
+    }
+    let parent = bot
+        .repo
+        .parents(&merge)
+        .map_err(CycleError::from)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Failure::User(format!("#{number}'s merge has no parent to go back to.")))?;
+    let evidence = crate::watch::Evidence {
+        red: merge.clone(),
+        failing: Vec::new(),
+        parent,
+        passing: Vec::new(),
+        reruns: 0,
+    };
+    let mut report = crate::cycle::RunReport::default();
+    let state = crate::watch::revert(
+        bot,
+        &merge,
+        proposal.as_ref(),
+        &evidence,
+        Some(&event.author),
+        &mut report,
+    )?;
+    if let (Some(state), Some(p)) = (&state, &proposal) {
+        crate::watch::record_state(bot, &merge, &p.id, state.clone())?;
+    }
+    match state {
+        Some(crate::ledger::WatchState::Reverted { commit, pull, .. }) => {
+            Ok(match pull.as_ref().and_then(|p| p.number) {
+                Some(n) => format!("Opened #{n} to revert #{number}."),
+                None => match pull {
+                    Some(_) => format!("Pushed the branch that reverts #{number}."),
+                    None => format!(
+                        "Pushed {} to `{}`: #{number} is reverted.",
+                        commit.short(),
+                        bot.default_branch
+                    ),
+                },
+            })
+        }
+        Some(crate::ledger::WatchState::Conflict { paths }) => Err(Failure::User(format!(
+            "Reverting #{number} would conflict with later changes in: {}. It needs a person.",
+            paths.join(", ")
+        ))),
+        Some(other) => Err(Failure::User(format!(
+            "#{number} was not reverted: {other:?}."
+        ))),
+        None => Err(Failure::User(format!(
+            "`{}` moved while reverting #{number}; ask again.",
+            bot.default_branch
+        ))),
+    }
 }

@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{
-    Checks, FailedCheck, Forge, ForgeError, Permission, PullDraft, PullState, Reaction, Review,
+    CheckRun, Checks, Forge, ForgeError, Permission, PullDraft, PullState, Reaction, Rerun, Review,
     marker_of,
 };
 use crate::git::{CommitSha, Secret};
@@ -291,32 +291,33 @@ impl GitHubForge {
             None,
         )?;
         let mut failing = Vec::new();
+        let mut passing = Vec::new();
         let mut pending = false;
         for run in &runs.check_runs {
+            let url = run.html_url.clone().or_else(|| run.details_url.clone());
+            let check = CheckRun {
+                name: run.name.clone(),
+                id: run.id,
+                run_id: url.as_deref().and_then(actions_run_id),
+                url,
+            };
             match (run.status.as_str(), run.conclusion.as_deref()) {
-                ("completed", Some("success" | "neutral" | "skipped")) => {}
-                ("completed", _) => {
-                    let url = run.html_url.clone().or_else(|| run.details_url.clone());
-                    failing.push(FailedCheck {
-                        name: run.name.clone(),
-                        id: run.id,
-                        run_id: url.as_deref().and_then(actions_run_id),
-                        url,
-                    });
-                }
+                ("completed", Some("success" | "neutral" | "skipped")) => passing.push(check),
+                ("completed", _) => failing.push(check),
                 _ => pending = true,
             }
         }
         for s in &status.statuses {
+            let check = CheckRun {
+                name: s.context.clone(),
+                id: None,
+                url: s.target_url.clone(),
+                run_id: s.target_url.as_deref().and_then(actions_run_id),
+            };
             match s.state.as_str() {
-                "success" => {}
+                "success" => passing.push(check),
                 "pending" => pending = true,
-                _ => failing.push(FailedCheck {
-                    name: s.context.clone(),
-                    id: None,
-                    url: s.target_url.clone(),
-                    run_id: s.target_url.as_deref().and_then(actions_run_id),
-                }),
+                _ => failing.push(check),
             }
         }
         Ok(if !failing.is_empty() {
@@ -326,10 +327,10 @@ impl GitHubForge {
             }
         } else if pending {
             Checks::Pending
-        } else if runs.check_runs.is_empty() && status.statuses.is_empty() {
+        } else if passing.is_empty() {
             Checks::Missing
         } else {
-            Checks::Passed
+            Checks::Passed { passing }
         })
     }
 
@@ -631,7 +632,28 @@ impl Forge for GitHubForge {
             .collect())
     }
 
-    fn rerun_failed(&self, failing: &[FailedCheck]) -> Result<usize, ForgeError> {
+    fn commit_checks(&self, commit: &CommitSha) -> Result<Checks, ForgeError> {
+        GitHubForge::commit_checks(self, commit)
+    }
+
+    fn merged_pull(&self, number: u64) -> Result<Option<(CommitSha, String)>, ForgeError> {
+        let pull: ApiPull = self.json(
+            Method::GET,
+            &self.repo_path(&format!("/pulls/{number}")),
+            None,
+        )?;
+        Ok(
+            match (
+                pull.merged,
+                pull.merge_commit_sha.and_then(|s| s.parse().ok()),
+            ) {
+                (Some(true), Some(sha)) => Some((sha, pull.title.unwrap_or_default())),
+                _ => None,
+            },
+        )
+    }
+
+    fn rerun_failed(&self, _commit: &CommitSha, failing: &[CheckRun]) -> Result<Rerun, ForgeError> {
         let mut runs: Vec<u64> = failing.iter().filter_map(|f| f.run_id).collect();
         runs.sort_unstable();
         runs.dedup();
@@ -642,7 +664,7 @@ impl Forge for GitHubForge {
                 None,
             )?;
         }
-        Ok(runs.len())
+        Ok(Rerun::Requested(runs.len()))
     }
 
     fn react(&self, comment_id: u64, reaction: Reaction) -> Result<(), ForgeError> {

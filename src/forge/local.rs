@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{Checks, FailedCheck, Forge, ForgeError, Permission, PullDraft, PullState, Reaction};
+use super::{
+    CheckRun, Checks, Forge, ForgeError, Permission, PullDraft, PullState, Reaction, Rerun,
+};
 use crate::git::{BranchName, CommitSha, Repo};
 use crate::ledger::{Proposal, PullRef};
 
@@ -82,7 +84,7 @@ impl CheckCommand {
     }
 
     /// Runs the command in `dir`; a timeout kills its whole process group.
-    pub fn run(&self, dir: &Path) -> Result<CheckRun, std::io::Error> {
+    pub fn run(&self, dir: &Path) -> Result<CommandRun, std::io::Error> {
         let log = tempfile::tempfile()?;
         let mut command = Command::new(&self.argv[0]);
         command
@@ -119,7 +121,7 @@ impl CheckCommand {
         let mut bytes = Vec::new();
         log.read_to_end(&mut bytes)?;
         output.push_str(&String::from_utf8_lossy(&bytes));
-        Ok(CheckRun {
+        Ok(CommandRun {
             passed: status.is_some_and(|s| s.success()),
             timed_out: status.is_none(),
             tail: tail(&output, TAIL_BYTES),
@@ -169,7 +171,7 @@ fn tail(text: &str, max: usize) -> String {
 
 /// What one check run did.
 #[derive(Debug, Clone)]
-pub struct CheckRun {
+pub struct CommandRun {
     pub passed: bool,
     pub timed_out: bool,
     pub tail: String,
@@ -225,6 +227,47 @@ impl<'r> LocalForge<'r> {
     }
 }
 
+impl LocalForge<'_> {
+    /// Runs the check command in a temporary copy of `commit`.
+    fn run_checks(&self, commit: &CommitSha) -> Result<Checks, ForgeError> {
+        let dir = tempfile::Builder::new()
+            .prefix("patchwright-check-")
+            .tempdir()
+            .map_err(|e| {
+                ForgeError::Other(format!("cannot make a directory for the check: {e}"))
+            })?;
+        self.repo.export(commit, dir.path())?;
+        tracing::info!(
+            "checking {} with `{}`",
+            commit.short(),
+            self.check.display()
+        );
+        let run = self.check.run(dir.path()).map_err(|e| {
+            ForgeError::Other(format!("cannot run `{}`: {e}", self.check.display()))
+        })?;
+        let check = CheckRun {
+            name: if run.timed_out {
+                format!("{} (timed out)", self.check.display())
+            } else {
+                self.check.display()
+            },
+            id: None,
+            url: None,
+            run_id: None,
+        };
+        Ok(if run.passed {
+            Checks::Passed {
+                passing: vec![check],
+            }
+        } else {
+            Checks::Failed {
+                failing: vec![check],
+                tail: Some(run.tail),
+            }
+        })
+    }
+}
+
 impl Forge for LocalForge<'_> {
     fn kind(&self) -> &'static str {
         "local"
@@ -250,38 +293,19 @@ impl Forge for LocalForge<'_> {
     }
 
     fn checks(&self, proposal: &Proposal) -> Result<Checks, ForgeError> {
-        let dir = tempfile::Builder::new()
-            .prefix("patchwright-check-")
-            .tempdir()
-            .map_err(|e| {
-                ForgeError::Other(format!("cannot make a directory for the check: {e}"))
-            })?;
-        self.repo.export(&proposal.head, dir.path())?;
-        tracing::info!(
-            "checking {} with `{}`",
-            proposal.branch,
-            self.check.display()
-        );
-        let run = self.check.run(dir.path()).map_err(|e| {
-            ForgeError::Other(format!("cannot run `{}`: {e}", self.check.display()))
-        })?;
-        if run.passed {
-            return Ok(Checks::Passed);
-        }
-        let name = if run.timed_out {
-            format!("{} (timed out)", self.check.display())
-        } else {
-            self.check.display()
-        };
-        Ok(Checks::Failed {
-            failing: vec![FailedCheck {
-                name,
-                id: None,
-                url: None,
-                run_id: None,
-            }],
-            tail: Some(run.tail),
-        })
+        self.run_checks(&proposal.head)
+    }
+
+    fn commit_checks(&self, commit: &CommitSha) -> Result<Checks, ForgeError> {
+        self.run_checks(commit)
+    }
+
+    fn runs_checks_itself(&self) -> bool {
+        true
+    }
+
+    fn rerun_failed(&self, commit: &CommitSha, _failing: &[CheckRun]) -> Result<Rerun, ForgeError> {
+        Ok(Rerun::Done(self.run_checks(commit)?))
     }
 
     fn comment_on(&self, number: u64, body: &str) -> Result<(), ForgeError> {

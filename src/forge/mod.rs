@@ -36,9 +36,9 @@ pub enum PullState {
     Closed,
 }
 
-/// One failing check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FailedCheck {
+/// One check (a check run or a commit status) and where to see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct CheckRun {
     pub name: String,
     /// The check run's id, where there is one (a re-run gets a new one).
     pub id: Option<u64>,
@@ -53,9 +53,11 @@ pub enum Checks {
     /// No check has reported on the commit at all.
     Missing,
     Pending,
-    Passed,
+    Passed {
+        passing: Vec<CheckRun>,
+    },
     Failed {
-        failing: Vec<FailedCheck>,
+        failing: Vec<CheckRun>,
         /// The end of the failing output, when the forge has it.
         tail: Option<String>,
     },
@@ -67,6 +69,15 @@ pub struct Review {
     pub user: String,
     /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED` or `DISMISSED`.
     pub state: String,
+}
+
+/// What asking for a re-run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rerun {
+    /// This many workflow runs were asked to re-run; results come later.
+    Requested(usize),
+    /// Re-run on the spot, with this result.
+    Done(Checks),
 }
 
 /// A reaction on a comment.
@@ -182,10 +193,19 @@ pub trait Forge {
     fn reviews(&self, _proposal: &Proposal) -> Result<Vec<Review>, ForgeError> {
         Ok(Vec::new())
     }
-    /// Re-runs the failed jobs behind failing checks; returns how many
-    /// workflow runs were asked to re-run.
-    fn rerun_failed(&self, _failing: &[FailedCheck]) -> Result<usize, ForgeError> {
-        Ok(0)
+    /// The checks on any commit (of the default branch, say).
+    fn commit_checks(&self, commit: &CommitSha) -> Result<Checks, ForgeError>;
+    /// Whether the forge runs checks itself (slowly), so results are worth
+    /// keeping by commit.
+    fn runs_checks_itself(&self) -> bool {
+        false
+    }
+    /// Re-runs the failing checks of `commit`.
+    fn rerun_failed(&self, commit: &CommitSha, failing: &[CheckRun]) -> Result<Rerun, ForgeError>;
+    /// A merged pull request's merge commit and title, by number (for
+    /// reverting one that is not the bot's).
+    fn merged_pull(&self, _number: u64) -> Result<Option<(CommitSha, String)>, ForgeError> {
+        Ok(None)
     }
     /// Reacts to a comment.
     fn react(&self, comment_id: u64, reaction: Reaction) -> Result<(), ForgeError>;

@@ -10,6 +10,7 @@ use crate::ledger::Hold;
 
 const PULL: &str = include_str!("../../templates/pull.md.j2");
 const DASHBOARD: &str = include_str!("../../templates/dashboard.md.j2");
+const REVERT: &str = include_str!("../../templates/revert.md.j2");
 
 /// A finding as a pull request or the dashboard lists it.
 #[derive(Debug, Clone, Serialize)]
@@ -83,6 +84,28 @@ fn render<T: Serialize>(name: &str, source: &str, data: &T) -> String {
     }
 }
 
+/// Why a revert was opened: the evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevertBody<'a> {
+    /// `#12`, or the merge commit when there is no pull request.
+    pub original: String,
+    pub original_title: &'a str,
+    pub merge: String,
+    /// Who asked, for a revert on request (then there is no check evidence).
+    pub asked_by: Option<&'a str>,
+    pub red: String,
+    /// Failing checks, as markdown links where there is a URL.
+    pub failing: Vec<String>,
+    pub parent: String,
+    pub passing: Vec<String>,
+    pub reruns: u32,
+    pub default_branch: &'a str,
+}
+
+pub fn revert_body(body: &RevertBody<'_>) -> String {
+    format!("{}\n", render("revert.md", REVERT, body).trim_end())
+}
+
 pub fn pull_body(body: &PullBody<'_>) -> String {
     render("pull.md", PULL, body)
 }
@@ -142,6 +165,65 @@ mod tests {
 
         <!-- patchwright:fingerprints aaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbb -->
         ");
+    }
+
+    #[test]
+    fn revert_bodies_link_the_failing_and_the_passing_checks() {
+        let body = revert_body(&RevertBody {
+            original: "#12".into(),
+            original_title: "Use `is_empty()`",
+            merge: "1a2b3c4d".into(),
+            asked_by: None,
+            red: "1a2b3c4d".into(),
+            failing: vec!["[test](https://example.com/runs/7)".into()],
+            parent: "0f0f0f0f".into(),
+            passing: vec!["[test](https://example.com/runs/6)".into(), "lint".into()],
+            reruns: 1,
+            default_branch: "main",
+        });
+        insta::assert_snapshot!(body, @r#"
+        This reverts #12 ("Use `is_empty()`"), merged as 1a2b3c4d.
+
+        ### Why
+
+        After it merged, these checks failed on 1a2b3c4d:
+
+        - [test](https://example.com/runs/7)
+
+        They passed on 0f0f0f0f, the commit before the merge:
+
+        - [test](https://example.com/runs/6)
+        - lint
+
+        The failed jobs were re-run 1 time and failed again, so this is not a flake.
+
+        ### What it changes
+
+        Only the files #12 changed, back to how they were before it. Merge this to get `main` green again; close it if the failure has another cause.
+        "#);
+        let asked = revert_body(&RevertBody {
+            asked_by: Some("ana"),
+            failing: vec![],
+            passing: vec![],
+            reruns: 0,
+            original_title: "",
+            ..RevertBody {
+                original: "#12".into(),
+                original_title: "",
+                merge: "1a2b3c4d".into(),
+                asked_by: None,
+                red: String::new(),
+                failing: vec![],
+                parent: String::new(),
+                passing: vec![],
+                reruns: 0,
+                default_branch: "main",
+            }
+        });
+        assert!(
+            asked.contains("### Why\n\n@ana asked for it.\n\n### What it changes"),
+            "{asked}"
+        );
     }
 
     #[test]

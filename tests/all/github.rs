@@ -739,8 +739,8 @@ fn the_forge_reads_reviews_and_checks_reruns_failed_jobs_and_gives_up_on_a_dead_
     let names: Vec<&str> = failing.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["test", "lint"]);
     assert_eq!(
-        github.rerun_failed(&failing).unwrap(),
-        1,
+        github.rerun_failed(&p.head, &failing).unwrap(),
+        patchwright::forge::Rerun::Requested(1),
         "one workflow run behind both jobs"
     );
     assert_eq!(hub.fake.world().reruns, [7]);
