@@ -60,6 +60,7 @@ pub struct Comment {
 
 #[derive(Debug, Clone)]
 pub struct CheckRun {
+    pub id: u64,
     pub name: String,
     pub status: String,
     pub conclusion: Option<String>,
@@ -211,11 +212,15 @@ impl World {
         self.issues.get_mut(&number).unwrap().state = "closed".into();
     }
 
+    /// A completed check run on `sha` (a newer attempt replaces an older
+    /// one of the same name, as `filter=latest` shows them).
     pub fn set_check(&mut self, sha: &str, name: &str, conclusion: &str, run_id: u64) {
+        let id = self.id();
         self.check_runs
             .entry(sha.to_owned())
             .or_default()
             .push(CheckRun {
+                id,
                 name: name.to_owned(),
                 status: "completed".into(),
                 conclusion: Some(conclusion.to_owned()),
@@ -649,13 +654,15 @@ fn route(
             )
         }
         ("GET", ["commits", sha, "check-runs"]) => {
-            let runs: Vec<Value> = w
-                .check_runs
-                .get(*sha)
-                .into_iter()
-                .flatten()
+            let mut latest: BTreeMap<&str, &CheckRun> = BTreeMap::new();
+            for run in w.check_runs.get(*sha).into_iter().flatten() {
+                latest.insert(&run.name, run);
+            }
+            let runs: Vec<Value> = latest
+                .values()
                 .map(|r| {
                     json!({
+                        "id": r.id,
                         "name": r.name,
                         "status": r.status,
                         "conclusion": r.conclusion,

@@ -17,15 +17,15 @@ use crate::support::{Project, Run, fixtures};
 const PROPOSE_ALL: &str = "limits:\n  max_prs_per_run: 10\n";
 
 /// A repository on the fake GitHub, checked out as an Actions job has it.
-struct Hub {
-    fake: FakeGitHub,
-    project: Project,
+pub struct Hub {
+    pub fake: FakeGitHub,
+    pub project: Project,
     /// Everything the bot printed, to check that the token never appears.
     outputs: std::cell::RefCell<Vec<String>>,
 }
 
 impl Hub {
-    fn new(config: &str) -> Self {
+    pub fn new(config: &str) -> Self {
         let project = Project::sample(config);
         let fake = FakeGitHub::start(project.origin.clone());
         {
@@ -42,7 +42,7 @@ impl Hub {
     }
 
     /// Runs `patchwright event` for `name` with `payload`.
-    fn event(&self, name: &str, payload: &Value) -> Run {
+    pub fn event(&self, name: &str, payload: &Value) -> Run {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("event.json");
         std::fs::write(&path, serde_json::to_string(payload).unwrap()).unwrap();
@@ -71,7 +71,7 @@ impl Hub {
         run
     }
 
-    fn schedule(&self) -> Run {
+    pub fn schedule(&self) -> Run {
         let run = self.event("schedule", &payload("schedule.json"));
         assert_eq!(
             run.code, 0,
@@ -82,11 +82,11 @@ impl Hub {
     }
 
     /// `user` comments `body` on issue or pull request `number`.
-    fn comment(&self, number: u64, user: &str, body: &str) -> (u64, Run) {
+    pub fn comment(&self, number: u64, user: &str, body: &str) -> (u64, Run) {
         self.comment_as(number, user, "User", body)
     }
 
-    fn comment_as(&self, number: u64, user: &str, kind: &str, body: &str) -> (u64, Run) {
+    pub fn comment_as(&self, number: u64, user: &str, kind: &str, body: &str) -> (u64, Run) {
         let (id, is_pull) = {
             let mut w = self.fake.world();
             let is_pull = w.issues.get(&number).is_some_and(|i| i.pull.is_some());
@@ -109,7 +109,7 @@ impl Hub {
     }
 
     /// The bot's reply to comment `id` on `number`, without its marker line.
-    fn reply(&self, number: u64, id: u64) -> String {
+    pub fn reply(&self, number: u64, id: u64) -> String {
         let w = self.fake.world();
         let marker = format!("<!-- patchwright:reply {id} -->");
         let replies: Vec<&str> = w
@@ -122,16 +122,16 @@ impl Hub {
         replies[0].trim_start_matches(&marker).trim().to_owned()
     }
 
-    fn ledger(&self) -> Value {
+    pub fn ledger(&self) -> Value {
         self.project.ledger_json()
     }
 
-    fn pull_number(&self, skill: &str) -> u64 {
+    pub fn pull_number(&self, skill: &str) -> u64 {
         self.fake.world().pull_for(skill).number
     }
 
     /// No output and no comment ever shows the token.
-    fn assert_token_never_shown(&self) {
+    pub fn assert_token_never_shown(&self) {
         for output in self.outputs.borrow().iter() {
             assert!(!output.contains(TOKEN), "the token leaked:\n{output}");
         }
@@ -141,7 +141,7 @@ impl Hub {
     }
 }
 
-fn payload(name: &str) -> Value {
+pub fn payload(name: &str) -> Value {
     let text = std::fs::read_to_string(fixtures().join("events").join(name)).unwrap();
     serde_json::from_str(&text).unwrap()
 }

@@ -7,6 +7,7 @@ mod cli;
 mod fake_github;
 mod github;
 mod preservation;
+mod regression;
 mod run_local;
 mod skill_fixtures;
 mod skill_new;

@@ -552,3 +552,213 @@ fn with_no_remote_branches_and_the_ledger_stay_in_the_repository() {
         out.stdout
     );
 }
+
+/// A check that the `len-zero` fix breaks: it fails when `src/lib.rs` says
+/// `is_empty`. With `FLAKE_FLAG` set it fails only the first time.
+const CHECK: &str = r#"#!/bin/sh
+if grep -q is_empty src/lib.rs; then
+  if [ -n "$FLAKE_FLAG" ]; then
+    if [ -f "$FLAKE_FLAG" ]; then exit 0; fi
+    touch "$FLAKE_FLAG"
+  fi
+  echo "test broken: is_empty is not what we want" >&2
+  exit 1
+fi
+exit 0
+"#;
+
+fn broken_by_len_zero(mode: &str) -> Project {
+    let config = format!(
+        "limits:\n  max_prs_per_run: 10\nforge:\n  local:\n    check_command: sh check.sh\nrevert:\n  mode: {mode}\n"
+    );
+    Project::sample_with(&config, &[("check.sh", CHECK)])
+}
+
+/// Proposes without checks, then a maintainer merges the len-zero branch.
+/// Returns (parent, merge).
+fn merge_len_zero(project: &Project) -> (String, String) {
+    run(project, &["--no-checks"]);
+    let branch = proposals_by_branch(project)
+        .into_iter()
+        .find(|(_, (skill, _))| skill == "len-zero")
+        .map(|(b, _)| b)
+        .unwrap();
+    let maint = project.clone_as("maintainer");
+    let parent = git(&maint, &["rev-parse", "HEAD"]);
+    git(
+        &maint,
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            "Merge len-zero",
+            &format!("origin/{branch}"),
+        ],
+    );
+    git(&maint, &["push", "-q", "origin", "main"]);
+    (parent, git(&maint, &["rev-parse", "HEAD"]))
+}
+
+fn run_with_env(project: &Project, env: &[(&str, &str)]) -> crate::support::Run {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_patchwright"))
+        .arg("run")
+        .current_dir(&project.work)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let run = crate::support::Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    run
+}
+
+#[test]
+fn the_local_forge_reverts_a_merge_its_check_command_finds_broken() {
+    let project = broken_by_len_zero("pr");
+    let (parent, merge) = merge_len_zero(&project);
+    run_with_env(&project, &[]);
+
+    let revert = format!("patchwright/revert/{}", &merge[..8]);
+    assert!(
+        project.proposal_branches().contains(&revert),
+        "{:?}",
+        project.proposal_branches()
+    );
+    let touched = git(&project.origin, &["diff", "--name-only", &parent, &merge]);
+    let mut args = vec![
+        "diff",
+        "--name-only",
+        parent.as_str(),
+        revert.as_str(),
+        "--",
+    ];
+    args.extend(touched.lines());
+    assert_eq!(
+        git(&project.origin, &args),
+        "",
+        "the revert restores what the merge touched"
+    );
+    assert_eq!(
+        git(&project.origin, &["rev-parse", &format!("{revert}~1")]),
+        merge
+    );
+
+    let ledger = project.ledger_json();
+    assert_eq!(ledger["watch"][&merge]["state"]["kind"], "reverted");
+    // Results are kept by commit: the merge failed, its parent passed.
+    assert_eq!(ledger["check_cache"][&merge]["passed"], false);
+    assert_eq!(ledger["check_cache"][&parent]["passed"], true);
+    let reverted = ledger["proposals"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|p| p["skill"] == "len-zero")
+        .unwrap();
+    assert_eq!(
+        reverted["outcomes"].as_array().unwrap().last().unwrap()["kind"],
+        "reverted"
+    );
+
+    // Again: no second revert branch, no new watch verdict.
+    let refs = project.origin_refs();
+    run_with_env(&project, &[]);
+    let after = project.origin_refs();
+    let branches = |refs: &str| {
+        refs.lines()
+            .filter(|l| l.contains("refs/heads/"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(branches(&after), branches(&refs));
+}
+
+#[test]
+fn the_local_forge_records_a_check_that_fails_once_as_a_flake() {
+    let project = broken_by_len_zero("pr");
+    let (_, merge) = merge_len_zero(&project);
+    let flag = project.root.join("flaked");
+    run_with_env(&project, &[("FLAKE_FLAG", flag.to_str().unwrap())]);
+    let ledger = project.ledger_json();
+    assert_eq!(ledger["watch"][&merge]["state"]["kind"], "flaky");
+    assert!(
+        !project
+            .proposal_branches()
+            .iter()
+            .any(|b| b.starts_with("patchwright/revert/"))
+    );
+}
+
+#[test]
+fn push_mode_with_the_local_forge_fast_forwards_main_by_one_revert() {
+    let project = broken_by_len_zero("push");
+    let (_, merge) = merge_len_zero(&project);
+    run_with_env(&project, &[]);
+    let log = git(
+        &project.origin,
+        &["log", "--format=%s", &format!("{merge}..main")],
+    );
+    assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(log.starts_with("Revert \"Use `is_empty()`"), "{log}");
+    assert_eq!(git(&project.origin, &["rev-parse", "main~1"]), merge);
+}
+
+#[test]
+fn a_skill_maintainers_keep_rejecting_is_paused_until_resumed() {
+    let project = Project::sample(PROPOSE_ALL);
+    run(&project, &["--no-checks"]);
+    // Nine closed len-zero proposals in its history.
+    project.rewrite_ledger(|ledger| {
+        let proposals = ledger["proposals"].as_object_mut().unwrap();
+        let template = proposals
+            .values()
+            .find(|p| p["skill"] == "len-zero")
+            .unwrap()
+            .clone();
+        for i in 0..9 {
+            let mut p = template.clone();
+            let id = format!("len-zero/0000000{i}");
+            p["id"] = id.clone().into();
+            p["branch"] = format!("patchwright/{id}").into();
+            p["fingerprints"] = serde_json::json!([format!("{i:016x}")]);
+            p["outcomes"] = serde_json::json!([
+                { "at": "2026-01-01T00:00:00Z", "kind": "opened" },
+                { "at": "2026-01-02T00:00:00Z", "kind": "closed" }
+            ]);
+            proposals.insert(id, p);
+        }
+    });
+    let out = run(&project, &["--no-checks"]);
+    assert!(
+        out.stdout
+            .contains("warning: paused `len-zero` automatically: 0 of 9 decided proposals merged"),
+        "{}",
+        out.stdout
+    );
+    let ledger = project.ledger_json();
+    assert_eq!(ledger["paused"]["len-zero"]["by"], "patchwright");
+    let stats = patchwright(&project.work, &["stats"]);
+    assert!(
+        stats
+            .stdout
+            .contains("- `len-zero`: 0 of 10 merged; 9 closed; 1 open — paused"),
+        "{}",
+        stats.stdout
+    );
+
+    let resume = patchwright(
+        &project.work,
+        &["resume", "--skill", "len-zero", "--by", "ana"],
+    );
+    assert_eq!(resume.stderr.trim(), "resumed len-zero");
+    run(&project, &["--no-checks"]);
+    let ledger = project.ledger_json();
+    assert!(
+        ledger["paused"].get("len-zero").is_none(),
+        "a resume is not undone by the old history"
+    );
+    assert_eq!(ledger["resumed"]["len-zero"]["by"], "ana");
+}

@@ -129,11 +129,19 @@ impl Project {
     /// The sample crate committed on `main` with `config` as
     /// `.github/patchwright.yml`, pushed to a bare origin.
     pub fn sample(config: &str) -> Self {
+        Self::sample_with(config, &[])
+    }
+
+    /// The sample crate with more files.
+    pub fn sample_with(config: &str, files: &[(&str, &str)]) -> Self {
         Self::new("the sample crate", |work| {
             copy_dir(&fixtures().join("crates/sample"), work);
             std::fs::create_dir_all(work.join(".github")).unwrap();
             std::fs::write(work.join(".github/patchwright.yml"), config).unwrap();
             std::fs::write(work.join(".gitignore"), "/target\n").unwrap();
+            for (path, text) in files {
+                std::fs::write(work.join(path), text).unwrap();
+            }
         })
     }
 

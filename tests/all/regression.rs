@@ -1,0 +1,375 @@
+//! The regression watch on GitHub (the fake) and real git: a merged bot pull
+//! request that turns `main` red is re-run, then reverted with evidence; a
+//! flake, a red someone else caused, an unattributable red and a revert that
+//! would conflict are reported instead. Replaying events changes nothing.
+
+use serde_json::Value;
+
+use crate::github::{Hub, payload};
+use crate::support::git;
+
+/// One proposal (derive-debug, the first by rank) opened and merged; `main`
+/// green before the merge. Returns (pull number, parent, merge commit).
+fn merged_bot_pull(hub: &Hub) -> (u64, String, String) {
+    hub.schedule();
+    let number = hub.pull_number("derive-debug");
+    let parent = git(&hub.project.origin, &["rev-parse", "main"]);
+    let mut w = hub.fake.world();
+    w.set_check(&parent, "test", "success", 100);
+    let merge = w.merge(number, &hub.project.root);
+    (number, parent, merge)
+}
+
+fn ci_completed(hub: &Hub) -> crate::support::Run {
+    let run = hub.event("workflow_run", &payload("workflow_run.completed.json"));
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    run
+}
+
+fn watch_state(hub: &Hub, merge: &str) -> Value {
+    hub.ledger()["watch"][merge].clone()
+}
+
+fn revert_pulls(hub: &Hub) -> Vec<(u64, String, String, Vec<String>)> {
+    hub.fake
+        .world()
+        .pulls()
+        .into_iter()
+        .filter(|p| {
+            p.pull
+                .as_ref()
+                .unwrap()
+                .head
+                .starts_with("patchwright/revert/")
+        })
+        .map(|p| (p.number, p.title.clone(), p.body.clone(), p.labels.clone()))
+        .collect()
+}
+
+const ONE: &str = "limits:\n  max_prs_per_run: 1\n";
+
+#[test]
+fn a_confirmed_regression_is_reverted_with_its_evidence() {
+    let hub = Hub::new(ONE);
+    let (number, parent, merge) = merged_bot_pull(&hub);
+    hub.fake.world().set_check(&merge, "test", "failure", 7);
+
+    // Red at the merge, green before it: the failed jobs are re-run first.
+    ci_completed(&hub);
+    assert_eq!(hub.fake.world().reruns, [7]);
+    assert_eq!(watch_state(&hub, &merge)["state"]["kind"], "rerunning");
+    // The same event again: the re-run's results are not in; nothing new.
+    ci_completed(&hub);
+    assert_eq!(hub.fake.world().reruns, [7]);
+    assert!(revert_pulls(&hub).is_empty());
+
+    // Red again on the re-run: a revert pull request.
+    hub.fake.world().set_check(&merge, "test", "failure", 7);
+    ci_completed(&hub);
+    let reverts = revert_pulls(&hub);
+    assert_eq!(reverts.len(), 1);
+    let (revert_number, title, body, labels) = &reverts[0];
+    let original_title = hub.fake.world().issues[&number].title.clone();
+    assert_eq!(title, &format!("Revert \"{original_title}\""));
+    assert_eq!(
+        labels,
+        &["patchwright".to_owned(), "patchwright:revert".to_owned()]
+    );
+    assert!(body.contains(&format!("This reverts #{number}")), "{body}");
+    assert!(
+        body.contains("[test](https://github.com/octo/sample/actions/runs/7/job/1)"),
+        "{body}"
+    );
+    assert!(
+        body.contains("[test](https://github.com/octo/sample/actions/runs/100/job/1)"),
+        "{body}"
+    );
+    assert!(body.contains("re-run 1 time and failed again"), "{body}");
+
+    // The revert commit restores exactly what the pull request touched.
+    let branch = format!("patchwright/revert/{}", &merge[..8]);
+    let touched = git(
+        &hub.project.origin,
+        &["diff", "--name-only", &parent, &merge],
+    );
+    let touched: Vec<&str> = touched.lines().collect();
+    let mut args = vec![
+        "diff",
+        "--name-only",
+        parent.as_str(),
+        branch.as_str(),
+        "--",
+    ];
+    args.extend(&touched);
+    assert_eq!(
+        git(&hub.project.origin, &args),
+        "",
+        "touched paths are back to the parent's"
+    );
+    assert_eq!(
+        git(
+            &hub.project.origin,
+            &["diff", "--name-only", &merge, &branch]
+        )
+        .lines()
+        .collect::<Vec<_>>(),
+        touched
+    );
+
+    // The original pull request says so; the ledger remembers.
+    let comments: Vec<String> = hub
+        .fake
+        .world()
+        .comments_on(number)
+        .iter()
+        .map(|c| c.body.clone())
+        .collect();
+    assert_eq!(
+        comments
+            .iter()
+            .filter(|c| c.contains(&format!("#{revert_number} reverts it")))
+            .count(),
+        1
+    );
+    let ledger = hub.ledger();
+    assert_eq!(watch_state(&hub, &merge)["state"]["kind"], "reverted");
+    let proposal = ledger["proposals"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|p| p["pull"]["number"] == number)
+        .unwrap();
+    assert_eq!(
+        proposal["outcomes"].as_array().unwrap().last().unwrap()["kind"],
+        "reverted"
+    );
+    assert!(
+        ledger["rejected"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|r| r["reason"].as_str().unwrap().ends_with("was reverted"))
+    );
+
+    // Replaying: no second revert, no second comment.
+    ci_completed(&hub);
+    hub.schedule();
+    assert_eq!(revert_pulls(&hub).len(), 1);
+    assert_eq!(hub.fake.world().comments_on(number).len(), comments.len());
+    hub.assert_token_never_shown();
+}
+
+#[test]
+fn green_on_the_rerun_is_a_flake_and_nothing_is_reverted() {
+    let hub = Hub::new(ONE);
+    let (_, _, merge) = merged_bot_pull(&hub);
+    hub.fake.world().set_check(&merge, "test", "failure", 7);
+    ci_completed(&hub);
+    hub.fake.world().set_check(&merge, "test", "success", 7);
+    ci_completed(&hub);
+    let state = watch_state(&hub, &merge)["state"].clone();
+    assert_eq!(state["kind"], "flaky");
+    assert_eq!(state["failing"], serde_json::json!(["test"]));
+    assert!(revert_pulls(&hub).is_empty());
+    let dashboard = hub.fake.world().plain_issues()[0].body.clone();
+    assert!(
+        dashboard.contains("green when re-run; recorded as a flake"),
+        "{dashboard}"
+    );
+}
+
+/// A maintainer merges a branch of their own into `main`.
+fn human_merge(hub: &Hub, file: &str, text: &str) -> String {
+    let clone = hub
+        .project
+        .clone_as(&format!("human-{}", file.replace('/', "-")));
+    git(&clone, &["checkout", "-q", "-b", "feature"]);
+    std::fs::write(clone.join(file), text).unwrap();
+    git(&clone, &["add", "."]);
+    git(&clone, &["commit", "-qm", "a human change"]);
+    git(&clone, &["checkout", "-q", "main"]);
+    git(
+        &clone,
+        &["merge", "-q", "--no-ff", "-m", "Merge feature", "feature"],
+    );
+    git(&clone, &["push", "-q", "origin", "main"]);
+    git(&clone, &["rev-parse", "HEAD"])
+}
+
+#[test]
+fn a_red_caused_by_a_later_merge_is_not_reverted() {
+    // Green on the bot's merge: nothing to watch for any more.
+    let hub = Hub::new(ONE);
+    let (_, _, merge) = merged_bot_pull(&hub);
+    hub.fake.world().set_check(&merge, "test", "success", 8);
+    let later = human_merge(&hub, "NOTES.md", "notes\n");
+    hub.fake.world().set_check(&later, "test", "failure", 9);
+    ci_completed(&hub);
+    assert_eq!(watch_state(&hub, &merge)["state"]["kind"], "clean");
+    assert!(revert_pulls(&hub).is_empty());
+    assert!(hub.fake.world().reruns.is_empty());
+
+    // No checks on the bot's merge, red only after another merge: report.
+    let hub = Hub::new(ONE);
+    let (number, _, merge) = merged_bot_pull(&hub);
+    let later = human_merge(&hub, "NOTES.md", "notes\n");
+    hub.fake.world().set_check(&later, "test", "failure", 9);
+    ci_completed(&hub);
+    let state = watch_state(&hub, &merge)["state"].clone();
+    assert_eq!(state["kind"], "reported");
+    assert!(
+        state["reason"]
+            .as_str()
+            .unwrap()
+            .contains("and another merge"),
+        "{state}"
+    );
+    assert!(revert_pulls(&hub).is_empty());
+    let said: Vec<String> = hub
+        .fake
+        .world()
+        .comments_on(number)
+        .iter()
+        .map(|c| c.body.clone())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|c| c.contains("so a red cannot be pinned on it. Not reverting.")),
+        "{said:?}"
+    );
+    let dashboard = hub.fake.world().plain_issues()[0].body.clone();
+    assert!(dashboard.contains("not reverted"), "{dashboard}");
+}
+
+#[test]
+fn a_revert_that_would_conflict_is_reported_with_its_paths() {
+    let hub = Hub::new("limits:\n  max_prs_per_run: 1\nrevert:\n  flaky_reruns: 0\n");
+    let (number, _, merge) = merged_bot_pull(&hub);
+    hub.fake.world().set_check(&merge, "test", "failure", 7);
+    // Someone changes the very lines the bot changed (without a merge commit).
+    let clone = hub.project.clone_as("editor");
+    let shapes = std::fs::read_to_string(clone.join("src/shapes.rs")).unwrap();
+    std::fs::write(
+        clone.join("src/shapes.rs"),
+        shapes.replace(
+            "#[derive(Debug)]\npub enum Shape",
+            "#[derive(Debug, Clone)]\npub enum Shape",
+        ),
+    )
+    .unwrap();
+    git(&clone, &["commit", "-qam", "Shapes are Clone"]);
+    git(&clone, &["push", "-q", "origin", "main"]);
+
+    ci_completed(&hub);
+    let state = watch_state(&hub, &merge)["state"].clone();
+    assert_eq!(state["kind"], "conflict");
+    assert_eq!(state["paths"], serde_json::json!(["src/shapes.rs"]));
+    assert!(revert_pulls(&hub).is_empty());
+    let said: Vec<String> = hub
+        .fake
+        .world()
+        .comments_on(number)
+        .iter()
+        .map(|c| c.body.clone())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|c| c.contains("would conflict with later changes in: src/shapes.rs")),
+        "{said:?}"
+    );
+    assert!(
+        hub.fake.world().plain_issues()[0]
+            .body
+            .contains("would conflict"),
+        "dashboard"
+    );
+}
+
+#[test]
+fn push_mode_adds_exactly_one_revert_commit_to_main() {
+    let hub = Hub::new("limits:\n  max_prs_per_run: 1\nrevert:\n  mode: push\n  flaky_reruns: 0\n");
+    let (number, parent, merge) = merged_bot_pull(&hub);
+    hub.fake.world().set_check(&merge, "test", "failure", 7);
+    ci_completed(&hub);
+    let log = git(
+        &hub.project.origin,
+        &["log", "--format=%H %s", &format!("{merge}..main")],
+    );
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 1, "{log}");
+    assert!(lines[0].contains("Revert \""), "{log}");
+    let tip = git(&hub.project.origin, &["rev-parse", "main"]);
+    assert_eq!(
+        git(&hub.project.origin, &["rev-parse", "main~1"]),
+        merge,
+        "a fast-forward on top of the merge"
+    );
+    let touched = git(
+        &hub.project.origin,
+        &["diff", "--name-only", &parent, &merge],
+    );
+    let mut args = vec!["diff", "--name-only", parent.as_str(), tip.as_str(), "--"];
+    args.extend(touched.lines());
+    assert_eq!(git(&hub.project.origin, &args), "");
+    let said: Vec<String> = hub
+        .fake
+        .world()
+        .comments_on(number)
+        .iter()
+        .map(|c| c.body.clone())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|c| c.contains("patchwright pushed") && c.contains("to revert it")),
+        "{said:?}"
+    );
+    assert!(revert_pulls(&hub).is_empty());
+    ci_completed(&hub);
+    assert_eq!(
+        git(&hub.project.origin, &["rev-parse", "main"]),
+        tip,
+        "replaying pushes nothing more"
+    );
+}
+
+#[test]
+fn a_maintainer_can_ask_for_a_revert_and_other_merges_need_scope_any() {
+    let hub = Hub::new(ONE);
+    let (number, _, merge) = merged_bot_pull(&hub);
+    hub.fake.world().set_check(&merge, "test", "success", 8);
+    ci_completed(&hub);
+    let (id, run) = hub.comment(number, "ana", "/patchwright revert");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let reverts = revert_pulls(&hub);
+    assert_eq!(reverts.len(), 1);
+    assert_eq!(
+        hub.reply(number, id),
+        format!(
+            "> `/patchwright revert`\n\nOpened #{} to revert #{number}.",
+            reverts[0].0
+        )
+    );
+    assert!(
+        reverts[0].2.contains("@ana asked for it."),
+        "{}",
+        reverts[0].2
+    );
+    // Asking again: nothing new.
+    let (id, _) = hub.comment(number, "ana", "/patchwright revert");
+    assert_eq!(
+        hub.reply(number, id),
+        format!(
+            "> `/patchwright revert`\n\n#{number} is already reverted by #{}.",
+            reverts[0].0
+        )
+    );
+    assert_eq!(revert_pulls(&hub).len(), 1);
+
+    // A merge of someone else's: refused unless revert.scope is any.
+    let dashboard = hub.fake.world().plain_issues()[0].number;
+    let (id, _) = hub.comment(dashboard, "ana", "/patchwright revert 999");
+    assert_eq!(
+        hub.reply(dashboard, id),
+        "> `/patchwright revert 999`\n\n#999 is not one of patchwright's pull requests; reverting it needs `revert.scope: any` in the configuration."
+    );
+}
