@@ -737,7 +737,7 @@ fn the_forge_reads_reviews_and_checks_reruns_failed_jobs_and_gives_up_on_a_dead_
         panic!("failing checks")
     };
     let names: Vec<&str> = failing.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(names, ["test", "lint"]);
+    assert_eq!(names, ["lint", "test"]);
     assert_eq!(
         github.rerun_failed(&p.head, &failing).unwrap(),
         patchwright::forge::Rerun::Requested(1),
