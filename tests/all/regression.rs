@@ -373,3 +373,87 @@ fn a_maintainer_can_ask_for_a_revert_and_other_merges_need_scope_any() {
         "> `/patchwright revert 999`\n\n#999 is not one of patchwright's pull requests; reverting it needs `revert.scope: any` in the configuration."
     );
 }
+
+#[test]
+fn push_mode_never_forces_over_a_concurrent_push_and_looks_again() {
+    use patchwright::config::Config;
+    use patchwright::cycle::{Bot, RunReport};
+    use patchwright::forge::github::{GitHubForge, GitHubOptions, RetryPolicy};
+    use patchwright::git::{Repo, Secret};
+    use patchwright::ledger::Ledger;
+    use patchwright::skills::Registry;
+
+    let hub = Hub::new("limits:\n  max_prs_per_run: 1\nrevert:\n  mode: push\n  flaky_reruns: 0\n");
+    let (number, parent, merge) = merged_bot_pull(&hub);
+    hub.fake.world().set_check(&merge, "test", "failure", 7);
+
+    // The bot looks at the remote…
+    let registry = Registry::builtin();
+    let config = Config::load(&hub.project.work, None, &registry.ids()).unwrap();
+    let repo = Repo::open(&hub.project.work, Some("origin"), None).unwrap();
+    repo.fetch().unwrap();
+    // …then a maintainer pushes to main before the bot does.
+    let clone = hub.project.clone_as("racer");
+    std::fs::write(clone.join("NOTES.md"), "a note\n").unwrap();
+    git(&clone, &["add", "."]);
+    git(&clone, &["commit", "-qm", "a note"]);
+    git(&clone, &["push", "-q", "origin", "main"]);
+    let theirs = git(&clone, &["rev-parse", "HEAD"]);
+
+    let forge = GitHubForge::new(GitHubOptions {
+        api_url: hub.fake.url.clone(),
+        owner: crate::fake_github::OWNER.into(),
+        repo: crate::fake_github::REPO.into(),
+        token: Secret::new(crate::fake_github::TOKEN.into()),
+        reviewers: Vec::new(),
+        retry: RetryPolicy::default(),
+    })
+    .unwrap();
+    let bot = Bot {
+        repo: &repo,
+        config: &config,
+        registry: &registry,
+        forge: &forge,
+        default_branch: "main".parse().unwrap(),
+    };
+    let ledger = Ledger::from_json(&serde_json::to_string(&hub.ledger()).unwrap()).unwrap();
+    let proposal = ledger
+        .proposals
+        .values()
+        .find(|p| p.pull.as_ref().and_then(|r| r.number) == Some(number))
+        .cloned();
+    let evidence = patchwright::watch::Evidence {
+        red: merge.parse().unwrap(),
+        failing: Vec::new(),
+        parent: parent.parse().unwrap(),
+        passing: Vec::new(),
+        reruns: 0,
+    };
+    let mut report = RunReport::default();
+    let state = patchwright::watch::revert(
+        &bot,
+        &merge.parse().unwrap(),
+        proposal.as_ref(),
+        &evidence,
+        None,
+        &mut report,
+    )
+    .unwrap();
+    assert_eq!(state, None, "the push was refused; nothing forced");
+    assert_eq!(git(&hub.project.origin, &["rev-parse", "main"]), theirs);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("moved while reverting; will look again")),
+        "{:?}",
+        report.warnings
+    );
+
+    // The next event looks again and reverts on top of their commit.
+    ci_completed(&hub);
+    assert_eq!(git(&hub.project.origin, &["rev-parse", "main~1"]), theirs);
+    assert!(
+        git(&hub.project.origin, &["log", "-1", "--format=%s", "main"]).starts_with("Revert \"")
+    );
+}
