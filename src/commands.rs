@@ -12,6 +12,7 @@ pub mod dispatch;
 use std::fmt;
 
 use crate::finding::{RelPath, SkillId};
+use crate::ledger::CloseKind;
 
 /// The prefix unless configured otherwise.
 pub const DEFAULT_PREFIX: &str = "/patchwright";
@@ -32,10 +33,21 @@ pub enum Command {
     },
     /// On a bot pull request: rebuild it from the current default branch.
     Recreate,
-    /// On a bot pull request: close it and never propose its findings again.
-    Ignore,
+    /// On a bot pull request: close it, for a reason ("wrong" and
+    /// "unwanted" reject its findings for good, "later" for a while).
+    Ignore {
+        why: CloseKind,
+    },
     /// On a bot pull request: pause its skill.
     IgnoreSkill,
+    /// On a bot pull request: why it was proposed.
+    Explain,
+    /// Every rejected finding and paused skill.
+    Ignored,
+    /// Lift one rejection (a fingerprint) or pause (a skill).
+    Unignore {
+        target: String,
+    },
     Pause {
         skill: SkillId,
     },
@@ -77,9 +89,21 @@ impl Command {
                 "recreate",
                 "on a patchwright pull request: rebuild it from the current default branch",
             ),
-            Command::Ignore => (
-                "ignore",
-                "on a patchwright pull request: close it and never propose its findings again",
+            Command::Ignore { why: _ } => (
+                "ignore [wrong|unwanted|later]",
+                "on a patchwright pull request: close it; wrong or unwanted (the default) never propose its findings again, later not for a while",
+            ),
+            Command::Explain => (
+                "explain",
+                "on a patchwright pull request: why it was proposed",
+            ),
+            Command::Ignored => (
+                "ignored",
+                "every rejected finding and paused skill, with who, when and why",
+            ),
+            Command::Unignore { target: _ } => (
+                "unignore <fingerprint|skill>",
+                "lift a finding's rejection or a skill's pause",
             ),
             Command::IgnoreSkill => (
                 "ignore skill",
@@ -118,8 +142,15 @@ impl Command {
                 path: None,
             },
             Command::Recreate,
-            Command::Ignore,
+            Command::Ignore {
+                why: CloseKind::Unwanted,
+            },
             Command::IgnoreSkill,
+            Command::Explain,
+            Command::Ignored,
+            Command::Unignore {
+                target: String::new(),
+            },
             Command::Pause { skill },
             Command::Resume { skill: None },
             Command::Stop,
@@ -136,7 +167,7 @@ impl Command {
     pub fn needs_bot_pull(&self) -> bool {
         matches!(
             self,
-            Command::Recreate | Command::Ignore | Command::IgnoreSkill
+            Command::Recreate | Command::Ignore { .. } | Command::IgnoreSkill | Command::Explain
         )
     }
 }
@@ -166,6 +197,14 @@ pub enum ParseError {
     },
     InvalidNumber {
         text: String,
+    },
+    InvalidTarget {
+        text: String,
+    },
+    InvalidChoice {
+        command: &'static str,
+        given: String,
+        choices: &'static str,
     },
 }
 
@@ -197,6 +236,15 @@ impl fmt::Display for ParseError {
             ParseError::InvalidNumber { text } => {
                 write!(f, "`{text}` is not a pull request number.")
             }
+            ParseError::InvalidChoice {
+                command,
+                given,
+                choices,
+            } => write!(f, "`{command}` takes {choices}, not `{given}`."),
+            ParseError::InvalidTarget { text } => write!(
+                f,
+                "`{text}` is neither a fingerprint (16 hex digits) nor a skill name."
+            ),
         }
     }
 }
@@ -299,9 +347,9 @@ fn words(text: &str) -> Result<Vec<String>, ParseError> {
     Ok(out)
 }
 
-const NAMES: [&str; 12] = [
-    "help", "scan", "run", "fix", "recreate", "ignore", "pause", "resume", "stop", "stats",
-    "skill", "revert",
+const NAMES: [&str; 15] = [
+    "help", "scan", "run", "fix", "recreate", "ignore", "ignored", "unignore", "explain", "pause",
+    "resume", "stop", "stats", "skill", "revert",
 ];
 
 fn parse_command(rest: &str) -> Result<Command, ParseError> {
@@ -342,14 +390,57 @@ fn parse_command(rest: &str) -> Result<Command, ParseError> {
             }
         }
         "ignore" => match args {
-            [] => Ok(Command::Ignore),
-            [word] if word == "skill" => Ok(Command::IgnoreSkill),
-            [word, ..] if word == "skill" => Err(ParseError::TooManyArguments {
-                command: "ignore skill",
-                extra: args[1].clone(),
+            [] => Ok(Command::Ignore {
+                why: CloseKind::Unwanted,
             }),
-            [extra, ..] => Err(ParseError::TooManyArguments {
-                command: "ignore",
+            [word] => match word.as_str() {
+                "skill" => Ok(Command::IgnoreSkill),
+                "wrong" => Ok(Command::Ignore {
+                    why: CloseKind::Wrong,
+                }),
+                "unwanted" => Ok(Command::Ignore {
+                    why: CloseKind::Unwanted,
+                }),
+                "later" => Ok(Command::Ignore {
+                    why: CloseKind::Later,
+                }),
+                other => Err(ParseError::InvalidChoice {
+                    command: "ignore",
+                    given: other.to_owned(),
+                    choices: "`wrong`, `unwanted`, `later` or `skill`",
+                }),
+            },
+            [first, extra, ..] => Err(ParseError::TooManyArguments {
+                command: if first == "skill" {
+                    "ignore skill"
+                } else {
+                    "ignore"
+                },
+                extra: extra.clone(),
+            }),
+        },
+        "explain" => no_args("explain", Command::Explain),
+        "ignored" => no_args("ignored", Command::Ignored),
+        "unignore" => match args {
+            [] => Err(ParseError::MissingArgument {
+                command: "unignore",
+                argument: "a fingerprint or a skill",
+            }),
+            [target] => {
+                let valid = target.parse::<crate::finding::Fingerprint>().is_ok()
+                    || SkillId::new(target).is_ok();
+                if valid {
+                    Ok(Command::Unignore {
+                        target: target.clone(),
+                    })
+                } else {
+                    Err(ParseError::InvalidTarget {
+                        text: target.clone(),
+                    })
+                }
+            }
+            [_, extra, ..] => Err(ParseError::TooManyArguments {
+                command: "unignore",
                 extra: extra.clone(),
             }),
         },
@@ -525,7 +616,44 @@ mod tests {
             })
         );
         assert_eq!(one("/patchwright recreate"), Ok(Command::Recreate));
-        assert_eq!(one("/patchwright ignore"), Ok(Command::Ignore));
+        assert_eq!(
+            one("/patchwright ignore"),
+            Ok(Command::Ignore {
+                why: CloseKind::Unwanted
+            })
+        );
+        assert_eq!(
+            one("/patchwright ignore wrong"),
+            Ok(Command::Ignore {
+                why: CloseKind::Wrong
+            })
+        );
+        assert_eq!(
+            one("/patchwright ignore unwanted"),
+            Ok(Command::Ignore {
+                why: CloseKind::Unwanted
+            })
+        );
+        assert_eq!(
+            one("/patchwright ignore later"),
+            Ok(Command::Ignore {
+                why: CloseKind::Later
+            })
+        );
+        assert_eq!(one("/patchwright explain"), Ok(Command::Explain));
+        assert_eq!(one("/patchwright ignored"), Ok(Command::Ignored));
+        assert_eq!(
+            one("/patchwright unignore len-zero"),
+            Ok(Command::Unignore {
+                target: "len-zero".into()
+            })
+        );
+        assert_eq!(
+            one("/patchwright unignore 0123456789abcdef"),
+            Ok(Command::Unignore {
+                target: "0123456789abcdef".into()
+            })
+        );
         assert_eq!(one("/patchwright ignore skill"), Ok(Command::IgnoreSkill));
         assert_eq!(
             one("/patchwright pause derive-debug"),
@@ -565,7 +693,7 @@ mod tests {
             Ok(Command::Revert { number: Some(7) })
         );
         // Every variant `help` knows parses from its own usage line.
-        assert_eq!(Command::all().len(), 13);
+        assert_eq!(Command::all().len(), 16);
     }
 
     #[test]
@@ -598,7 +726,26 @@ mod tests {
             ("/patchwright stop now", "`stop` does not take `now`."),
             (
                 "/patchwright ignore everything",
-                "`ignore` does not take `everything`.",
+                "`ignore` takes `wrong`, `unwanted`, `later` or `skill`, not `everything`.",
+            ),
+            (
+                "/patchwright ignore wrong now",
+                "`ignore` does not take `now`.",
+            ),
+            (
+                "/patchwright unignore",
+                "`unignore` needs a fingerprint or a skill.",
+            ),
+            (
+                "/patchwright unignore ../x",
+                "`../x` is neither a fingerprint (16 hex digits) nor a skill name.",
+            ),
+            ("/patchwright unignore a b", "`unignore` does not take `b`."),
+            ("/patchwright explain why", "`explain` does not take `why`."),
+            ("/patchwright ignored all", "`ignored` does not take `all`."),
+            (
+                "/patchwright expalin",
+                "`expalin` is not a command. Did you mean `explain`?",
             ),
             (
                 "/patchwright skill new x-y \"open",
@@ -673,8 +820,11 @@ mod tests {
         - `/patchwright run`: run the bot now: record outcomes, scan, propose
         - `/patchwright fix <skill> [<path>]`: propose that skill's fixes now (only under <path>, if given), beyond the per-run limit
         - `/patchwright recreate`: on a patchwright pull request: rebuild it from the current default branch
-        - `/patchwright ignore`: on a patchwright pull request: close it and never propose its findings again
+        - `/patchwright ignore [wrong|unwanted|later]`: on a patchwright pull request: close it; wrong or unwanted (the default) never propose its findings again, later not for a while
         - `/patchwright ignore skill`: on a patchwright pull request: pause its skill
+        - `/patchwright explain`: on a patchwright pull request: why it was proposed
+        - `/patchwright ignored`: every rejected finding and paused skill, with who, when and why
+        - `/patchwright unignore <fingerprint|skill>`: lift a finding's rejection or a skill's pause
         - `/patchwright pause <skill>`: stop proposing that skill
         - `/patchwright resume [<skill>]`: lift a skill's pause, or (without one) the stop
         - `/patchwright stop`: stop proposing anything until `resume`

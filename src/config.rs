@@ -53,6 +53,9 @@ pub struct LearningConfig {
     /// A skill is paused when even the upper end of its 95% acceptance
     /// interval is below this. Default: 0.3.
     pub min_acceptance: f64,
+    /// Days before findings closed as "not now" may be proposed again.
+    /// Default: 30.
+    pub later_days: u64,
 }
 
 impl Default for LearningConfig {
@@ -60,6 +63,7 @@ impl Default for LearningConfig {
         Self {
             min_decided: 5,
             min_acceptance: 0.3,
+            later_days: 30,
         }
     }
 }
@@ -102,6 +106,12 @@ pub struct RevertConfig {
     pub flaky_reruns: u32,
     /// What `/patchwright revert` may revert: `bot` or `any`. Default: `bot`.
     pub scope: RevertScope,
+    /// Automatic reverts in any 24 hours at most; more regressions are
+    /// reported. Default: 2.
+    pub daily_limit: u32,
+    /// Hours from a merge to its first red run beyond which a regression is
+    /// reported, not reverted automatically. Default: 6.
+    pub max_age_hours: u64,
 }
 
 impl Default for RevertConfig {
@@ -112,6 +122,8 @@ impl Default for RevertConfig {
             checks: Vec::new(),
             flaky_reruns: 1,
             scope: RevertScope::Bot,
+            daily_limit: 2,
+            max_age_hours: 6,
         }
     }
 }
@@ -149,8 +161,11 @@ pub struct GitHubConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
-    /// Open proposals at most. Default: 5.
-    pub max_open_prs: usize,
+    /// Open proposals at most: a number, or `auto` to follow how fast
+    /// proposals are decided (see [`crate::pace`]). Default: 5.
+    pub max_open_prs: OpenLimit,
+    /// With `max_open_prs: auto`, the most it allows. Default: 10.
+    pub max_open_prs_ceiling: usize,
     /// Proposals opened by one run at most. Default: 2.
     pub max_prs_per_run: usize,
     /// Added plus removed lines of one proposal at most. Default: 200.
@@ -164,12 +179,50 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_open_prs: 5,
+            max_open_prs: OpenLimit::Fixed(5),
+            max_open_prs_ceiling: 10,
             max_prs_per_run: 2,
             max_changed_lines: 200,
             max_files_per_pr: 10,
             max_auto_risk: Risk::Medium,
         }
+    }
+}
+
+/// `limits.max_open_prs`: a number, or `auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenLimit {
+    Fixed(usize),
+    Auto,
+}
+
+impl<'de> Deserialize<'de> for OpenLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = OpenLimit;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number or `auto`")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<OpenLimit, E> {
+                usize::try_from(v)
+                    .map(OpenLimit::Fixed)
+                    .map_err(|_| E::custom("the number is too big"))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<OpenLimit, E> {
+                u64::try_from(v)
+                    .map_err(|_| E::custom("a negative number is not a limit"))
+                    .and_then(|v| self.visit_u64(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<OpenLimit, E> {
+                if v == "auto" {
+                    Ok(OpenLimit::Auto)
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Str(v), &self))
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
     }
 }
 
@@ -529,8 +582,26 @@ mod tests {
             parse("limits:\n  max_prs_per_run: 4\n  max_auto_risk: high\ngit:\n  remote: null\n")
                 .unwrap();
         assert_eq!(config.limits.max_prs_per_run, 4);
-        assert_eq!(config.limits.max_open_prs, 5);
+        assert_eq!(config.limits.max_open_prs, OpenLimit::Fixed(5));
         assert_eq!(config.limits.max_auto_risk, Risk::High);
+        let auto = parse("limits:\n  max_open_prs: auto\n  max_open_prs_ceiling: 4\n").unwrap();
+        assert_eq!(auto.limits.max_open_prs, OpenLimit::Auto);
+        assert_eq!(auto.limits.max_open_prs_ceiling, 4);
+        assert_eq!(
+            parse("limits:\n  max_open_prs: 3\n")
+                .unwrap()
+                .limits
+                .max_open_prs,
+            OpenLimit::Fixed(3)
+        );
+        insta::assert_snapshot!(
+            error("limits:\n  max_open_prs: lots\n"),
+            @r#".github/patchwright.yml:2:3: key `limits.max_open_prs`: invalid value: string "lots", expected a number or `auto`"#
+        );
+        insta::assert_snapshot!(
+            error("limits:\n  max_open_prs: -1\n"),
+            @".github/patchwright.yml:2:17: key `limits.max_open_prs`: a negative number is not a limit"
+        );
         assert_eq!(config.git.remote, None);
         assert_eq!(Config::default().git.remote.as_deref(), Some("origin"));
         assert_eq!(

@@ -5,7 +5,9 @@
 
 use crate::cycle::{Bot, CycleError};
 use crate::finding::{Fingerprint, SkillId};
-use crate::ledger::{Hold, LedgerStore, Outcome, Proposal, Rejection, Timestamp};
+use crate::ledger::{
+    CloseKind, Hold, Ledger, LedgerStore, Outcome, Proposal, Rejection, Timestamp,
+};
 
 /// Sets the stop flag: runs only sync until `resume`.
 pub fn stop(store: &LedgerStore<'_>, by: &str, reason: &str) -> Result<bool, CycleError> {
@@ -47,6 +49,7 @@ pub fn ignore(
             by: by.to_owned(),
             reason: reason.to_owned(),
             proposal: None,
+            until: None,
         };
         let event = format!("reject {fp} by {by}");
         let changed = store.update(&|l| {
@@ -59,6 +62,21 @@ pub fn ignore(
         new += usize::from(changed.is_some());
     }
     Ok(new)
+}
+
+/// Lifts a fingerprint's rejection; returns what it was, if there was one.
+pub fn unreject(
+    store: &LedgerStore<'_>,
+    fingerprint: &Fingerprint,
+    by: &str,
+) -> Result<Option<Rejection>, CycleError> {
+    let (ledger, _) = store.read()?;
+    let Some(rejection) = ledger.rejected.get(fingerprint).cloned() else {
+        return Ok(None);
+    };
+    let event = format!("unignore {fingerprint} by {by}");
+    let changed = store.update(&|l| Ok(l.rejected.remove(fingerprint).map(|_| event.clone())))?;
+    Ok(changed.map(|_| rejection))
 }
 
 /// Pauses a skill: its findings are not proposed until it is resumed.
@@ -103,36 +121,69 @@ pub fn unpause(store: &LedgerStore<'_>, skill: &SkillId, by: &str) -> Result<boo
     Ok(changed.is_some())
 }
 
-/// Closes a proposal's pull request at a person's request and rejects its
-/// findings for good.
-pub fn reject_proposal(bot: &Bot<'_>, proposal: &Proposal, by: &str) -> Result<(), CycleError> {
-    let comment = format!(
-        "<!-- patchwright:ignored -->\nClosed at @{by}'s request; these findings will not be proposed again."
-    );
+/// Closes a proposal's pull request at a person's request, for `kind`.
+pub fn reject_proposal(
+    bot: &Bot<'_>,
+    proposal: &Proposal,
+    kind: CloseKind,
+    by: &str,
+) -> Result<(), CycleError> {
+    let later_days = bot.config.learning.later_days;
+    let what = match kind {
+        CloseKind::Later => format!("these findings may be proposed again after {later_days} days"),
+        _ => "these findings will not be proposed again".to_owned(),
+    };
+    let comment =
+        format!("<!-- patchwright:ignored -->\nClosed at @{by}'s request ({kind}); {what}.");
     bot.forge.close_pull(proposal, Some(&comment))?;
-    let id = proposal.id.clone();
     let now = Timestamp::now();
-    let event = format!("outcome closed {id} by {by}");
+    let event = format!("outcome closed {} by {by} ({kind})", proposal.id);
+    let reason = format!("ignored by {by}");
     bot.store().update(&|l| {
-        let outcome = Outcome::Closed {
-            reason: Some(format!("ignored by {by}")),
-        };
-        let mut changed = l.record(&id, outcome, now);
-        for fp in &proposal.fingerprints {
-            if !l.rejected.contains_key(fp) {
-                l.rejected.insert(
-                    fp.clone(),
-                    Rejection {
-                        at: now,
-                        by: by.to_owned(),
-                        reason: format!("ignored on the pull request of {id}"),
-                        proposal: Some(id.clone()),
-                    },
-                );
-                changed = true;
-            }
-        }
-        Ok(changed.then(|| event.clone()))
+        Ok(record_close(l, proposal, kind, by, &reason, now, later_days).then(|| event.clone()))
     })?;
     Ok(())
+}
+
+/// Records that `proposal` was closed for `kind`, and what that means for
+/// its findings: "wrong" and "unwanted" reject them for good, "later"
+/// until `later_days` have passed; a close by the bot rejects nothing.
+pub fn record_close(
+    l: &mut Ledger,
+    proposal: &Proposal,
+    kind: CloseKind,
+    by: &str,
+    reason: &str,
+    now: Timestamp,
+    later_days: u64,
+) -> bool {
+    let id = &proposal.id;
+    let outcome = Outcome::Closed {
+        reason: Some(reason.to_owned()),
+        why: Some(kind),
+    };
+    let mut changed = l.record(id, outcome, now);
+    let until = match kind {
+        CloseKind::Wrong | CloseKind::Unwanted => None,
+        CloseKind::Later => Some(Timestamp(
+            now.0 + i64::try_from(later_days.saturating_mul(86_400)).unwrap_or(i64::MAX / 2),
+        )),
+        CloseKind::ChecksFailed | CloseKind::Gone => return changed,
+    };
+    for fp in &proposal.fingerprints {
+        if l.rejected.get(fp).is_none_or(|r| !r.holds(now)) {
+            l.rejected.insert(
+                fp.clone(),
+                Rejection {
+                    at: now,
+                    by: by.to_owned(),
+                    reason: format!("{id} was closed ({kind})"),
+                    proposal: Some(id.clone()),
+                    until,
+                },
+            );
+            changed = true;
+        }
+    }
+    changed
 }

@@ -14,8 +14,7 @@ use crate::finding::{Finding, Fingerprint, RelPath, SkillId};
 use crate::forge::{Checks, Forge, ForgeError, PullDraft, PullState};
 use crate::git::{BranchName, Changes, CommitSha, GitError, Repo};
 use crate::ledger::{
-    Hold, LedgerError, LedgerStore, Outcome, OutcomeEntry, Proposal, ProposalId, Rejection, State,
-    Timestamp,
+    Hold, LedgerError, LedgerStore, Outcome, OutcomeEntry, Proposal, ProposalId, State, Timestamp,
 };
 use crate::plan::{self, NEUTRAL_SCORE, PlanInput, Planned, SkillInfo};
 use crate::report::templates::{self, Dashboard, ListedFinding, OpenRow};
@@ -25,6 +24,9 @@ use crate::skills::{Registry, Skill, UnknownSkill};
 use crate::workspace::{Workspace, WorkspaceError};
 
 /// Everything a cycle works with.
+/// Who the ledger says decided, when the bot did.
+pub const BOT_ACTOR: &str = "patchwright";
+
 pub struct Bot<'a> {
     pub repo: &'a Repo,
     pub config: &'a Config,
@@ -181,10 +183,13 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
         skills: &infos,
         ledger: &ledger,
         limits: &bot.config.limits,
+        open_limit: crate::pace::limit(&ledger, &bot.config.limits).limit,
         requested: &options.requested,
         fix_lines: &fix_lines,
         score: &score,
         file_hash: &file_hash,
+        now: Timestamp::now(),
+        own_tip: bot.repo.author_email(&base)? == bot.config.git.identity.email,
     });
     report.held_back = plan
         .held_back
@@ -208,7 +213,10 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
         .filter(|f| {
             f.fixable()
                 && !proposed.contains(&f.fingerprint)
-                && !ledger.rejected.contains_key(&f.fingerprint)
+                && !ledger
+                    .rejected
+                    .get(&f.fingerprint)
+                    .is_some_and(|r| r.holds(Timestamp::now()))
         })
         .filter(|f| !ledger.in_flight().contains(&f.fingerprint))
         .take(WAITING_SHOWN)
@@ -235,16 +243,26 @@ fn scan_commit(
     commit: &CommitSha,
     skills: &[&dyn Skill],
 ) -> Result<scan::ScanReport, CycleError> {
+    scan_tree(bot.repo, bot.config, commit, skills)
+}
+
+/// Scans exactly the tree of `commit`, wherever the repository is.
+pub fn scan_tree(
+    repo: &Repo,
+    config: &Config,
+    commit: &CommitSha,
+    skills: &[&dyn Skill],
+) -> Result<scan::ScanReport, CycleError> {
     let export = tempfile::Builder::new()
         .prefix("patchwright-scan-")
         .tempdir()
         .map_err(|e| CycleError::Other(format!("cannot make a directory to scan in: {e}")))?;
-    bot.repo.export(commit, export.path())?;
-    let workspace = Workspace::discover(export.path(), &bot.config.scan)?;
+    repo.export(commit, export.path())?;
+    let workspace = Workspace::discover(export.path(), &config.scan)?;
     let options = ScanOptions {
         keep_fixable_sources: true,
         metrics: false,
-        max_file_bytes: bot.config.scan.max_file_bytes,
+        max_file_bytes: config.scan.max_file_bytes,
     };
     Ok(scan::scan(&workspace, skills, &options, &|_| {}))
 }
@@ -383,30 +401,27 @@ pub fn sync(bot: &Bot<'_>, checks: bool, report: &mut RunReport) -> Result<(), C
                     });
                 }
             }
-            PullState::Closed => {
-                let fingerprints = proposal.fingerprints.clone();
-                let event = format!("outcome closed {id}");
+            PullState::Closed { why } => {
+                // A bare close means "not wanted here".
+                let kind = why.unwrap_or(crate::ledger::CloseKind::Unwanted);
+                let later_days = bot.config.learning.later_days;
+                let event = format!("outcome closed {id} ({kind})");
                 let changed = store.update(&|l| {
-                    let outcome = Outcome::Closed {
-                        reason: Some("closed without merging".into()),
-                    };
-                    if !l.record(&id, outcome, now) {
-                        return Ok(None);
-                    }
-                    for fp in &fingerprints {
-                        l.rejected.entry(fp.clone()).or_insert_with(|| Rejection {
-                            at: now,
-                            by: "patchwright".into(),
-                            reason: format!("proposal {id} was closed without merging"),
-                            proposal: Some(id.clone()),
-                        });
-                    }
-                    Ok(Some(event.clone()))
+                    let closed = crate::control::record_close(
+                        l,
+                        &proposal,
+                        kind,
+                        "a maintainer",
+                        "closed without merging",
+                        now,
+                        later_days,
+                    );
+                    Ok(closed.then(|| event.clone()))
                 })?;
                 if changed.is_some() {
                     synced.push(Synced {
                         id,
-                        outcome: "closed".into(),
+                        outcome: format!("closed ({kind})"),
                     });
                 }
             }
@@ -468,7 +483,7 @@ fn pause_rejected_skills(bot: &Bot<'_>, report: &mut RunReport) -> Result<(), Cy
     let store = bot.store();
     let (ledger, _) = store.read()?;
     for (skill, reason) in crate::learn::pauses_due(&ledger, &bot.config.learning) {
-        if crate::control::pause(&store, &skill, "patchwright", &reason)? {
+        if crate::control::pause(&store, &skill, BOT_ACTOR, &reason)? {
             report.warnings.push(format!(
                 "paused `{skill}` automatically: {reason} (`{} resume {skill}` lifts it)",
                 bot.config.commands.prefix
@@ -653,6 +668,7 @@ fn record_checks(
             &id,
             Outcome::Closed {
                 reason: Some("its checks failed".into()),
+                why: Some(crate::ledger::CloseKind::ChecksFailed),
             },
             now,
         );
@@ -757,6 +773,15 @@ pub fn publish_proposal(
     checks: bool,
     report: &mut RunReport,
 ) -> Result<Option<Opened>, CycleError> {
+    if let Some(path) = draft
+        .changes
+        .keys()
+        .find(|p| crate::plan::is_protected(p.as_str()))
+    {
+        return Err(CycleError::Other(format!(
+            "refusing to propose a change to `{path}`: patchwright never changes .github/workflows/"
+        )));
+    }
     let id = draft.id();
     let branch = id.branch();
     let message = format!(
@@ -868,6 +893,7 @@ pub fn recreate(bot: &Bot<'_>, id: &ProposalId) -> Result<String, CycleError> {
         bot.store().update(&|l| {
             let outcome = Outcome::Closed {
                 reason: Some("its findings are gone from the default branch".into()),
+                why: Some(crate::ledger::CloseKind::Gone),
             };
             Ok(l.record(&id, outcome, now).then(|| event.clone()))
         })?;
@@ -1017,6 +1043,8 @@ pub fn update_dashboard(bot: &Bot<'_>, report: &RunReport) -> Result<(), CycleEr
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
         warnings: report.warnings.clone(),
+        ignored: crate::memory::folded(&ledger, Timestamp::now()),
+        pace: crate::pace::describe(&crate::pace::limit(&ledger, &bot.config.limits)),
         skills: crate::learn::stats(&ledger)
             .iter()
             .map(|(skill, s)| crate::learn::insight(skill, s, ledger.paused.contains_key(skill)))
@@ -1179,6 +1207,7 @@ fn body(bot: &Bot<'_>, skill: &dyn Skill, findings: &[&Finding], applied: &Appli
         removed,
         fingerprints: findings.iter().map(|f| f.fingerprint.to_string()).collect(),
         prefix: &bot.config.commands.prefix,
+        later_days: bot.config.learning.later_days,
     })
 }
 

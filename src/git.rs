@@ -919,6 +919,11 @@ impl Repo {
         Ok(self.find_commit(commit)?.time().seconds())
     }
 
+    /// Whether the commit is in the repository (an old base may be gone).
+    pub fn has_commit(&self, commit: &CommitSha) -> bool {
+        self.find_commit(commit).is_ok()
+    }
+
     /// Author email of a commit.
     pub fn author_email(&self, commit: &CommitSha) -> Result<String, GitError> {
         let commit = self.find_commit(commit)?;

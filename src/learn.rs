@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::config::LearningConfig;
 use crate::finding::SkillId;
-use crate::ledger::{Ledger, Outcome, Proposal, State, Timestamp};
+use crate::ledger::{CloseKind, Ledger, Outcome, Proposal, State, Timestamp};
 use crate::plan::NEUTRAL_SCORE;
 
 /// What became of one skill's proposals.
@@ -27,6 +27,12 @@ pub struct SkillStats {
     pub ci_failed: usize,
     pub merged: usize,
     pub closed: usize,
+    /// Closed as "the fix is wrong".
+    pub wrong: usize,
+    /// Closed as "not now".
+    pub later: usize,
+    /// What the closes weigh against the skill (see [`CloseKind::weight`]).
+    pub close_weight: usize,
     pub reverted: usize,
     /// Open proposals a reviewer asked to change.
     pub changes_requested_open: usize,
@@ -39,9 +45,10 @@ impl SkillStats {
         self.merged + self.closed + self.reverted
     }
 
-    /// What counts against the skill.
+    /// What counts against the skill: "wrong" twice, "not now" and closes
+    /// of the bot's own not at all.
     pub fn rejections(&self) -> usize {
-        self.closed + self.reverted + self.changes_requested_open
+        self.close_weight + self.reverted + self.changes_requested_open
     }
 
     /// The 95% Wilson interval of the acceptance rate, once anything counts.
@@ -116,7 +123,24 @@ pub fn stats_since(
                         .push((m.0 - o.0) as f64 / 3600.0);
                 }
             }
-            State::Closed => s.closed += 1,
+            State::Closed => {
+                s.closed += 1;
+                let kind = p
+                    .outcomes
+                    .iter()
+                    .rev()
+                    .find_map(|e| match &e.outcome {
+                        Outcome::Closed { why, .. } => Some(why.unwrap_or(CloseKind::Unwanted)),
+                        _ => None,
+                    })
+                    .unwrap_or(CloseKind::Unwanted);
+                s.close_weight += kind.weight();
+                match kind {
+                    CloseKind::Wrong => s.wrong += 1,
+                    CloseKind::Later => s.later += 1,
+                    _ => {}
+                }
+            }
             State::Reverted => s.reverted += 1,
         }
     }
@@ -185,6 +209,16 @@ pub fn insight(skill: &SkillId, s: &SkillStats, paused: bool) -> String {
     }
     if s.closed > 0 {
         let _ = write!(out, "; {} closed", s.closed);
+        let mut kinds = Vec::new();
+        if s.wrong > 0 {
+            kinds.push(format!("{} as wrong", s.wrong));
+        }
+        if s.later > 0 {
+            kinds.push(format!("{} for later", s.later));
+        }
+        if !kinds.is_empty() {
+            let _ = write!(out, " ({})", kinds.join(", "));
+        }
     }
     if s.ci_failed > 0 {
         let _ = write!(out, "; {} failed CI", s.ci_failed);
@@ -286,7 +320,17 @@ mod tests {
     }
 
     fn closed() -> Outcome {
-        Outcome::Closed { reason: None }
+        Outcome::Closed {
+            reason: None,
+            why: None,
+        }
+    }
+
+    fn closed_as(why: CloseKind) -> Outcome {
+        Outcome::Closed {
+            reason: None,
+            why: Some(why),
+        }
     }
 
     #[test]
@@ -361,6 +405,32 @@ mod tests {
         assert_eq!(s.interval(), wilson(2, 5));
         assert_eq!(s.median_hours_to_merge, Some(1.5));
         insta::assert_snapshot!(insight(&SkillId::new("len-zero").unwrap(), s, true), @"`len-zero`: 2 of 6 merged; 1 reverted; 1 closed; 1 failed CI; 2 open — paused");
+    }
+
+    #[test]
+    fn wrong_counts_more_than_unwanted_and_later_not_at_all() {
+        let score = |why: CloseKind| {
+            let mut l = Ledger::default();
+            add(&mut l, "s", 0, &[merged()]);
+            add(&mut l, "s", 0, &[merged()]);
+            add(&mut l, "s", 0, &[closed_as(why)]);
+            stats(&l)[&SkillId::new("s").unwrap()].score()
+        };
+        let (wrong, unwanted, later) = (
+            score(CloseKind::Wrong),
+            score(CloseKind::Unwanted),
+            score(CloseKind::Later),
+        );
+        assert!(
+            wrong < unwanted && unwanted < later,
+            "{wrong} {unwanted} {later}"
+        );
+        assert_eq!(later, wilson(2, 2).unwrap().0);
+        let mut l = Ledger::default();
+        add(&mut l, "s", 0, &[closed()]);
+        add(&mut l, "s", 0, &[closed_as(CloseKind::Unwanted)]);
+        let s = &stats(&l)[&SkillId::new("s").unwrap()];
+        assert_eq!(s.rejections(), 2, "a bare close counts as unwanted");
     }
 
     #[test]

@@ -30,6 +30,17 @@ const FILE: &str = "ledger.json";
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
+    pub fn epoch() -> Self {
+        Self(0)
+    }
+
+    /// The day alone, `YYYY-MM-DD`, for tables.
+    pub fn date(&self) -> String {
+        let mut text = self.to_string();
+        text.truncate(10);
+        text
+    }
+
     pub fn now() -> Self {
         let secs = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -219,6 +230,9 @@ pub enum Outcome {
     Closed {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// What the close says about the skill.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<CloseKind>,
     },
     Reverted {
         by: CommitSha,
@@ -336,7 +350,46 @@ impl Proposal {
     }
 }
 
-/// Why a fingerprint is never proposed again.
+/// Why a proposal was closed, as far as learning cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CloseKind {
+    /// The fix is wrong: counts twice against the skill.
+    Wrong,
+    /// Not wanted here (also what a bare close means).
+    Unwanted,
+    /// Not now: the findings may come back after `learning.later_days`.
+    Later,
+    /// The bot closed it because its checks failed.
+    ChecksFailed,
+    /// The bot closed it because its findings were gone.
+    Gone,
+}
+
+impl CloseKind {
+    /// How many rejections the close counts as, for the acceptance score.
+    pub fn weight(self) -> usize {
+        match self {
+            CloseKind::Wrong => 2,
+            CloseKind::Unwanted | CloseKind::ChecksFailed => 1,
+            CloseKind::Later | CloseKind::Gone => 0,
+        }
+    }
+}
+
+impl fmt::Display for CloseKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CloseKind::Wrong => "wrong",
+            CloseKind::Unwanted => "unwanted",
+            CloseKind::Later => "later",
+            CloseKind::ChecksFailed => "checks failed",
+            CloseKind::Gone => "gone",
+        })
+    }
+}
+
+/// Why a fingerprint is not proposed again (or, with `until`, not before then).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rejection {
@@ -345,6 +398,16 @@ pub struct Rejection {
     pub reason: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proposal: Option<ProposalId>,
+    /// For "not now": the rejection ends then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Timestamp>,
+}
+
+impl Rejection {
+    /// Whether it still holds at `now`.
+    pub fn holds(&self, now: Timestamp) -> bool {
+        self.until.is_none_or(|until| now < until)
+    }
 }
 
 /// A pause (of a skill) or a stop (of the bot): who, when and why.
@@ -457,6 +520,12 @@ pub enum WatchState {
     },
     Reverted {
         commit: CommitSha,
+        /// When; automatic reverts per day are limited.
+        #[serde(default = "Timestamp::epoch")]
+        at: Timestamp,
+        /// Whether a person asked for it.
+        #[serde(default)]
+        asked: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         branch: Option<BranchName>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -711,6 +780,7 @@ mod tests {
                     by: "test".into(),
                     reason: "test".into(),
                     proposal: None,
+                    until: None,
                 },
             );
             Ok(Some(format!("reject {}", fp(n))))

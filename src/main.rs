@@ -24,7 +24,7 @@ use patchwright::forge::Forge;
 use patchwright::forge::github::{GitHubForge, GitHubOptions, RetryPolicy};
 use patchwright::forge::local::{CheckCommand, LocalForge};
 use patchwright::git::{BranchName, CommitSha, Repo, Secret};
-use patchwright::ledger::{Ledger, LedgerStore, Proposal, State};
+use patchwright::ledger::{Ledger, LedgerStore, Proposal, State, Timestamp};
 use patchwright::report::{self, ProjectReport};
 use patchwright::scan::{self, ScanOptions, ScanReport};
 use patchwright::skills::{Registry, Skill};
@@ -163,6 +163,28 @@ enum Command {
         path: PathBuf,
         #[arg(long, default_value = "ignored from the command line")]
         reason: String,
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Why a proposal was made: its skill, risk and score, its findings,
+    /// the ledger commit that recorded it.
+    Explain {
+        /// A fingerprint, a proposal branch (`patchwright/…`) or a proposal id.
+        target: String,
+        #[arg(long, default_value = ".")]
+        path: PathBuf,
+    },
+    /// Every rejected finding and paused skill: who or what decided, when, why.
+    Ignored {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// Lift a finding's rejection (a fingerprint) or a skill's pause.
+    Unignore {
+        /// A fingerprint or a skill id.
+        target: String,
+        #[arg(long, default_value = ".")]
+        path: PathBuf,
         #[arg(long)]
         by: Option<String>,
     },
@@ -536,6 +558,39 @@ fn run(cli: Options, command: Command) -> Result<ExitCode> {
             let by = by.unwrap_or_else(|| actor(&git.repo));
             let new = control::ignore(&git.store(), &fingerprints, &by, &reason)?;
             eprintln!("{new} of {} fingerprints newly ignored", fingerprints.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { target, path } => {
+            let git = GitSetup::open(&path, &cli, &registry)?;
+            git.repo.fetch()?;
+            let store = git.store();
+            let (ledger, _) = store.read()?;
+            let Some(proposal) = patchwright::memory::find_proposal(&ledger, &target) else {
+                bail!(
+                    "no proposal is `{target}`: give a fingerprint, a proposal branch or an id (see `patchwright pulls`)"
+                );
+            };
+            let text =
+                patchwright::memory::explain(&git.repo, &git.config, &registry, &store, proposal)?;
+            print(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ignored { path } => {
+            let git = GitSetup::open(&path, &cli, &registry)?;
+            git.repo.fetch()?;
+            let (ledger, _) = git.store().read()?;
+            print(&patchwright::memory::ignored(&ledger, Timestamp::now()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Unignore { target, path, by } => {
+            let git = GitSetup::open(&path, &cli, &registry)?;
+            git.repo.fetch()?;
+            let by = by.unwrap_or_else(|| actor(&git.repo));
+            let done = patchwright::memory::unignore(&git.store(), &registry, &target, &by)?;
+            if done.is_error() {
+                bail!("{}", done.text(&registry));
+            }
+            eprintln!("{}", done.text(&registry));
             Ok(ExitCode::SUCCESS)
         }
         Command::Pulls { path, format } => {

@@ -26,6 +26,8 @@ pub struct PlanInput<'a> {
     pub skills: &'a [SkillInfo],
     pub ledger: &'a Ledger,
     pub limits: &'a Limits,
+    /// Open proposals at most, as [`crate::pace`] sizes it now.
+    pub open_limit: usize,
     /// Skills a person asked for now: they bypass the risk ceiling, pauses
     /// and the per-run limit (never the open-proposal limit).
     pub requested: &'a [SkillId],
@@ -36,6 +38,10 @@ pub struct PlanInput<'a> {
     /// The content hash of a scanned file, to tell whether a fix that failed
     /// its checks may be tried again.
     pub file_hash: &'a dyn Fn(&RelPath) -> Option<String>,
+    /// Now, for rejections that end ("not now").
+    pub now: crate::ledger::Timestamp,
+    /// Whether the base is a commit of the bot's own: nothing is built on it.
+    pub own_tip: bool,
 }
 
 impl std::fmt::Debug for PlanInput<'_> {
@@ -78,6 +84,10 @@ pub enum HeldBack {
     TooBig,
     OpenLimit,
     RunLimit,
+    /// The fix would change CI itself.
+    Protected,
+    /// The default branch's tip is the bot's own commit.
+    OwnCommit,
 }
 
 impl fmt::Display for HeldBack {
@@ -93,10 +103,21 @@ impl fmt::Display for HeldBack {
                 "their skill is riskier than limits.max_auto_risk (propose them with --skill)"
             }
             HeldBack::TooBig => "one fix alone is over limits.max_changed_lines",
-            HeldBack::OpenLimit => "limits.max_open_prs is reached",
+            HeldBack::OpenLimit => "the open pull request limit is reached",
             HeldBack::RunLimit => "limits.max_prs_per_run is reached",
+            HeldBack::Protected => {
+                "their fix would touch .github/workflows/, which patchwright never changes"
+            }
+            HeldBack::OwnCommit => {
+                "the default branch ends with patchwright's own commit; it waits for someone else's"
+            }
         })
     }
+}
+
+/// Paths no proposal may touch: the workflows that check proposals.
+pub fn is_protected(path: &str) -> bool {
+    path.starts_with(".github/workflows/")
 }
 
 /// The proposals to make, best first, and how many findings wait and why.
@@ -133,8 +154,22 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Plan<'a> {
                     .get(&finding.path)
                     .is_some_and(|then| (input.file_hash)(&finding.path).as_ref() == Some(then))
             });
-        let reason = if input.ledger.rejected.contains_key(&finding.fingerprint) {
+        let rejected = input
+            .ledger
+            .rejected
+            .get(&finding.fingerprint)
+            .is_some_and(|r| r.holds(input.now));
+        let protected = finding.fix.as_ref().is_some_and(|fix| {
+            fix.edits
+                .iter()
+                .any(|(path, _)| is_protected(path.as_str()))
+        }) || is_protected(finding.path.as_str());
+        let reason = if rejected {
             Some(HeldBack::Rejected)
+        } else if protected {
+            Some(HeldBack::Protected)
+        } else if input.own_tip {
+            Some(HeldBack::OwnCommit)
         } else if !requested && failed_unchanged {
             Some(HeldBack::FailedChecks)
         } else if in_flight.contains(&finding.fingerprint) {
@@ -178,7 +213,7 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Plan<'a> {
     candidates.sort_by_key(rank);
 
     let open_now = input.ledger.open_proposals().count();
-    let slots = input.limits.max_open_prs.saturating_sub(open_now);
+    let slots = input.open_limit.saturating_sub(open_now);
     let per_run = if input.requested.is_empty() {
         input.limits.max_prs_per_run
     } else {
@@ -309,6 +344,7 @@ pub const NEUTRAL_SCORE: f64 = 0.5;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::OpenLimit;
     use crate::edit::Edit;
     use crate::finding::{Fingerprint, FingerprintInput, LineCol, Severity};
     use crate::git::CommitSha;
@@ -376,11 +412,18 @@ mod tests {
             skills,
             ledger,
             limits,
+            open_limit: fixed(limits),
             requested,
             fix_lines: &|_| 2,
             score: &|_| NEUTRAL_SCORE,
             file_hash: &|_| Some("same".into()),
+            now: Timestamp(1000),
+            own_tip: false,
         })
+    }
+
+    fn fixed(limits: &Limits) -> usize {
+        crate::pace::limit(&Ledger::default(), limits).limit
     }
 
     fn sha(n: u8) -> CommitSha {
@@ -452,7 +495,7 @@ mod tests {
             max_changed_lines: 6,
             max_files_per_pr: 2,
             max_prs_per_run: 2,
-            max_open_prs: 5,
+            max_open_prs: OpenLimit::Fixed(5),
             ..Limits::default()
         };
         let plan = run(&findings, &empty, &limits, &[], &skills);
@@ -492,6 +535,7 @@ mod tests {
                 by: "ana".into(),
                 reason: "closed".into(),
                 proposal: None,
+                until: None,
             },
         );
         let id = ProposalId::new(
@@ -565,10 +609,13 @@ mod tests {
             skills: &skills,
             ledger: &ledger,
             limits: &limits,
+            open_limit: fixed(&limits),
             requested: &[],
             fix_lines: &|_| 2,
             score: &|_| NEUTRAL_SCORE,
             file_hash: &|_| Some("different".into()),
+            now: Timestamp(1000),
+            own_tip: false,
         });
         assert_eq!(changed.proposals.len(), 1);
     }
@@ -606,10 +653,13 @@ mod tests {
                 skills: &skills,
                 ledger: &ledger,
                 limits: &limits,
+                open_limit: fixed(&limits),
                 requested: &[],
                 fix_lines: &|_| 2,
                 score: &score,
                 file_hash: &|_| None,
+                now: Timestamp(1000),
+                own_tip: false,
             })
             .proposals[0]
                 .skill
@@ -617,6 +667,86 @@ mod tests {
         };
         assert_eq!(ranked(0.9), "len-zero");
         assert_eq!(ranked(0.1), "question-mark");
+    }
+
+    #[test]
+    fn workflows_and_the_bots_own_tip_are_never_built_on() {
+        let owned = [
+            finding("len-zero", "p", ".github/workflows/gen.rs", 0),
+            finding("len-zero", "p", "src/a.rs", 1),
+        ];
+        let findings: Vec<&Finding> = owned.iter().collect();
+        let skills = skills();
+        let ledger = Ledger::default();
+        let limits = Limits::default();
+        let requested = [SkillId::new("len-zero").unwrap()];
+        let with = |own_tip: bool, requested: &[SkillId]| {
+            let plan = plan::plan(&PlanInput {
+                findings: &findings,
+                skills: &skills,
+                ledger: &ledger,
+                limits: &limits,
+                open_limit: fixed(&limits),
+                requested,
+                fix_lines: &|_| 2,
+                score: &|_| NEUTRAL_SCORE,
+                file_hash: &|_| None,
+                now: Timestamp(0),
+                own_tip,
+            });
+            let paths: Vec<String> = plan
+                .proposals
+                .iter()
+                .flat_map(|p| p.findings.iter().map(|f| f.path.to_string()))
+                .collect();
+            (paths, plan.held_back)
+        };
+        let (paths, held) = with(false, &[]);
+        assert_eq!(paths, ["src/a.rs"]);
+        assert_eq!(held[&HeldBack::Protected], 1);
+        // Not even on request.
+        let (paths, held) = with(true, &requested);
+        assert!(paths.is_empty());
+        assert_eq!(held[&HeldBack::Protected], 1);
+        assert_eq!(held[&HeldBack::OwnCommit], 1);
+    }
+
+    #[test]
+    fn a_not_now_rejection_ends() {
+        let owned = [finding("len-zero", "p", "src/a.rs", 0)];
+        let findings: Vec<&Finding> = owned.iter().collect();
+        let mut ledger = Ledger::default();
+        ledger.rejected.insert(
+            owned[0].fingerprint.clone(),
+            Rejection {
+                at: Timestamp(0),
+                by: "ana".into(),
+                reason: "later".into(),
+                proposal: None,
+                until: Some(Timestamp(2000)),
+            },
+        );
+        let skills = skills();
+        let limits = Limits::default();
+        let at = |now: i64| {
+            plan::plan(&PlanInput {
+                findings: &findings,
+                skills: &skills,
+                ledger: &ledger,
+                limits: &limits,
+                open_limit: fixed(&limits),
+                requested: &[],
+                fix_lines: &|_| 2,
+                score: &|_| NEUTRAL_SCORE,
+                file_hash: &|_| None,
+                now: Timestamp(now),
+                own_tip: false,
+            })
+            .proposals
+            .len()
+        };
+        assert_eq!(at(1999), 0);
+        assert_eq!(at(2000), 1);
     }
 
     #[test]

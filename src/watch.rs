@@ -97,20 +97,7 @@ fn step(
             })
         }
         (_, Verdict::Clean(at)) => Some(WatchState::Clean { at }),
-        (_, Verdict::Report(reason)) => {
-            say(
-                bot,
-                proposal,
-                merge,
-                "reported",
-                &format!("{reason}. Not reverting."),
-            )?;
-            report.warnings.push(format!(
-                "{}: {reason}; not reverted",
-                describe(proposal, merge)
-            ));
-            Some(WatchState::Reported { reason })
-        }
+        (_, Verdict::Report(reason)) => Some(reported(bot, proposal, merge, reason, report)?),
         (
             WatchState::Rerunning {
                 reruns, check_ids, ..
@@ -138,6 +125,11 @@ fn step(
                 WatchState::Rerunning { reruns, .. } => *reruns,
                 _ => 0,
             };
+            if !matches!(state, WatchState::Rerunning { .. })
+                && let Some(reason) = held_off(bot, merge, proposal, &failing)?
+            {
+                return Ok(Some(reported(bot, proposal, merge, reason, report)?));
+            }
             if done < config.flaky_reruns {
                 return rerun(
                     bot, merge, proposal, red, failing, parent, passing, done, report,
@@ -150,9 +142,111 @@ fn step(
                 passing,
                 reruns: done,
             };
-            revert(bot, merge, proposal, &evidence, None, report)?
+            automatic_revert(bot, merge, proposal, &evidence, report)?
         }
     })
+}
+
+/// Records a red that is not reverted, and says why on the pull request.
+fn reported(
+    bot: &Bot<'_>,
+    proposal: Option<&Proposal>,
+    merge: &CommitSha,
+    reason: String,
+    report: &mut RunReport,
+) -> Result<WatchState, CycleError> {
+    say(
+        bot,
+        proposal,
+        merge,
+        "reported",
+        &format!("{reason}. Not reverting."),
+    )?;
+    report.warnings.push(format!(
+        "{}: {reason}; not reverted",
+        describe(proposal, merge)
+    ));
+    Ok(WatchState::Reported { reason })
+}
+
+/// The label, and the words in a merge commit's message, that opt a merge
+/// out of automatic reverts.
+pub const NO_REVERT_LABEL: &str = "patchwright:no-revert";
+pub const NO_REVERT_MESSAGE: &str = "patchwright: no-revert";
+
+/// Why a first red must not lead to an automatic revert, if it must not:
+/// the merge opted out, or the red came too long after it.
+fn held_off(
+    bot: &Bot<'_>,
+    merge: &CommitSha,
+    proposal: Option<&Proposal>,
+    failing: &[CheckRun],
+) -> Result<Option<String>, CycleError> {
+    if let Some(number) = proposal.and_then(|p| p.pull.as_ref()?.number)
+        && bot
+            .forge
+            .pull_labels(number)?
+            .iter()
+            .any(|l| l == NO_REVERT_LABEL)
+    {
+        return Ok(Some(format!(
+            "the checks went red after #{number} was merged, but it is labelled `{NO_REVERT_LABEL}`"
+        )));
+    }
+    if bot.repo.message(merge)?.contains(NO_REVERT_MESSAGE) {
+        return Ok(Some(format!(
+            "the checks went red after {}, but its message says `{NO_REVERT_MESSAGE}`",
+            merge.short()
+        )));
+    }
+    let merged_at = bot.repo.commit_time(merge)?;
+    // The first red run: when its checks finished, or now if the forge
+    // does not say.
+    let red_at = failing
+        .iter()
+        .filter_map(|f| f.completed_at)
+        .min()
+        .unwrap_or_else(Timestamp::now)
+        .0;
+    let max_age = bot.config.revert.max_age_hours;
+    let age = red_at.saturating_sub(merged_at);
+    if age > i64::try_from(max_age.saturating_mul(3600)).unwrap_or(i64::MAX) {
+        return Ok(Some(format!(
+            "the first red run came {:.1} hours after the merge, later than revert.max_age_hours ({max_age}) allows for an automatic revert",
+            age as f64 / 3600.0
+        )));
+    }
+    Ok(None)
+}
+
+/// Reverts unless `revert.daily_limit` automatic reverts happened in the
+/// last 24 hours, in which case the red is reported.
+fn automatic_revert(
+    bot: &Bot<'_>,
+    merge: &CommitSha,
+    proposal: Option<&Proposal>,
+    evidence: &Evidence,
+    report: &mut RunReport,
+) -> Result<Option<WatchState>, CycleError> {
+    let (ledger, _) = bot.store().read()?;
+    let now = Timestamp::now();
+    let recent = ledger
+        .watch
+        .values()
+        .filter(|w| {
+            matches!(w.state, WatchState::Reverted { asked: false, at, .. } if now.0 - at.0 < 86_400)
+        })
+        .count();
+    let limit = bot.config.revert.daily_limit;
+    if recent >= usize::try_from(limit).unwrap_or(usize::MAX) {
+        let reason = format!(
+            "the checks failed on {} after the merge and passed before it, but {recent} automatic {} already happened in the last 24 hours (revert.daily_limit: {limit})",
+            evidence.red.short(),
+            if recent == 1 { "revert" } else { "reverts" }
+        );
+        return Ok(Some(reported(bot, proposal, merge, reason, report)?));
+    }
+    revert(bot, merge, proposal, evidence, None, report)
 }
 
 /// Re-runs the failing checks; a forge that re-runs on the spot gives its
@@ -213,7 +307,7 @@ fn rerun(
                         passing,
                         reruns: done + 1,
                     };
-                    revert(bot, merge, proposal, &evidence, None, report)
+                    automatic_revert(bot, merge, proposal, &evidence, report)
                 }
                 Checks::Pending | Checks::Missing => Ok(Some(WatchState::Rerunning {
                     red,
@@ -295,6 +389,7 @@ fn checks_of(bot: &Bot<'_>, commit: &CommitSha) -> Result<Checks, CycleError> {
                 id: None,
                 url: None,
                 run_id: None,
+                completed_at: Some(cached.at),
             };
             return Ok(if cached.passed {
                 Checks::Passed {
@@ -569,6 +664,8 @@ pub fn revert(
             )?;
             WatchState::Reverted {
                 commit: commit.clone(),
+                at: Timestamp::now(),
+                asked: asked_by.is_some(),
                 branch: None,
                 pull: None,
             }
@@ -605,6 +702,8 @@ pub fn revert(
             )?;
             WatchState::Reverted {
                 commit: head,
+                at: Timestamp::now(),
+                asked: asked_by.is_some(),
                 branch: Some(branch),
                 pull: Some(pull),
             }
@@ -612,6 +711,21 @@ pub fn revert(
     };
     if let Some(p) = proposal {
         record_reverted(bot, p, &commit, asked_by)?;
+        // The circuit breaker: a skill whose fix had to be reverted proposes
+        // nothing more until a person has looked.
+        let reason = match asked_by {
+            Some(by) => format!("{original} was reverted at @{by}'s request"),
+            None => format!(
+                "{original} turned `{}` red and was reverted",
+                bot.default_branch
+            ),
+        };
+        if crate::control::pause(&bot.store(), &p.skill, crate::cycle::BOT_ACTOR, &reason)? {
+            report.warnings.push(format!(
+                "paused `{}` until a maintainer resumes it: {reason}",
+                p.skill
+            ));
+        }
     }
     report
         .warnings
@@ -648,6 +762,7 @@ fn record_reverted(
                         by: by.clone(),
                         reason: format!("proposal {id} was reverted"),
                         proposal: Some(id.clone()),
+                        until: None,
                     },
                 );
                 changed = true;
@@ -706,6 +821,7 @@ mod tests {
             id: Some(id),
             url: None,
             run_id: None,
+            completed_at: None,
         }
     }
 

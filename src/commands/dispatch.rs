@@ -10,7 +10,7 @@ use super::{Command, Parsed, explain, help, parse_comment};
 use crate::control;
 use crate::cycle::{self, Bot, CycleError, RunOptions};
 use crate::forge::Reaction;
-use crate::ledger::Proposal;
+use crate::ledger::{CloseKind, Proposal, Timestamp};
 
 /// Marks the bot's replies; a comment holding it is never read as commands.
 pub const REPLY_MARKER: &str = "<!-- patchwright:reply";
@@ -133,8 +133,13 @@ fn execute(bot: &Bot<'_>, event: &CommentEvent, command: &Command) -> Result<Str
             .cloned()
             .ok_or_else(|| {
                 let (usage, _) = command.describe();
+                let name: Vec<&str> = usage
+                    .split(' ')
+                    .take_while(|w| !w.starts_with(['[', '<']))
+                    .collect();
                 Failure::User(format!(
-                    "`{usage}` works on patchwright's pull requests; #{} is not one of them.",
+                    "`{}` works on patchwright's pull requests; #{} is not one of them.",
+                    name.join(" "),
                     event.number
                 ))
             })
@@ -199,18 +204,45 @@ fn execute(bot: &Bot<'_>, event: &CommentEvent, command: &Command) -> Result<Str
                 other => Failure::Internal(other),
             })?
         }
-        Command::Ignore => {
+        Command::Ignore { why } => {
             let proposal = on_pull()?;
-            control::reject_proposal(bot, &proposal, by)?;
-            format!(
-                "Closed; its {} {} will not be proposed again.",
-                proposal.fingerprints.len(),
-                if proposal.fingerprints.len() == 1 {
-                    "finding"
-                } else {
-                    "findings"
-                }
-            )
+            if !proposal.is_open() {
+                return Err(Failure::User(format!(
+                    "#{} is already {}; nothing to close.",
+                    event.number,
+                    proposal.state()
+                )));
+            }
+            control::reject_proposal(bot, &proposal, *why, by)?;
+            let n = proposal.fingerprints.len();
+            let findings = if n == 1 { "finding" } else { "findings" };
+            match why {
+                CloseKind::Later => format!(
+                    "Closed for later: its {n} {findings} may be proposed again after {} days.",
+                    bot.config.learning.later_days
+                ),
+                CloseKind::Wrong => format!(
+                    "Closed as a wrong fix: its {n} {findings} will not be proposed again, and `{}` counts it twice against its score.",
+                    proposal.skill
+                ),
+                _ => format!("Closed: its {n} {findings} will not be proposed again."),
+            }
+        }
+        Command::Explain => {
+            let proposal = on_pull()?;
+            crate::memory::explain(bot.repo, bot.config, bot.registry, &bot.store(), &proposal)?
+        }
+        Command::Ignored => {
+            let (ledger, _) = bot.store().read().map_err(CycleError::from)?;
+            crate::memory::ignored(&ledger, Timestamp::now())
+        }
+        Command::Unignore { target } => {
+            let done = crate::memory::unignore(&bot.store(), bot.registry, target, by)?;
+            let text = done.text(bot.registry);
+            if done.is_error() {
+                return Err(Failure::User(text));
+            }
+            text
         }
         Command::IgnoreSkill => {
             let proposal = on_pull()?;

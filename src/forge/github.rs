@@ -300,6 +300,7 @@ impl GitHubForge {
                 id: run.id,
                 run_id: url.as_deref().and_then(actions_run_id),
                 url,
+                completed_at: run.completed_at.as_deref().and_then(|t| t.parse().ok()),
             };
             match (run.status.as_str(), run.conclusion.as_deref()) {
                 ("completed", Some("success" | "neutral" | "skipped")) => passing.push(check),
@@ -313,6 +314,7 @@ impl GitHubForge {
                 id: None,
                 url: s.target_url.clone(),
                 run_id: s.target_url.as_deref().and_then(actions_run_id),
+                completed_at: s.updated_at.as_deref().and_then(|t| t.parse().ok()),
             };
             match s.state.as_str() {
                 "success" => passing.push(check),
@@ -432,7 +434,14 @@ struct ApiPull {
     title: Option<String>,
     #[serde(default)]
     body: Option<String>,
+    #[serde(default)]
+    labels: Vec<ApiLabel>,
     head: ApiHead,
+}
+
+#[derive(Debug, Deserialize)]
+struct ApiLabel {
+    name: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -495,6 +504,8 @@ struct ApiCheckRun {
     html_url: Option<String>,
     #[serde(default)]
     details_url: Option<String>,
+    #[serde(default)]
+    completed_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -509,6 +520,8 @@ struct ApiStatus {
     state: String,
     #[serde(default)]
     target_url: Option<String>,
+    #[serde(default)]
+    updated_at: Option<String>,
 }
 
 impl Forge for GitHubForge {
@@ -571,7 +584,7 @@ impl Forge for GitHubForge {
             Some(n) => n,
             None => match self.find_open_pull(proposal.branch.as_str())? {
                 Some(p) => p.number,
-                None => return Ok(PullState::Closed),
+                None => return Ok(PullState::Closed { why: None }),
             },
         };
         let pull: ApiPull = self.json(
@@ -579,20 +592,30 @@ impl Forge for GitHubForge {
             &self.repo_path(&format!("/pulls/{number}")),
             None,
         )?;
+        let why = super::ticked_reason(pull.body.as_deref().unwrap_or(""));
         Ok(
             match (pull.state.as_str(), pull.merged, pull.merge_commit_sha) {
                 ("open", _, _) => PullState::Open,
                 (_, Some(true), Some(sha)) => match sha.parse() {
                     Ok(commit) => PullState::Merged { commit },
-                    Err(_) => PullState::Closed,
+                    Err(_) => PullState::Closed { why },
                 },
-                _ => PullState::Closed,
+                _ => PullState::Closed { why },
             },
         )
     }
 
     fn checks(&self, proposal: &Proposal) -> Result<Checks, ForgeError> {
         self.commit_checks(&proposal.head)
+    }
+
+    fn pull_labels(&self, number: u64) -> Result<Vec<String>, ForgeError> {
+        let pull: ApiPull = self.json(
+            Method::GET,
+            &self.repo_path(&format!("/pulls/{number}")),
+            None,
+        )?;
+        Ok(pull.labels.into_iter().map(|l| l.name).collect())
     }
 
     fn comment_on(&self, number: u64, body: &str) -> Result<(), ForgeError> {

@@ -4,6 +4,7 @@
 //! without that. Checks run a configured command in a temporary copy of the
 //! proposal: the local sandbox.
 
+use crate::ledger::Timestamp;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -254,6 +255,7 @@ impl LocalForge<'_> {
             id: None,
             url: None,
             run_id: None,
+            completed_at: Some(Timestamp::now()),
         };
         Ok(if run.passed {
             Checks::Passed {
@@ -288,7 +290,7 @@ impl Forge for LocalForge<'_> {
         }
         match self.repo.branch_tip(&proposal.branch)? {
             Some(_) => Ok(PullState::Open),
-            None => Ok(PullState::Closed),
+            None => Ok(PullState::Closed { why: None }),
         }
     }
 

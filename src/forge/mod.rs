@@ -16,7 +16,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::git::{BranchName, CommitSha, GitError};
-use crate::ledger::{Proposal, PullRef};
+use crate::ledger::{CloseKind, Proposal, PullRef, Timestamp};
 
 /// A pull request to open for a pushed proposal branch.
 #[derive(Debug, Clone)]
@@ -32,8 +32,33 @@ pub struct PullDraft<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PullState {
     Open,
-    Merged { commit: CommitSha },
-    Closed,
+    Merged {
+        commit: CommitSha,
+    },
+    /// Closed without merging, with the reason ticked in its body, if any.
+    Closed {
+        why: Option<CloseKind>,
+    },
+}
+
+/// The closing reason ticked in a pull request body: a checked box
+/// (`- [x]`) on a line marked `<!-- patchwright:why <kind> -->`.
+pub fn ticked_reason(body: &str) -> Option<CloseKind> {
+    body.lines().find_map(|line| {
+        let line = line.trim_start();
+        let ticked =
+            line.starts_with("- [x]") || line.starts_with("- [X]") || line.starts_with("* [x]");
+        if !ticked {
+            return None;
+        }
+        let marker = line.split("<!-- patchwright:why ").nth(1)?;
+        match marker.split_whitespace().next()? {
+            "wrong" => Some(CloseKind::Wrong),
+            "unwanted" => Some(CloseKind::Unwanted),
+            "later" => Some(CloseKind::Later),
+            _ => None,
+        }
+    })
 }
 
 /// One check (a check run or a commit status) and where to see it.
@@ -45,6 +70,9 @@ pub struct CheckRun {
     pub url: Option<String>,
     /// The workflow run behind it, when it is a GitHub Actions job.
     pub run_id: Option<u64>,
+    /// When it finished, where the forge says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<Timestamp>,
 }
 
 /// The combined result of a commit's checks.
@@ -207,6 +235,10 @@ pub trait Forge {
     fn merged_pull(&self, _number: u64) -> Result<Option<(CommitSha, String)>, ForgeError> {
         Ok(None)
     }
+    /// The labels on a pull request (none where the forge has no labels).
+    fn pull_labels(&self, _number: u64) -> Result<Vec<String>, ForgeError> {
+        Ok(Vec::new())
+    }
     /// Reacts to a comment.
     fn react(&self, comment_id: u64, reaction: Reaction) -> Result<(), ForgeError>;
     /// A user's access to the repository.
@@ -242,6 +274,14 @@ mod tests {
         );
         assert!("owner".parse::<Permission>().is_err());
         assert_eq!(Permission::Triage.to_string(), "triage");
+    }
+
+    #[test]
+    fn closing_reasons_are_read_from_ticked_boxes() {
+        let body = "- [ ] The fix is wrong <!-- patchwright:why wrong -->\n- [x] Not now <!-- patchwright:why later -->\n";
+        assert_eq!(ticked_reason(body), Some(CloseKind::Later));
+        assert_eq!(ticked_reason(&body.replace("[x]", "[ ]")), None);
+        assert_eq!(ticked_reason("- [x] something else\n"), None);
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct PullBody<'a> {
     pub removed: usize,
     pub fingerprints: Vec<String>,
     pub prefix: &'a str,
+    /// How long "not now" lasts.
+    pub later_days: u64,
 }
 
 /// A row of the dashboard's open proposals.
@@ -56,6 +58,10 @@ pub struct Dashboard<'a> {
     pub held_back: BTreeMap<String, usize>,
     pub paused: BTreeMap<String, &'a Hold>,
     pub warnings: Vec<String>,
+    /// Every rejection and pause, folded (absent when there are none).
+    pub ignored: Option<String>,
+    /// The open-pull-request limit and why it is what it is.
+    pub pace: String,
     /// One sentence per skill with history.
     pub skills: Vec<String>,
     pub help: String,
@@ -120,7 +126,7 @@ pub fn dashboard(dashboard: &Dashboard<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::Timestamp;
+    use crate::ledger::{CloseKind, Timestamp};
 
     fn finding(n: usize) -> ListedFinding {
         ListedFinding {
@@ -143,8 +149,9 @@ mod tests {
             removed: 2,
             fingerprints: vec!["aaaaaaaaaaaaaaaa".into(), "bbbbbbbbbbbbbbbb".into()],
             prefix: "/patchwright",
+            later_days: 30,
         });
-        insta::assert_snapshot!(body, @r"
+        insta::assert_snapshot!(body, @"
         patchwright's `len-zero` skill (risk: **low**) fixes 2 findings in 1 file (+2 −2 lines).
 
         ### What was found
@@ -160,11 +167,36 @@ mod tests {
 
         - Review and merge it; its checks run like any pull request's.
         - `/patchwright recreate` rebuilds it from the current default branch.
-        - `/patchwright ignore` closes it; these findings are never proposed again.
+        - `/patchwright explain` says why it was proposed and how `len-zero` is scored.
         - `/patchwright ignore skill` pauses the `len-zero` skill.
+
+        ### Closing it?
+
+        Tick a reason before closing, or close it with the command; patchwright learns from which:
+
+        - [ ] The fix is wrong (`/patchwright ignore wrong`): never proposed again; counts twice against `len-zero` <!-- patchwright:why wrong -->
+        - [ ] Not wanted here (`/patchwright ignore unwanted`, the same as closing without a reason): never proposed again <!-- patchwright:why unwanted -->
+        - [ ] Not now (`/patchwright ignore later`): may be proposed again after 30 days <!-- patchwright:why later -->
 
         <!-- patchwright:fingerprints aaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbb -->
         ");
+        // Each box, ticked, is read back as its reason when the pull request closes.
+        for kind in [CloseKind::Wrong, CloseKind::Unwanted, CloseKind::Later] {
+            let marker = format!("<!-- patchwright:why {kind} -->");
+            let ticked: String = body
+                .lines()
+                .map(|l| {
+                    if l.contains(&marker) {
+                        l.replacen("- [ ]", "- [x]", 1)
+                    } else {
+                        l.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert_eq!(crate::forge::ticked_reason(&ticked), Some(kind));
+        }
+        assert_eq!(crate::forge::ticked_reason(&body), None);
     }
 
     #[test]
@@ -248,15 +280,21 @@ mod tests {
             held_back: BTreeMap::from([("limits.max_prs_per_run is reached".into(), 3)]),
             paused: BTreeMap::from([("derive-debug".into(), &hold)]),
             warnings: vec!["no checks".into()],
+            ignored: Some(
+                "<details><summary>Ignored: 1 finding</summary>\n\nthe list\n</details>".into(),
+            ),
+            pace: "Up to 5 open pull requests.".into(),
             skills: vec!["`len-zero`: 1 of 1 merged".into()],
             help: "help text".into(),
             prefix: "/patchwright",
         });
-        insta::assert_snapshot!(text, @r"
+        insta::assert_snapshot!(text, @"
         **Stopped** by ana at 1970-01-01T00:00:00Z (noisy): runs only record outcomes. `/patchwright resume` starts proposing again.
         Last run: 2026-11-25T20:00:00Z: 1 proposed.
 
         ### Open proposals
+
+        Up to 5 open pull requests.
 
         | pull request | skill | checks | opened |
         |---|---|---|---|
@@ -270,6 +308,11 @@ mod tests {
         ### Paused skills
 
         - `derive-debug` by ana at 1970-01-01T00:00:00Z: noisy (`/patchwright resume derive-debug`)
+
+        <details><summary>Ignored: 1 finding</summary>
+
+        the list
+        </details>
 
         ### Skills
 

@@ -173,13 +173,14 @@ fn a_scheduled_run_opens_labelled_pull_requests_and_a_second_run_changes_nothing
                 p.body
             );
             assert!(
-                p.body.contains("`/patchwright ignore` closes it"),
+                p.body.contains("`/patchwright ignore wrong`")
+                    && p.body.contains("<!-- patchwright:why later -->"),
                 "{}",
                 p.body
             );
         }
         let len_zero = w.pull_for("len-zero");
-        insta::assert_snapshot!(format!("{}\n\n{}", len_zero.title, len_zero.body.split("<!--").next().unwrap().trim_end()), @r"
+        insta::assert_snapshot!(format!("{}\n\n{}", len_zero.title, len_zero.body.split("<!--").next().unwrap().trim_end()), @"
         Use `is_empty()` for emptiness checks in `sample` (3 places)
 
         patchwright's `len-zero` skill (risk: **low**) fixes 3 findings in 2 files (+3 −3 lines).
@@ -198,8 +199,14 @@ fn a_scheduled_run_opens_labelled_pull_requests_and_a_second_run_changes_nothing
 
         - Review and merge it; its checks run like any pull request's.
         - `/patchwright recreate` rebuilds it from the current default branch.
-        - `/patchwright ignore` closes it; these findings are never proposed again.
+        - `/patchwright explain` says why it was proposed and how `len-zero` is scored.
         - `/patchwright ignore skill` pauses the `len-zero` skill.
+
+        ### Closing it?
+
+        Tick a reason before closing, or close it with the command; patchwright learns from which:
+
+        - [ ] The fix is wrong (`/patchwright ignore wrong`): never proposed again; counts twice against `len-zero`
         ");
         // The dashboard: one issue, labelled, listing the open proposals.
         let dashboards = w.plain_issues();
@@ -291,10 +298,10 @@ fn ignore_from_a_writer_closes_and_rejects_and_others_are_refused_or_ignored() {
     // A writer: closed, its findings rejected, 👀 then 🚀.
     let (id, run) = hub.comment(pull, "ana", "Not for us.\n/patchwright ignore\n");
     assert_eq!(run.code, 0, "{}", run.stderr);
-    insta::assert_snapshot!(hub.reply(pull, id), @r"
+    insta::assert_snapshot!(hub.reply(pull, id), @"
     > `/patchwright ignore`
 
-    Closed; its 3 findings will not be proposed again.
+    Closed: its 3 findings will not be proposed again.
     ");
     assert_eq!(hub.fake.world().reactions_on(id), ["eyes", "rocket"]);
     assert_eq!(hub.fake.world().issues[&pull].state, "closed");
@@ -392,7 +399,7 @@ fn every_command_answers_and_bad_input_gets_a_helpful_reply() {
 
     Paused `derive-debug`: no new proposals from it until `resume derive-debug`.
     ");
-    insta::assert_snapshot!(ask(dashboard, "/patchwright recreate\n/patchwright ignore"), @r"
+    insta::assert_snapshot!(ask(dashboard, "/patchwright recreate\n/patchwright ignore"), @"
     > `/patchwright recreate`
 
     `recreate` works on patchwright's pull requests; #2 is not one of them.

@@ -201,11 +201,13 @@ fn merged_and_closed_proposals_are_recorded_and_closed_findings_stay_rejected() 
         3,
         "the closed proposal's three findings are rejected"
     );
+    // A bare close means "not wanted here".
     assert!(rejected.values().all(|r| {
         r["reason"]
             .as_str()
             .unwrap()
-            .contains("closed without merging")
+            .ends_with("was closed (unwanted)")
+            && r.get("until").is_none()
     }));
 
     // Even asked for by name, rejected findings are not proposed again.
@@ -248,7 +250,7 @@ fn limits_cap_each_run_and_the_open_proposals() {
     assert!(
         second
             .stdout
-            .contains("because limits.max_open_prs is reached"),
+            .contains("because the open pull request limit is reached"),
         "{}",
         second.stdout
     );
