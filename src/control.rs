@@ -177,7 +177,7 @@ pub fn record_close(
                 Rejection {
                     at: now,
                     by: by.to_owned(),
-                    reason: format!("{id} was closed ({kind})"),
+                    reason: format!("closed: {}", kind.describe()),
                     proposal: Some(id.clone()),
                     until,
                 },

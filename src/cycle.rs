@@ -1073,50 +1073,9 @@ pub fn skill_new(
     }
     let base = default_tip(bot)?;
     report.base = Some(base.clone());
-    let read = |path: &str| -> Option<String> {
-        let path: RelPath = path.parse().ok()?;
-        let bytes = bot.repo.read_file(&base, &path).ok()??;
-        String::from_utf8(bytes).ok()
-    };
+    let read = text_at(bot, &base);
     let scaffold = scaffold::scaffold(&read, &bot.registry.ids(), name, description)?;
-    let skill = SkillId::new(SKILL_NEW).map_err(|e| CycleError::Other(e.to_string()))?;
-    let fingerprint = Fingerprint::compute(crate::finding::FingerprintInput {
-        skill: SKILL_NEW,
-        package: "patchwright",
-        item: "",
-        key: name,
-        occurrence: 0,
-    });
-    let fingerprints = BTreeSet::from([fingerprint]);
-    let id = ProposalId::new(&skill, &fingerprints);
-    let (ledger, _) = bot.store().read()?;
-    if let Some(existing) = ledger.proposals.get(&id).filter(|p| p.is_open()) {
-        report.warnings.push(format!(
-            "the `{name}` skill is already proposed on {}",
-            existing.branch
-        ));
-        return Ok(report);
-    }
-    let mut diff = String::new();
-    let mut changed_lines = 0;
-    for (path, text) in &scaffold.files {
-        let old = read(path.as_str()).unwrap_or_default();
-        diff.push_str(&crate::edit::unified_diff(path, &old, text));
-        changed_lines += similar::TextDiff::from_lines(old.as_str(), text.as_str())
-            .iter_all_changes()
-            .filter(|c| c.tag() != similar::ChangeTag::Equal)
-            .count();
-    }
     let title = format!("Add the `{name}` skill");
-    if options.dry_run {
-        report.dry_run.push(DryRunProposal {
-            branch: id.branch(),
-            id,
-            title,
-            diff,
-        });
-        return Ok(report);
-    }
     let body = format!(
         "A new skill, `{name}`: {description}\n\n\
          Files: `src/skills/{module}.rs` (the skill, `{ty}`), its registration in \
@@ -1127,20 +1086,172 @@ pub fn skill_new(
         module = scaffold.module,
         ty = scaffold.type_name,
     );
+    let generated = GeneratedChange {
+        skill: SKILL_NEW,
+        key: name.to_owned(),
+        what: format!("the `{name}` skill"),
+        title,
+        body,
+        files: scaffold.files,
+    };
+    propose_generated(bot, &read, &base, generated, options, report)
+}
+
+/// The skill id under which regenerated skills are proposed.
+pub const SKILL_REGENERATE: &str = "skill-regenerate";
+
+/// `skill regenerate`: rewrites the files `skill new` made for `name` from
+/// the current templates, as a proposal; files edited since they were
+/// generated are left alone and reported.
+pub fn skill_regenerate(
+    bot: &Bot<'_>,
+    name: &str,
+    options: &RunOptions,
+) -> Result<RunReport, CycleError> {
+    let mut report = RunReport::default();
+    if !options.dry_run {
+        bot.repo.fetch()?;
+    }
+    let base = default_tip(bot)?;
+    report.base = Some(base.clone());
+    let read = text_at(bot, &base);
+    let regenerated = scaffold::regenerate(&read, name)?;
+    for path in &regenerated.edited {
+        report.warnings.push(format!(
+            "{path} was edited after `skill new` made it; left alone"
+        ));
+    }
+    for path in &regenerated.unstamped {
+        report.warnings.push(format!(
+            "{path} has no `skill new` header (written by hand, or the header was removed); left alone"
+        ));
+    }
+    if regenerated.files.is_empty() {
+        report.warnings.push(format!(
+            "nothing to regenerate for `{name}`: {} generated {} already match the templates",
+            regenerated.current.len(),
+            if regenerated.current.len() == 1 {
+                "file"
+            } else {
+                "files"
+            }
+        ));
+        return Ok(report);
+    }
+    let list = |paths: &mut dyn Iterator<Item = &RelPath>| {
+        paths.map(|p| format!("- `{p}`\n")).collect::<String>()
+    };
+    let mut body = format!(
+        "The templates changed since `patchwright skill new` made the `{name}` skill; these files are rewritten from them, with the same arguments:\n\n{}",
+        list(&mut regenerated.files.keys())
+    );
+    if !regenerated.edited.is_empty() {
+        body.push_str(&format!(
+            "\nEdited since they were generated, so left alone:\n\n{}",
+            list(&mut regenerated.edited.iter())
+        ));
+    }
+    // A new template state is a new proposal; the same one is recognised.
+    let key = format!(
+        "{name} {}",
+        regenerated
+            .files
+            .values()
+            .map(|t| crate::ledger::content_hash(t.as_bytes()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let generated = GeneratedChange {
+        skill: SKILL_REGENERATE,
+        key,
+        what: format!("regenerating `{name}`"),
+        title: format!("Regenerate the `{name}` skill from the current templates"),
+        body,
+        files: regenerated.files,
+    };
+    propose_generated(bot, &read, &base, generated, options, report)
+}
+
+/// The text of a file at `commit`, if it is there and is text.
+fn text_at<'a>(bot: &'a Bot<'_>, commit: &'a CommitSha) -> impl Fn(&str) -> Option<String> + 'a {
+    move |path: &str| {
+        let path: RelPath = path.parse().ok()?;
+        let bytes = bot.repo.read_file(commit, &path).ok()??;
+        String::from_utf8(bytes).ok()
+    }
+}
+
+/// Whole files made from templates, to propose as one change.
+struct GeneratedChange {
+    skill: &'static str,
+    /// What makes the proposal the same one when asked again.
+    key: String,
+    /// What it is, for "… is already proposed".
+    what: String,
+    title: String,
+    body: String,
+    files: BTreeMap<RelPath, String>,
+}
+
+fn propose_generated(
+    bot: &Bot<'_>,
+    read: &dyn Fn(&str) -> Option<String>,
+    base: &CommitSha,
+    generated: GeneratedChange,
+    options: &RunOptions,
+    mut report: RunReport,
+) -> Result<RunReport, CycleError> {
+    let skill = SkillId::new(generated.skill).map_err(|e| CycleError::Other(e.to_string()))?;
+    let fingerprint = Fingerprint::compute(crate::finding::FingerprintInput {
+        skill: generated.skill,
+        package: "patchwright",
+        item: "",
+        key: &generated.key,
+        occurrence: 0,
+    });
+    let fingerprints = BTreeSet::from([fingerprint]);
+    let id = ProposalId::new(&skill, &fingerprints);
+    let (ledger, _) = bot.store().read()?;
+    if let Some(existing) = ledger.proposals.get(&id).filter(|p| p.is_open()) {
+        report.warnings.push(format!(
+            "{} is already proposed on {}",
+            generated.what, existing.branch
+        ));
+        return Ok(report);
+    }
+    let mut diff = String::new();
+    let mut changed_lines = 0;
+    for (path, text) in &generated.files {
+        let old = read(path.as_str()).unwrap_or_default();
+        diff.push_str(&crate::edit::unified_diff(path, &old, text));
+        changed_lines += similar::TextDiff::from_lines(old.as_str(), text.as_str())
+            .iter_all_changes()
+            .filter(|c| c.tag() != similar::ChangeTag::Equal)
+            .count();
+    }
+    if options.dry_run {
+        report.dry_run.push(DryRunProposal {
+            branch: id.branch(),
+            id,
+            title: generated.title,
+            diff,
+        });
+        return Ok(report);
+    }
     let draft = Draft {
         skill,
         package: "patchwright".into(),
-        title,
-        body,
+        title: generated.title,
+        body: generated.body,
         fingerprints,
-        changes: scaffold
+        changes: generated
             .files
             .into_iter()
             .map(|(path, text)| (path, Some(text.into_bytes())))
             .collect(),
         changed_lines,
     };
-    if let Some(opened) = publish_proposal(bot, &draft, &base, options.checks, &mut report)? {
+    if let Some(opened) = publish_proposal(bot, &draft, base, options.checks, &mut report)? {
         report.opened.push(opened);
     }
     Ok(report)

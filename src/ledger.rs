@@ -377,6 +377,19 @@ impl CloseKind {
     }
 }
 
+impl CloseKind {
+    /// In words, for the ledger and replies.
+    pub fn describe(self) -> &'static str {
+        match self {
+            CloseKind::Wrong => "the fix is wrong",
+            CloseKind::Unwanted => "not wanted here",
+            CloseKind::Later => "not now",
+            CloseKind::ChecksFailed => "its checks failed",
+            CloseKind::Gone => "its findings were gone",
+        }
+    }
+}
+
 impl fmt::Display for CloseKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

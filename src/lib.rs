@@ -22,6 +22,7 @@ pub mod memory;
 pub mod metrics;
 pub mod pace;
 pub mod plan;
+pub mod provenance;
 pub mod report;
 pub mod scaffold;
 pub mod scan;

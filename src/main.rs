@@ -235,6 +235,21 @@ enum SkillCommand {
         #[arg(long)]
         no_checks: bool,
     },
+    /// Rewrite a skill's files made by `skill new` from the current
+    /// templates, as a proposal; files edited since are left alone.
+    Regenerate {
+        /// The skill id.
+        name: String,
+        /// patchwright's repository.
+        #[arg(long, default_value = ".")]
+        path: PathBuf,
+        /// Print the changes and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not run the check command on the proposal.
+        #[arg(long)]
+        no_checks: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -487,6 +502,30 @@ fn run(cli: Options, command: Command) -> Result<ExitCode> {
                 ..RunOptions::default()
             };
             let report = cycle::skill_new(&bot, &name, &description, &options)?;
+            print(&report.to_text())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Skill {
+            command:
+                SkillCommand::Regenerate {
+                    name,
+                    path,
+                    dry_run,
+                    no_checks,
+                },
+        } => {
+            let git = GitSetup::open(&path, &cli, &registry)?;
+            let default_branch = git
+                .repo
+                .default_branch(git.config.git.default_branch.as_ref())?;
+            let forge = local_forge(&git, &default_branch)?;
+            let bot = git.bot(&registry, &forge, default_branch);
+            let options = RunOptions {
+                dry_run,
+                checks: !no_checks,
+                ..RunOptions::default()
+            };
+            let report = cycle::skill_regenerate(&bot, &name, &options)?;
             print(&report.to_text())?;
             Ok(ExitCode::SUCCESS)
         }

@@ -74,9 +74,13 @@ pub fn explain(
     let found = match skill {
         Some(s) if repo.has_commit(&proposal.base) => {
             let scanned = cycle::scan_tree(repo, config, &proposal.base, &[s])?;
-            scanned
+            let mut found: Vec<_> = scanned
                 .findings()
                 .filter(|f| proposal.fingerprints.contains(&f.fingerprint))
+                .collect();
+            found.sort_by(|a, b| (&a.path, a.start.line).cmp(&(&b.path, b.start.line)));
+            found
+                .into_iter()
                 .map(|f| {
                     (
                         f.fingerprint.clone(),
@@ -89,14 +93,12 @@ pub fn explain(
         _ => Vec::new(),
     };
     let _ = writeln!(out, "| fingerprint | where | finding |\n|---|---|---|");
+    for (fp, at, message) in &found {
+        let _ = writeln!(out, "| `{fp}` | {at} | {} |", escape_cell(message));
+    }
     for fp in &proposal.fingerprints {
-        match found.iter().find(|(f, _, _)| f == fp) {
-            Some((_, at, message)) => {
-                let _ = writeln!(out, "| `{fp}` | {at} | {} |", escape_cell(message));
-            }
-            None => {
-                let _ = writeln!(out, "| `{fp}` | — | not found again at the base |");
-            }
+        if !found.iter().any(|(f, _, _)| f == fp) {
+            let _ = writeln!(out, "| `{fp}` | — | not found again at the base |");
         }
     }
     out.push('\n');
@@ -172,9 +174,14 @@ fn score_text(ledger: &Ledger, skill: &SkillId, config: &Config) -> String {
     };
     match s.interval() {
         None => format!(
-            "Score {:.2} (neutral): nothing decided counts yet{window} ({}).\n",
+            "Score {:.2} (neutral): none of `{skill}`'s {} {}{window} has been decided yet.\n",
             s.score(),
-            parts.join(", ")
+            s.proposed,
+            if s.proposed == 1 {
+                "proposal"
+            } else {
+                "proposals"
+            },
         ),
         Some((lower, upper)) => format!(
             "Score {lower:.2}: the lower end of the 95% Wilson interval ({lower:.2}–{upper:.2}) of {} merged out of {counted} counted{window} ({}). \
@@ -194,11 +201,17 @@ fn escape_cell(text: &str) -> String {
 /// Every rejection that still holds and every paused skill, as markdown.
 pub fn ignored(ledger: &Ledger, now: Timestamp) -> String {
     let mut out = String::new();
-    let rejected: Vec<(&Fingerprint, &Rejection)> = ledger
+    let mut rejected: Vec<(&Fingerprint, &Rejection)> = ledger
         .rejected
         .iter()
         .filter(|(_, r)| r.holds(now))
         .collect();
+    // Newest decision first; one proposal's findings together.
+    rejected.sort_by(|(fa, a), (fb, b)| {
+        b.at.cmp(&a.at)
+            .then_with(|| a.proposal.cmp(&b.proposal))
+            .then_with(|| fa.cmp(fb))
+    });
     if rejected.is_empty() && ledger.paused.is_empty() {
         return "Nothing is ignored: every finding may be proposed and no skill is paused.\n"
             .into();
@@ -262,14 +275,21 @@ pub enum Unignored {
     Pause(SkillId, Hold),
     /// Nothing to lift: the finding is not rejected, or the skill not paused.
     NotIgnored(String),
-    /// Neither a fingerprint nor a skill patchwright knows.
-    Unknown(String),
+    /// A fingerprint patchwright has never proposed or rejected.
+    UnknownFingerprint(String),
+    /// Not a skill patchwright has.
+    UnknownSkill(String),
 }
 
 impl Unignored {
     /// Whether the person asked for something that could not be done.
     pub fn is_error(&self) -> bool {
-        matches!(self, Unignored::NotIgnored(_) | Unignored::Unknown(_))
+        matches!(
+            self,
+            Unignored::NotIgnored(_)
+                | Unignored::UnknownFingerprint(_)
+                | Unignored::UnknownSkill(_)
+        )
     }
 
     pub fn text(&self, registry: &Registry) -> String {
@@ -289,8 +309,11 @@ impl Unignored {
             Unignored::NotIgnored(target) => {
                 format!("`{target}` is not ignored; `ignored` lists what is.")
             }
-            Unignored::Unknown(target) => format!(
-                "`{target}` is not a rejected fingerprint, and there is no skill `{target}`; the skills are: {}.",
+            Unignored::UnknownFingerprint(target) => format!(
+                "patchwright has never proposed or rejected a finding `{target}`; `ignored` lists the rejected ones."
+            ),
+            Unignored::UnknownSkill(target) => format!(
+                "There is no skill `{target}`; the skills are: {}.",
                 registry.ids().join(", ")
             ),
         }
@@ -318,14 +341,14 @@ pub fn unignore(
                 if known {
                     Unignored::NotIgnored(target.to_owned())
                 } else {
-                    Unignored::Unknown(target.to_owned())
+                    Unignored::UnknownFingerprint(target.to_owned())
                 }
             }
         });
     }
     let skill = match SkillId::new(target) {
         Ok(skill) if registry.get(skill.as_str()).is_some() => skill,
-        _ => return Ok(Unignored::Unknown(target.to_owned())),
+        _ => return Ok(Unignored::UnknownSkill(target.to_owned())),
     };
     let (ledger, _) = store.read()?;
     let Some(hold) = ledger.paused.get(&skill).cloned() else {

@@ -17,6 +17,7 @@ use syn::{Expr, Token};
 
 use crate::edit::{Edit, splice};
 use crate::finding::{RelPath, camel_case};
+use crate::provenance;
 use crate::source::SourceFile;
 
 const TEMPLATE_ID: &str = "template-skill";
@@ -47,6 +48,8 @@ pub enum ScaffoldError {
     Unparseable { path: String, message: String },
     #[error("{0}")]
     Layout(String),
+    #[error("there are no files of a skill `{0}` made by `skill new`")]
+    NotGenerated(String),
 }
 
 /// The files to write for a new skill, by path.
@@ -105,33 +108,144 @@ pub fn scaffold(
     }
     let missing = |p: &str| ScaffoldError::NotPatchwright(format!("{p} is missing"));
     let mod_rs = read(SKILLS_MOD).ok_or_else(|| missing(SKILLS_MOD))?;
-    let template = read(TEMPLATE).ok_or_else(|| missing(TEMPLATE))?;
     let module = module_name(name);
-    let skill_path = format!("src/skills/{module}.rs");
-    if existing_ids.contains(&name) || read(&skill_path).is_some() {
+    if existing_ids.contains(&name) || read(&skill_path(name)).is_some() {
         return Err(ScaffoldError::Exists(name.to_owned()));
     }
     let type_name = camel_case(name);
 
-    let mut files = BTreeMap::new();
-    files.insert(
-        path(&skill_path)?,
-        render_skill(&template, name, &type_name, description)?,
-    );
+    let mut files = generated(read, name, description)?;
     files.insert(path(SKILLS_MOD)?, register(&mod_rs, &module, &type_name)?);
-    for fixture in FIXTURE_TEMPLATES {
-        let source = format!("templates/skill-fixture/{fixture}");
-        let text = read(&source).ok_or_else(|| missing(&source))?;
-        files.insert(
-            path(&format!("tests/fixtures/skills/{name}/{fixture}"))?,
-            text.replace(TEMPLATE_ID, name),
-        );
-    }
     Ok(Scaffold {
         module,
         type_name,
         files,
     })
+}
+
+/// The files `skill new` writes whole (the registration in `mod.rs` is an
+/// edit, not one of them), each stamped with where it came from.
+fn generated(
+    read: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+    description: &str,
+) -> Result<BTreeMap<RelPath, String>, ScaffoldError> {
+    let missing = |p: &str| ScaffoldError::NotPatchwright(format!("{p} is missing"));
+    let args: Vec<String> = ["skill", "new", name, description]
+        .map(str::to_owned)
+        .to_vec();
+    let version = env!("CARGO_PKG_VERSION");
+    let template = read(TEMPLATE).ok_or_else(|| missing(TEMPLATE))?;
+    let type_name = camel_case(name);
+    let skill_path = skill_path(name);
+    let mut files = BTreeMap::new();
+    let skill = render_skill(&template, name, &type_name, description)?;
+    files.insert(
+        path(&skill_path)?,
+        provenance::stamp(&skill_path, &skill, version, &args, TEMPLATE, &template),
+    );
+    for fixture in FIXTURE_TEMPLATES {
+        let source = format!("templates/skill-fixture/{fixture}");
+        let text = read(&source).ok_or_else(|| missing(&source))?;
+        let target = fixture_path(name, fixture);
+        files.insert(
+            path(&target)?,
+            provenance::stamp(
+                &target,
+                &text.replace(TEMPLATE_ID, name),
+                version,
+                &args,
+                &source,
+                &text,
+            ),
+        );
+    }
+    Ok(files)
+}
+
+fn skill_path(name: &str) -> String {
+    format!("src/skills/{}.rs", module_name(name))
+}
+
+fn fixture_path(name: &str, fixture: &str) -> String {
+    format!("tests/fixtures/skills/{name}/{fixture}")
+}
+
+/// What `skill regenerate` found and would write.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Regenerated {
+    /// Files whose template changed, rewritten.
+    pub files: BTreeMap<RelPath, String>,
+    /// Generated, untouched, and already what the template gives.
+    pub current: Vec<RelPath>,
+    /// Edited since they were generated: left alone.
+    pub edited: Vec<RelPath>,
+    /// Without a header: not generated, or the header was removed.
+    pub unstamped: Vec<RelPath>,
+}
+
+/// Rewrites the files `skill new` made for `name` from the current
+/// templates, with the arguments their headers recorded; files edited
+/// since are left alone and listed.
+pub fn regenerate(
+    read: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<Regenerated, ScaffoldError> {
+    validate_name(name)?;
+    let manifest =
+        read("Cargo.toml").ok_or_else(|| ScaffoldError::NotPatchwright("no Cargo.toml".into()))?;
+    if !is_patchwright_manifest(&manifest) {
+        return Err(ScaffoldError::NotPatchwright(
+            "its package is not named patchwright".into(),
+        ));
+    }
+    let mut targets = vec![skill_path(name)];
+    targets.extend(FIXTURE_TEMPLATES.map(|f| fixture_path(name, f)));
+    let mut out = Regenerated::default();
+    let mut description = None;
+    let mut found = false;
+    for target in &targets {
+        let Some(text) = read(target) else {
+            continue;
+        };
+        found = true;
+        let stamped = provenance::split(target, &text);
+        match &stamped.provenance {
+            None => out.unstamped.push(path(target)?),
+            Some(_) if !stamped.untouched() => out.edited.push(path(target)?),
+            Some(p) => {
+                if let [_, _, recorded, given] = p.args.as_slice()
+                    && recorded == name
+                {
+                    description = Some(given.clone());
+                } else {
+                    out.edited.push(path(target)?);
+                }
+            }
+        }
+    }
+    if !found {
+        return Err(ScaffoldError::NotGenerated(name.to_owned()));
+    }
+    let Some(description) = description else {
+        return Ok(out);
+    };
+    let fresh = generated(read, name, &description)?;
+    for (target, text) in fresh {
+        let skipped = out.edited.contains(&target) || out.unstamped.contains(&target);
+        if skipped {
+            continue;
+        }
+        match read(target.as_str()) {
+            Some(old) if old == text => out.current.push(target),
+            Some(_) => {
+                out.files.insert(target, text);
+            }
+            // A generated file someone deleted stays deleted.
+            None => {}
+        }
+    }
+    Ok(out)
 }
 
 fn path(p: &str) -> Result<RelPath, ScaffoldError> {
@@ -458,7 +572,23 @@ mod tests {
                 "tests/fixtures/skills/no-unwrap/findings.txt"
             ]
         );
-        let skill = &scaffold.files[&"src/skills/no_unwrap.rs".parse().unwrap()];
+        let stamped = &scaffold.files[&"src/skills/no_unwrap.rs".parse().unwrap()];
+        let split = provenance::split("src/skills/no_unwrap.rs", stamped);
+        assert!(split.untouched());
+        let header = split.provenance.clone().unwrap();
+        assert_eq!(
+            header.args,
+            [
+                "skill",
+                "new",
+                "no-unwrap",
+                "calls to `unwrap()` on results"
+            ]
+        );
+        assert_eq!(header.template, TEMPLATE);
+        assert_eq!(header.version, env!("CARGO_PKG_VERSION"));
+        let skill = split.body;
+        syn::parse_file(stamped).unwrap();
         assert!(skill.contains("pub struct NoUnwrap;"), "{skill}");
         assert!(skill.contains("\"no-unwrap\""));
         assert!(skill.contains("\"calls to `unwrap()` on results\""));
@@ -486,6 +616,57 @@ mod tests {
                 "+mod no_unwrap;",
                 "+                Box::new(no_unwrap::NoUnwrap),"
             ]
+        );
+    }
+
+    #[test]
+    fn regenerate_rewrites_untouched_files_from_a_changed_template_and_leaves_edited_ones() {
+        let registry = crate::skills::Registry::builtin();
+        let made = scaffold(&repo_file, &registry.ids(), "no-unwrap", "calls").unwrap();
+        let repository = |overrides: Vec<(&'static str, String)>| {
+            let files: BTreeMap<String, String> = made
+                .files
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.clone()))
+                .chain(overrides.into_iter().map(|(p, t)| (p.to_owned(), t)))
+                .collect();
+            move |p: &str| files.get(p).cloned().or_else(|| repo_file(p))
+        };
+
+        // Nothing changed: nothing to do.
+        let same = regenerate(&repository(Vec::new()), "no-unwrap").unwrap();
+        assert!(same.files.is_empty() && same.edited.is_empty() && same.unstamped.is_empty());
+        assert_eq!(same.current.len(), 4);
+
+        // The fixture template changed, and someone edited after.rs.
+        let before = "tests/fixtures/skills/no-unwrap/before.rs";
+        let after = "tests/fixtures/skills/no-unwrap/after.rs";
+        let edited = made.files[&after.parse().unwrap()].replace("1\n", "2\n");
+        let read = repository(vec![
+            (
+                "templates/skill-fixture/before.rs",
+                "// a better example\npub fn example() -> u8 {\n    // patchwright: template-skill\n    1\n}\n".into(),
+            ),
+            ("tests/fixtures/skills/no-unwrap/after.rs", edited),
+        ]);
+        let changed = regenerate(&read, "no-unwrap").unwrap();
+        let rewritten: Vec<&str> = changed.files.keys().map(RelPath::as_str).collect();
+        assert_eq!(rewritten, [before]);
+        assert_eq!(changed.edited, [after.parse::<RelPath>().unwrap()]);
+        let text = &changed.files[&before.parse().unwrap()];
+        let split = provenance::split(before, text);
+        assert!(split.untouched());
+        assert!(split.body.starts_with("// a better example\n"));
+        assert!(split.body.contains("// patchwright: no-unwrap"));
+        assert_eq!(split.provenance.unwrap().args[3], "calls");
+
+        // Hand-written skills have no header; unknown names have no files.
+        let hand = regenerate(&repo_file, "len-zero").unwrap();
+        assert!(hand.files.is_empty());
+        assert_eq!(hand.unstamped.len(), 4);
+        assert_eq!(
+            regenerate(&repo_file, "nothing-here"),
+            Err(ScaffoldError::NotGenerated("nothing-here".into()))
         );
     }
 

@@ -65,6 +65,8 @@ pub struct CheckRun {
     pub status: String,
     pub conclusion: Option<String>,
     pub run_id: u64,
+    /// RFC 3339, as GitHub writes it; none for runs made without a time.
+    pub completed_at: Option<String>,
 }
 
 /// A failure to serve instead of the next request.
@@ -176,6 +178,11 @@ impl World {
 
     /// Merges a pull request in the bare repository (a merge commit).
     pub fn merge(&mut self, number: u64, work: &std::path::Path) -> String {
+        self.merge_saying(number, work, &format!("Merge pull request #{number}"))
+    }
+
+    /// Merges with `message` as the merge commit's message.
+    pub fn merge_saying(&mut self, number: u64, work: &std::path::Path, message: &str) -> String {
         let pull = self.issues[&number].pull.clone().expect("a pull request");
         let clone = work.join(format!("merge-{number}"));
         git(
@@ -194,7 +201,7 @@ impl World {
                 "-q",
                 "--no-ff",
                 "-m",
-                &format!("Merge pull request #{number}"),
+                message,
                 &format!("origin/{}", pull.head),
             ],
         );
@@ -215,6 +222,29 @@ impl World {
     /// A completed check run on `sha` (a newer attempt replaces an older
     /// one of the same name, as `filter=latest` shows them).
     pub fn set_check(&mut self, sha: &str, name: &str, conclusion: &str, run_id: u64) {
+        self.push_check(sha, name, conclusion, run_id, None);
+    }
+
+    /// Like [`World::set_check`], finished at `completed_at`.
+    pub fn set_check_at(
+        &mut self,
+        sha: &str,
+        name: &str,
+        conclusion: &str,
+        run_id: u64,
+        completed_at: &str,
+    ) {
+        self.push_check(sha, name, conclusion, run_id, Some(completed_at.to_owned()));
+    }
+
+    fn push_check(
+        &mut self,
+        sha: &str,
+        name: &str,
+        conclusion: &str,
+        run_id: u64,
+        completed_at: Option<String>,
+    ) {
         let id = self.id();
         self.check_runs
             .entry(sha.to_owned())
@@ -225,6 +255,7 @@ impl World {
                 status: "completed".into(),
                 conclusion: Some(conclusion.to_owned()),
                 run_id,
+                completed_at,
             });
     }
 
@@ -666,6 +697,7 @@ fn route(
                         "name": r.name,
                         "status": r.status,
                         "conclusion": r.conclusion,
+                        "completed_at": r.completed_at,
                         "html_url": format!("https://github.com/{OWNER}/{REPO}/actions/runs/{}/job/1", r.run_id),
                     })
                 })

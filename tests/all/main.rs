@@ -6,6 +6,7 @@ mod cargo_check;
 mod cli;
 mod fake_github;
 mod github;
+mod memory;
 mod preservation;
 mod regression;
 mod run_local;

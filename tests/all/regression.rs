@@ -457,3 +457,192 @@ fn push_mode_never_forces_over_a_concurrent_push_and_looks_again() {
         git(&hub.project.origin, &["log", "-1", "--format=%s", "main"]).starts_with("Revert \"")
     );
 }
+
+/// The watch state's reason, when it is a report.
+fn reported_reason(hub: &Hub, merge: &str) -> String {
+    let state = watch_state(hub, merge)["state"].clone();
+    assert_eq!(state["kind"], "reported", "{state}");
+    state["reason"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn at_most_daily_limit_automatic_reverts_a_day_and_each_pauses_its_skill() {
+    let hub = Hub::new("limits:\n  max_prs_per_run: 1\nrevert:\n  flaky_reruns: 0\n");
+    let parent = git(&hub.project.origin, &["rev-parse", "main"]);
+    hub.fake.world().set_check(&parent, "test", "success", 100);
+    let mut merges = Vec::new();
+    let mut skills = Vec::new();
+    for round in 0..3u64 {
+        // The next proposal is opened, merged, and turns `main` red.
+        hub.schedule();
+        let pull = {
+            let w = hub.fake.world();
+            let open = w.open_pulls();
+            assert_eq!(open.len(), 1, "round {round}");
+            open[0].number
+        };
+        skills.push(hub.fake.world().issues[&pull].labels[1].clone());
+        let merge = hub.fake.world().merge(pull, &hub.project.root);
+        hub.fake
+            .world()
+            .set_check(&merge, "test", "failure", 10 + round);
+        ci_completed(&hub);
+        merges.push((pull, merge));
+        // A maintainer merges the revert pull request, if there is one; `main` is green again.
+        let revert = revert_pulls(&hub)
+            .into_iter()
+            .map(|(n, ..)| n)
+            .find(|n| hub.fake.world().issues[n].state == "open");
+        if let Some(revert) = revert {
+            let back = hub.fake.world().merge(revert, &hub.project.root);
+            hub.fake
+                .world()
+                .set_check(&back, "test", "success", 20 + round);
+        }
+    }
+    // Two reverts; the third regression is reported and left alone.
+    assert_eq!(revert_pulls(&hub).len(), 2);
+    assert_eq!(watch_state(&hub, &merges[0].1)["state"]["kind"], "reverted");
+    assert_eq!(watch_state(&hub, &merges[1].1)["state"]["kind"], "reverted");
+    let reason = reported_reason(&hub, &merges[2].1);
+    assert!(
+        reason.contains(
+            "2 automatic reverts already happened in the last 24 hours (revert.daily_limit: 2)"
+        ),
+        "{reason}"
+    );
+    let said: Vec<String> = hub
+        .fake
+        .world()
+        .comments_on(merges[2].0)
+        .iter()
+        .map(|c| c.body.clone())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|c| c.contains("revert.daily_limit: 2). Not reverting.")),
+        "{said:?}"
+    );
+
+    // The circuit breaker: each reverted skill is paused until a person resumes it.
+    let ledger = hub.ledger();
+    let paused = ledger["paused"].as_object().unwrap();
+    for label in &skills[..2] {
+        let skill = label.trim_start_matches("patchwright:");
+        assert_eq!(paused[skill]["by"], "patchwright", "{paused:?}");
+        assert!(
+            paused[skill]["reason"]
+                .as_str()
+                .unwrap()
+                .ends_with("turned `main` red and was reverted"),
+            "{paused:?}"
+        );
+    }
+    assert_eq!(paused.len(), 2);
+    hub.schedule();
+    let dashboard = hub.fake.world().plain_issues()[0].body.clone();
+    let first = skills[0].trim_start_matches("patchwright:");
+    assert!(
+        dashboard.contains(&format!("- `{first}` by patchwright at")),
+        "{dashboard}"
+    );
+    assert!(
+        dashboard.contains("was reverted (`/patchwright resume"),
+        "{dashboard}"
+    );
+}
+
+#[test]
+fn a_red_long_after_the_merge_is_reported_not_reverted() {
+    let hub = Hub::new(ONE);
+    let (number, _, merge) = merged_bot_pull(&hub);
+    let merged_at: i64 = git(&hub.project.origin, &["log", "-1", "--format=%ct", &merge])
+        .parse()
+        .unwrap();
+    let seven_hours_later = patchwright::ledger::Timestamp(merged_at + 7 * 3600).to_string();
+    hub.fake
+        .world()
+        .set_check_at(&merge, "test", "failure", 7, &seven_hours_later);
+    ci_completed(&hub);
+    let reason = reported_reason(&hub, &merge);
+    assert!(
+        reason.contains("the first red run came 7.0 hours after the merge, later than revert.max_age_hours (6) allows"),
+        "{reason}"
+    );
+    // Not even re-run: nothing would be done with the answer.
+    assert!(hub.fake.world().reruns.is_empty());
+    assert!(revert_pulls(&hub).is_empty());
+    assert!(
+        hub.fake
+            .world()
+            .comments_on(number)
+            .iter()
+            .any(|c| c.body.contains("revert.max_age_hours")),
+    );
+    // Within the limit, the same red is reverted.
+    let hub = Hub::new("limits:\n  max_prs_per_run: 1\nrevert:\n  flaky_reruns: 0\n");
+    let (_, _, merge) = merged_bot_pull(&hub);
+    let merged_at: i64 = git(&hub.project.origin, &["log", "-1", "--format=%ct", &merge])
+        .parse()
+        .unwrap();
+    let soon = patchwright::ledger::Timestamp(merged_at + 5 * 3600).to_string();
+    hub.fake
+        .world()
+        .set_check_at(&merge, "test", "failure", 7, &soon);
+    ci_completed(&hub);
+    assert_eq!(watch_state(&hub, &merge)["state"]["kind"], "reverted");
+}
+
+#[test]
+fn an_opted_out_merge_is_never_reverted() {
+    // By label on the pull request.
+    let hub = Hub::new("limits:\n  max_prs_per_run: 1\nrevert:\n  flaky_reruns: 0\n");
+    let (number, _, merge) = merged_bot_pull(&hub);
+    hub.fake
+        .world()
+        .issues
+        .get_mut(&number)
+        .unwrap()
+        .labels
+        .push("patchwright:no-revert".into());
+    hub.fake.world().set_check(&merge, "test", "failure", 7);
+    ci_completed(&hub);
+    ci_completed(&hub);
+    let reason = reported_reason(&hub, &merge);
+    assert!(
+        reason.contains("labelled `patchwright:no-revert`"),
+        "{reason}"
+    );
+    assert!(revert_pulls(&hub).is_empty());
+    assert!(hub.ledger()["paused"].as_object().unwrap().is_empty());
+
+    // By the merge commit's message.
+    let hub = Hub::new("limits:\n  max_prs_per_run: 1\nrevert:\n  flaky_reruns: 0\n");
+    hub.schedule();
+    let number = hub.pull_number("derive-debug");
+    let parent = git(&hub.project.origin, &["rev-parse", "main"]);
+    hub.fake.world().set_check(&parent, "test", "success", 100);
+    let merge = hub.fake.world().merge_saying(
+        number,
+        &hub.project.root,
+        &format!("Merge pull request #{number}\n\npatchwright: no-revert (the red is expected)"),
+    );
+    hub.fake.world().set_check(&merge, "test", "failure", 7);
+    ci_completed(&hub);
+    let reason = reported_reason(&hub, &merge);
+    assert!(
+        reason.contains("its message says `patchwright: no-revert`"),
+        "{reason}"
+    );
+    assert!(revert_pulls(&hub).is_empty());
+
+    // A person can still ask for the revert.
+    let (id, run) = hub.comment(number, "ana", "/patchwright revert");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        hub.reply(number, id).contains("to revert #"),
+        "{}",
+        hub.reply(number, id)
+    );
+    assert_eq!(revert_pulls(&hub).len(), 1);
+}

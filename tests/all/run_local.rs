@@ -203,11 +203,7 @@ fn merged_and_closed_proposals_are_recorded_and_closed_findings_stay_rejected() 
     );
     // A bare close means "not wanted here".
     assert!(rejected.values().all(|r| {
-        r["reason"]
-            .as_str()
-            .unwrap()
-            .ends_with("was closed (unwanted)")
-            && r.get("until").is_none()
+        r["reason"].as_str().unwrap() == "closed: not wanted here" && r.get("until").is_none()
     }));
 
     // Even asked for by name, rejected findings are not proposed again.

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use patchwright::provenance;
 use patchwright::scan::{self, ScanOptions, ScanReport};
 use patchwright::skills::{Registry, Skill};
 use patchwright::workspace::Workspace;
@@ -43,7 +44,10 @@ fn every_skill_has_a_fixture_pair_and_meets_it() {
                 skill.id()
             )
         });
+        // Fixtures made by `skill new` start with a provenance header.
+        let before = provenance::split("before.rs", &before).body.to_owned();
         let expected = std::fs::read_to_string(dir.join("after.rs")).unwrap();
+        let expected = provenance::split("after.rs", &expected).body.to_owned();
 
         let work = tempfile::tempdir().unwrap();
         std::fs::write(work.path().join("lib.rs"), &before).unwrap();
@@ -53,7 +57,14 @@ fn every_skill_has_a_fixture_pair_and_meets_it() {
             "{}: before.rs has nothing to find",
             skill.id()
         );
-        assert_golden(&dir.join("findings.txt"), &findings_text(&report));
+        let golden = dir.join("findings.txt");
+        let stamped = std::fs::read_to_string(&golden).unwrap_or_default();
+        let split = provenance::split("findings.txt", &stamped);
+        if split.provenance.is_some() {
+            assert_eq!(split.body, findings_text(&report), "{}", golden.display());
+        } else {
+            assert_golden(&golden, &findings_text(&report));
+        }
 
         let applied = scan::apply_until_stable(&workspace, &[skill], &report, 4);
         let after = applied

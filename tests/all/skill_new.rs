@@ -236,3 +236,102 @@ fn the_proposed_skill_compiles_is_listed_and_its_tests_pass() {
         "{skills}"
     );
 }
+
+#[test]
+fn skill_regenerate_rewrites_untouched_generated_files_and_leaves_edited_ones() {
+    let copy = copy_of_this_repository();
+    let branch = propose_no_unwrap(&copy);
+    // Merged; later someone edits the fixture's after.rs, and the fixture
+    // template gets a better example.
+    let maint = copy.clone_as("maintainer");
+    git(
+        &maint,
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            "Add no-unwrap",
+            &format!("origin/{branch}"),
+        ],
+    );
+    let after = maint.join("tests/fixtures/skills/no-unwrap/after.rs");
+    let edited = std::fs::read_to_string(&after).unwrap() + "// checked by hand\n";
+    std::fs::write(&after, edited).unwrap();
+    let template = maint.join("templates/skill-fixture/before.rs");
+    let better = format!(
+        "// the smallest example\n{}",
+        std::fs::read_to_string(&template).unwrap()
+    );
+    std::fs::write(&template, better).unwrap();
+    git(
+        &maint,
+        &["commit", "-qam", "Edit a fixture; improve the template"],
+    );
+    git(&maint, &["push", "-q", "origin", "main"]);
+
+    let regenerate = |name: &str| {
+        let run = patchwright(&copy.work, &["skill", "regenerate", name, "--no-checks"]);
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+        run.stdout
+    };
+    let out = regenerate("no-unwrap");
+    assert!(
+        out.contains("tests/fixtures/skills/no-unwrap/after.rs was edited after `skill new` made it; left alone"),
+        "{out}"
+    );
+    let branches = git(
+        &copy.origin,
+        &[
+            "for-each-ref",
+            "--format=%(refname:short)",
+            "refs/heads/patchwright/skill-regenerate/",
+        ],
+    );
+    let [regenerated] = branches.lines().collect::<Vec<_>>().try_into().unwrap();
+    assert!(
+        out.contains(&format!(
+            "proposed {regenerated}: Regenerate the `no-unwrap` skill"
+        )),
+        "{out}"
+    );
+    assert_eq!(
+        git(&copy.origin, &["diff", "--name-only", "main", regenerated]),
+        "tests/fixtures/skills/no-unwrap/before.rs"
+    );
+    let before = git(
+        &copy.origin,
+        &[
+            "show",
+            &format!("{regenerated}:tests/fixtures/skills/no-unwrap/before.rs"),
+        ],
+    ) + "\n"; // `git` trims the output
+    let split = patchwright::provenance::split("before.rs", &before);
+    assert!(split.untouched());
+    assert!(
+        split.body.starts_with("// the smallest example\n"),
+        "{before}"
+    );
+    assert_eq!(
+        split.provenance.unwrap().args,
+        [
+            "skill",
+            "new",
+            "no-unwrap",
+            "calls to `unwrap()` on results"
+        ]
+    );
+
+    // Asking again proposes nothing new; a hand-written skill is left alone.
+    assert!(regenerate("no-unwrap").contains("regenerating `no-unwrap` is already proposed on"));
+    let hand = regenerate("len-zero");
+    assert_eq!(
+        hand.matches("has no `skill new` header").count(),
+        4,
+        "{hand}"
+    );
+    assert!(
+        hand.contains("nothing to regenerate for `len-zero`"),
+        "{hand}"
+    );
+}
