@@ -8,6 +8,14 @@
 //! the default branch, fast-forward only. Anything less certain is
 //! reported, not reverted.
 //!
+//! Automatic reverts are braked: a merge that opted out (the label
+//! `patchwright:no-revert`, or `patchwright: no-revert` in its message) or
+//! whose first red run came more than `revert.max_age_hours` after it is
+//! reported at the first red, without re-runs; past `revert.daily_limit`
+//! automatic reverts in 24 hours, a confirmed regression is reported too.
+//! Every revert pauses the reverted proposal's skill until a person resumes
+//! it.
+//!
 //! Every step is recorded in the ledger's watch state, so a run that dies
 //! between a re-run and its verdict picks up where it was on the next event.
 
