@@ -1067,12 +1067,7 @@ pub fn skill_new(
     description: &str,
     options: &RunOptions,
 ) -> Result<RunReport, CycleError> {
-    let mut report = RunReport::default();
-    if !options.dry_run {
-        bot.repo.fetch()?;
-    }
-    let base = default_tip(bot)?;
-    report.base = Some(base.clone());
+    let (base, report) = fresh_base(bot, options)?;
     let read = text_at(bot, &base);
     let scaffold = scaffold::scaffold(&read, &bot.registry.ids(), name, description)?;
     let title = format!("Add the `{name}` skill");
@@ -1108,12 +1103,7 @@ pub fn skill_regenerate(
     name: &str,
     options: &RunOptions,
 ) -> Result<RunReport, CycleError> {
-    let mut report = RunReport::default();
-    if !options.dry_run {
-        bot.repo.fetch()?;
-    }
-    let base = default_tip(bot)?;
-    report.base = Some(base.clone());
+    let (base, mut report) = fresh_base(bot, options)?;
     let read = text_at(bot, &base);
     let regenerated = scaffold::regenerate(&read, name)?;
     for path in &regenerated.edited {
@@ -1170,6 +1160,19 @@ pub fn skill_regenerate(
         files: regenerated.files,
     };
     propose_generated(bot, &read, &base, generated, options, report)
+}
+
+/// The default branch's tip (fetched first, unless this is a dry run).
+fn fresh_base(bot: &Bot<'_>, options: &RunOptions) -> Result<(CommitSha, RunReport), CycleError> {
+    if !options.dry_run {
+        bot.repo.fetch()?;
+    }
+    let base = default_tip(bot)?;
+    let report = RunReport {
+        base: Some(base.clone()),
+        ..RunReport::default()
+    };
+    Ok((base, report))
 }
 
 /// The text of a file at `commit`, if it is there and is text.

@@ -480,52 +480,38 @@ fn run(cli: Options, command: Command) -> Result<ExitCode> {
             write_step_summary(&summary)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Skill {
-            command:
+        Command::Skill { command } => {
+            let (SkillCommand::New {
+                path,
+                dry_run,
+                no_checks,
+                ..
+            }
+            | SkillCommand::Regenerate {
+                path,
+                dry_run,
+                no_checks,
+                ..
+            }) = &command;
+            let git = GitSetup::open(path, &cli, &registry)?;
+            let default_branch = git
+                .repo
+                .default_branch(git.config.git.default_branch.as_ref())?;
+            let forge = local_forge(&git, &default_branch)?;
+            let bot = git.bot(&registry, &forge, default_branch);
+            let options = RunOptions {
+                dry_run: *dry_run,
+                checks: !*no_checks,
+                ..RunOptions::default()
+            };
+            let report = match &command {
                 SkillCommand::New {
-                    name,
-                    description,
-                    path,
-                    dry_run,
-                    no_checks,
-                },
-        } => {
-            let git = GitSetup::open(&path, &cli, &registry)?;
-            let default_branch = git
-                .repo
-                .default_branch(git.config.git.default_branch.as_ref())?;
-            let forge = local_forge(&git, &default_branch)?;
-            let bot = git.bot(&registry, &forge, default_branch);
-            let options = RunOptions {
-                dry_run,
-                checks: !no_checks,
-                ..RunOptions::default()
+                    name, description, ..
+                } => cycle::skill_new(&bot, name, description, &options)?,
+                SkillCommand::Regenerate { name, .. } => {
+                    cycle::skill_regenerate(&bot, name, &options)?
+                }
             };
-            let report = cycle::skill_new(&bot, &name, &description, &options)?;
-            print(&report.to_text())?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Skill {
-            command:
-                SkillCommand::Regenerate {
-                    name,
-                    path,
-                    dry_run,
-                    no_checks,
-                },
-        } => {
-            let git = GitSetup::open(&path, &cli, &registry)?;
-            let default_branch = git
-                .repo
-                .default_branch(git.config.git.default_branch.as_ref())?;
-            let forge = local_forge(&git, &default_branch)?;
-            let bot = git.bot(&registry, &forge, default_branch);
-            let options = RunOptions {
-                dry_run,
-                checks: !no_checks,
-                ..RunOptions::default()
-            };
-            let report = cycle::skill_regenerate(&bot, &name, &options)?;
             print(&report.to_text())?;
             Ok(ExitCode::SUCCESS)
         }

@@ -579,17 +579,7 @@ pub fn revert(
             "the checks failed on {} after the merge and passed before it; revert.mode is off",
             evidence.red.short()
         );
-        say(
-            bot,
-            proposal,
-            merge,
-            "reported",
-            &format!("{reason}. Not reverting."),
-        )?;
-        report
-            .warnings
-            .push(format!("{}: {reason}", describe(proposal, merge)));
-        return Ok(Some(WatchState::Reported { reason }));
+        return Ok(Some(reported(bot, proposal, merge, reason, report)?));
     }
     let tip = bot.repo.branch_tip(&bot.default_branch)?.ok_or_else(|| {
         CycleError::Other(format!(
