@@ -330,6 +330,20 @@ fn push_mode_adds_exactly_one_revert_commit_to_main() {
         tip,
         "replaying pushes nothing more"
     );
+
+    // `main` now ends with the bot's own commit: nothing is built on it
+    // until someone else commits.
+    let open = hub.fake.world().open_pulls().len();
+    let run = hub.schedule();
+    assert_eq!(hub.fake.world().open_pulls().len(), open, "{}", run.stdout);
+    let dashboard = hub.fake.world().plain_issues()[0].body.clone();
+    assert!(
+        dashboard.contains("because the default branch ends with patchwright's own commit"),
+        "{dashboard}"
+    );
+    human_merge(&hub, "NOTES.md", "notes\n");
+    hub.schedule();
+    assert_eq!(hub.fake.world().open_pulls().len(), open + 1);
 }
 
 #[test]
