@@ -716,7 +716,8 @@ fn propose(
     let title = plan::title(skill.title(), &planned.package, findings.len());
     let body = body(bot, skill, &findings, &applied);
     if options.dry_run {
-        let id = ProposalId::new(&planned.skill, &fingerprints);
+        let (ledger, _) = bot.store().read()?;
+        let id = ledger.fresh_id(&planned.skill, &fingerprints);
         report.dry_run.push(DryRunProposal {
             branch: id.branch(),
             id,
@@ -757,12 +758,6 @@ pub struct Draft {
     pub changed_lines: usize,
 }
 
-impl Draft {
-    pub fn id(&self) -> ProposalId {
-        ProposalId::new(&self.skill, &self.fingerprints)
-    }
-}
-
 /// Commits the draft on `base`, pushes its branch, opens its pull request,
 /// records it in the ledger and (optionally) its checks. `None` when the
 /// branch belongs to someone else.
@@ -782,7 +777,8 @@ pub fn publish_proposal(
             "refusing to propose a change to `{path}`: patchwright never changes .github/workflows/"
         )));
     }
-    let id = draft.id();
+    let (ledger, _) = bot.store().read()?;
+    let id = ledger.fresh_id(&draft.skill, &draft.fingerprints);
     let branch = id.branch();
     let message = format!(
         "{}\n\n{}\nPatchwright-Skill: {}\nPatchwright-Proposal: {id}\nPatchwright-Fingerprints: {}\n",
@@ -1213,8 +1209,8 @@ fn propose_generated(
         occurrence: 0,
     });
     let fingerprints = BTreeSet::from([fingerprint]);
-    let id = ProposalId::new(&skill, &fingerprints);
     let (ledger, _) = bot.store().read()?;
+    let id = ledger.fresh_id(&skill, &fingerprints);
     if let Some(existing) = ledger.proposals.get(&id).filter(|p| p.is_open()) {
         report.warnings.push(format!(
             "{} is already proposed on {}",

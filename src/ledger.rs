@@ -152,6 +152,18 @@ impl ProposalId {
         Self(format!("{skill}/{hash8}"))
     }
 
+    /// The `n`th proposal of the same findings (`n` from 1): when earlier
+    /// ones were decided and the findings came back (after "not now", or a
+    /// failed fix whose file changed), the new one is a new proposal.
+    pub fn nth(skill: &SkillId, fingerprints: &BTreeSet<Fingerprint>, n: usize) -> Self {
+        let first = Self::new(skill, fingerprints);
+        if n <= 1 {
+            first
+        } else {
+            Self(format!("{first}-{n}"))
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -177,7 +189,9 @@ impl FromStr for ProposalId {
             .split_once('/')
             .ok_or_else(|| format!("`{s}` is not a proposal id like derive-debug/1a2b3c4d"))?;
         SkillId::new(skill).map_err(|e| e.to_string())?;
-        if hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let (hash, nth) = hash.split_once('-').unwrap_or((hash, "2"));
+        let nth_ok = nth.parse::<usize>().is_ok_and(|n| n >= 2) && !nth.starts_with('0');
+        if hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()) && nth_ok {
             Ok(Self(s.to_owned()))
         } else {
             Err(format!(
@@ -573,6 +587,19 @@ impl Default for Ledger {
 }
 
 impl Ledger {
+    /// The id a proposal of these findings gets now: the open one's, or the
+    /// first not used by a decided one.
+    pub fn fresh_id(&self, skill: &SkillId, fingerprints: &BTreeSet<Fingerprint>) -> ProposalId {
+        let mut n = 1;
+        loop {
+            let id = ProposalId::nth(skill, fingerprints, n);
+            match self.proposals.get(&id) {
+                Some(p) if !p.is_open() => n += 1,
+                _ => return id,
+            }
+        }
+    }
+
     pub fn open_proposals(&self) -> impl Iterator<Item = &Proposal> {
         self.proposals.values().filter(|p| p.is_open())
     }
@@ -824,6 +851,51 @@ mod tests {
         assert_eq!(a.branch().as_str(), format!("patchwright/{a}"));
         assert_eq!(a.as_str().parse::<ProposalId>().unwrap(), a);
         assert_ne!(a, ProposalId::new(&skill, &BTreeSet::from([fp(1)])));
+
+        // Later proposals of the same findings, once earlier ones were decided.
+        let fps = BTreeSet::from([fp(1)]);
+        let mut ledger = Ledger::default();
+        let first = ledger.fresh_id(&skill, &fps);
+        assert_eq!(first, ProposalId::new(&skill, &fps));
+        let second = ProposalId::nth(&skill, &fps, 2);
+        assert_eq!(second.as_str(), format!("{first}-2"));
+        assert_eq!(second.as_str().parse::<ProposalId>().unwrap(), second);
+        for bad in [
+            "len-zero/1a2b3c4d-1",
+            "len-zero/1a2b3c4d-02",
+            "len-zero/1a2b3c4d-x",
+        ] {
+            assert!(bad.parse::<ProposalId>().is_err(), "{bad}");
+        }
+        let sha: CommitSha = "0123456789abcdef0123456789abcdef01234567".parse().unwrap();
+        let proposal = |id: &ProposalId, outcome: Outcome| Proposal {
+            id: id.clone(),
+            skill: skill.clone(),
+            package: "demo".into(),
+            title: "t".into(),
+            fingerprints: fps.clone(),
+            files: Vec::new(),
+            branch: id.branch(),
+            base: sha.clone(),
+            head: sha.clone(),
+            pull: None,
+            outcomes: vec![OutcomeEntry {
+                at: Timestamp(0),
+                outcome,
+            }],
+        };
+        ledger
+            .proposals
+            .insert(first.clone(), proposal(&first, Outcome::Opened));
+        assert_eq!(ledger.fresh_id(&skill, &fps), first, "the open one");
+        let closed = Outcome::Closed {
+            reason: None,
+            why: Some(CloseKind::Later),
+        };
+        ledger
+            .proposals
+            .insert(first.clone(), proposal(&first, closed));
+        assert_eq!(ledger.fresh_id(&skill, &fps), second);
     }
 
     #[test]

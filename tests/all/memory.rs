@@ -493,3 +493,51 @@ fn a_rejection_survives_moving_the_code_to_another_file_and_renaming_that_file()
     let diff = git(&project.origin, &["diff", "--name-only", "main", &again]);
     assert_eq!(diff, lifted_path);
 }
+
+#[test]
+fn findings_closed_for_later_come_back_as_a_new_proposal() {
+    let hub = Hub::new("limits:\n  max_prs_per_run: 10\nlearning:\n  later_days: 0\n");
+    hub.schedule();
+    let first = hub.pull_number("len-zero");
+    let (id, run) = hub.comment(first, "ana", "/patchwright ignore later");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        hub.reply(first, id)
+            .contains("may be proposed again after 0 days")
+    );
+
+    let open_len_zero = |hub: &Hub| -> Vec<u64> {
+        hub.fake
+            .world()
+            .open_pulls()
+            .iter()
+            .filter(|p| p.labels.iter().any(|l| l == "patchwright:len-zero"))
+            .map(|p| p.number)
+            .collect()
+    };
+    assert!(open_len_zero(&hub).is_empty());
+    // The time is up at once: the same findings, a new proposal.
+    hub.schedule();
+    let [again] = open_len_zero(&hub).try_into().unwrap();
+    assert_ne!(again, first);
+    let ledger = hub.ledger();
+    let old = proposal_of(&ledger, first);
+    let new = proposal_of(&ledger, again);
+    assert_eq!(old["fingerprints"], new["fingerprints"]);
+    assert_eq!(
+        new["id"].as_str().unwrap(),
+        format!("{}-2", old["id"].as_str().unwrap())
+    );
+    assert_eq!(new["outcomes"][0]["kind"], "opened");
+    assert_eq!(
+        old["outcomes"].as_array().unwrap().last().unwrap()["why"],
+        "later"
+    );
+    // And only once.
+    hub.schedule();
+    assert_eq!(open_len_zero(&hub), [again]);
+    assert_eq!(
+        hub.ledger()["proposals"].as_object().unwrap().len(),
+        ledger["proposals"].as_object().unwrap().len()
+    );
+}
