@@ -189,10 +189,9 @@ pub fn pauses_due(ledger: &Ledger, config: &LearningConfig) -> Vec<(SkillId, Str
             let (_, upper) = s.interval()?;
             (s.decided() >= config.min_decided && upper < config.min_acceptance).then(|| {
                 let reason = format!(
-                    "{} of {} decided proposals merged; acceptance is at most {:.3}, below learning.min_acceptance ({})",
+                    "{} of {} decided proposals merged; acceptance is at most {upper:.3}, below learning.min_acceptance ({})",
                     s.merged,
                     s.decided(),
-                    upper,
                     config.min_acceptance
                 );
                 (skill, reason)

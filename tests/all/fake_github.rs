@@ -279,6 +279,7 @@ impl World {
 type Shared = Arc<Mutex<World>>;
 
 /// The fake, listening on a local port until dropped.
+#[derive(Debug)]
 pub struct FakeGitHub {
     pub url: String,
     world: Shared,

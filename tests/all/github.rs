@@ -17,6 +17,7 @@ use crate::support::{Project, Run, fixtures};
 const PROPOSE_ALL: &str = "limits:\n  max_prs_per_run: 10\n";
 
 /// A repository on the fake GitHub, checked out as an Actions job has it.
+#[derive(Debug)]
 pub struct Hub {
     pub fake: FakeGitHub,
     pub project: Project,
