@@ -20,6 +20,31 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::RelPath;
 
+/// The string conversions serde and display need, for a newtype over a
+/// `String` that is checked by its `FromStr`.
+macro_rules! string_newtype {
+    ($t:ident) => {
+        impl TryFrom<String> for $t {
+            type Error = InvalidName;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
+        impl From<$t> for String {
+            fn from(value: $t) -> Self {
+                value.0
+            }
+        }
+
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
 /// A full commit id (40 hex digits).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -60,24 +85,7 @@ impl FromStr for CommitSha {
     }
 }
 
-impl TryFrom<String> for CommitSha {
-    type Error = InvalidName;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<CommitSha> for String {
-    fn from(sha: CommitSha) -> Self {
-        sha.0
-    }
-}
-
-impl fmt::Display for CommitSha {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+string_newtype!(CommitSha);
 
 /// A branch name (without `refs/heads/`) that git accepts.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -105,24 +113,7 @@ impl FromStr for BranchName {
     }
 }
 
-impl TryFrom<String> for BranchName {
-    type Error = InvalidName;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<BranchName> for String {
-    fn from(b: BranchName) -> Self {
-        b.0
-    }
-}
-
-impl fmt::Display for BranchName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+string_newtype!(BranchName);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

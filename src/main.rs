@@ -225,31 +225,31 @@ enum SkillCommand {
         /// One line saying what the skill finds.
         #[arg(long)]
         description: String,
-        /// patchwright's repository.
-        #[arg(long, default_value = ".")]
-        path: PathBuf,
-        /// Print the files it would add and write nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Do not run the check command on the proposal.
-        #[arg(long)]
-        no_checks: bool,
+        #[command(flatten)]
+        propose: ProposeArgs,
     },
     /// Rewrite a skill's files made by `skill new` from the current
     /// templates, as a proposal; files edited since are left alone.
     Regenerate {
         /// The skill id.
         name: String,
-        /// patchwright's repository.
-        #[arg(long, default_value = ".")]
-        path: PathBuf,
-        /// Print the changes and write nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Do not run the check command on the proposal.
-        #[arg(long)]
-        no_checks: bool,
+        #[command(flatten)]
+        propose: ProposeArgs,
     },
+}
+
+/// How a `skill` command proposes its files.
+#[derive(clap::Args)]
+struct ProposeArgs {
+    /// patchwright's repository.
+    #[arg(long, default_value = ".")]
+    path: PathBuf,
+    /// Print the changes and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not run the check command on the proposal.
+    #[arg(long)]
+    no_checks: bool,
 }
 
 #[derive(Subcommand)]
@@ -481,27 +481,17 @@ fn run(cli: Options, command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Skill { command } => {
-            let (SkillCommand::New {
-                path,
-                dry_run,
-                no_checks,
-                ..
-            }
-            | SkillCommand::Regenerate {
-                path,
-                dry_run,
-                no_checks,
-                ..
-            }) = &command;
-            let git = GitSetup::open(path, &cli, &registry)?;
+            let (SkillCommand::New { propose, .. } | SkillCommand::Regenerate { propose, .. }) =
+                &command;
+            let git = GitSetup::open(&propose.path, &cli, &registry)?;
             let default_branch = git
                 .repo
                 .default_branch(git.config.git.default_branch.as_ref())?;
             let forge = local_forge(&git, &default_branch)?;
             let bot = git.bot(&registry, &forge, default_branch);
             let options = RunOptions {
-                dry_run: *dry_run,
-                checks: !*no_checks,
+                dry_run: propose.dry_run,
+                checks: !propose.no_checks,
                 ..RunOptions::default()
             };
             let report = match &command {

@@ -408,18 +408,32 @@ mod tests {
         skills: &'a [SkillInfo],
     ) -> Plan<'a> {
         plan(&PlanInput {
+            requested,
+            ..input(findings, skills, ledger, limits)
+        })
+    }
+
+    /// What the tests plan with unless they say otherwise: 2 lines per
+    /// fix, neutral scores, files unchanged since a failed check.
+    fn input<'a>(
+        findings: &'a [&'a Finding],
+        skills: &'a [SkillInfo],
+        ledger: &'a Ledger,
+        limits: &'a Limits,
+    ) -> PlanInput<'a> {
+        PlanInput {
             findings,
             skills,
             ledger,
             limits,
             open_limit: fixed(limits),
-            requested,
+            requested: &[],
             fix_lines: &|_| 2,
             score: &|_| NEUTRAL_SCORE,
             file_hash: &|_| Some("same".into()),
             now: Timestamp(1000),
             own_tip: false,
-        })
+        }
     }
 
     fn fixed(limits: &Limits) -> usize {
@@ -605,17 +619,8 @@ mod tests {
         assert!(plan.proposals.is_empty());
         assert_eq!(plan.held_back[&HeldBack::FailedChecks], 1);
         let changed = plan::plan(&PlanInput {
-            findings: &findings,
-            skills: &skills,
-            ledger: &ledger,
-            limits: &limits,
-            open_limit: fixed(&limits),
-            requested: &[],
-            fix_lines: &|_| 2,
-            score: &|_| NEUTRAL_SCORE,
             file_hash: &|_| Some("different".into()),
-            now: Timestamp(1000),
-            own_tip: false,
+            ..input(&findings, &skills, &ledger, &limits)
         });
         assert_eq!(changed.proposals.len(), 1);
     }
@@ -649,17 +654,8 @@ mod tests {
                 }
             };
             plan::plan(&PlanInput {
-                findings: &findings,
-                skills: &skills,
-                ledger: &ledger,
-                limits: &limits,
-                open_limit: fixed(&limits),
-                requested: &[],
-                fix_lines: &|_| 2,
                 score: &score,
-                file_hash: &|_| None,
-                now: Timestamp(1000),
-                own_tip: false,
+                ..input(&findings, &skills, &ledger, &limits)
             })
             .proposals[0]
                 .skill
@@ -682,17 +678,9 @@ mod tests {
         let requested = [SkillId::new("len-zero").unwrap()];
         let with = |own_tip: bool, requested: &[SkillId]| {
             let plan = plan::plan(&PlanInput {
-                findings: &findings,
-                skills: &skills,
-                ledger: &ledger,
-                limits: &limits,
-                open_limit: fixed(&limits),
                 requested,
-                fix_lines: &|_| 2,
-                score: &|_| NEUTRAL_SCORE,
-                file_hash: &|_| None,
-                now: Timestamp(0),
                 own_tip,
+                ..input(&findings, &skills, &ledger, &limits)
             });
             let paths: Vec<String> = plan
                 .proposals
@@ -730,17 +718,8 @@ mod tests {
         let limits = Limits::default();
         let at = |now: i64| {
             plan::plan(&PlanInput {
-                findings: &findings,
-                skills: &skills,
-                ledger: &ledger,
-                limits: &limits,
-                open_limit: fixed(&limits),
-                requested: &[],
-                fix_lines: &|_| 2,
-                score: &|_| NEUTRAL_SCORE,
-                file_hash: &|_| None,
                 now: Timestamp(now),
-                own_tip: false,
+                ..input(&findings, &skills, &ledger, &limits)
             })
             .proposals
             .len()

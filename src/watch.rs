@@ -483,9 +483,24 @@ fn filter(checks: Checks, names: &[String]) -> Checks {
 }
 
 fn set_state(bot: &Bot<'_>, merge: &CommitSha, state: WatchState) -> Result<(), CycleError> {
+    write_state(bot, merge, None, state)
+}
+
+/// Moves a merge's watch to `state`; with `proposal`, a merge not watched
+/// yet is watched first.
+fn write_state(
+    bot: &Bot<'_>,
+    merge: &CommitSha,
+    proposal: Option<&crate::ledger::ProposalId>,
+    state: WatchState,
+) -> Result<(), CycleError> {
     let merge = merge.clone();
     let event = format!("watch {} {}", merge.short(), label(&state));
+    let now = Timestamp::now();
     bot.store().update(&|l| {
+        if let Some(proposal) = proposal {
+            start(l, &merge, proposal, now);
+        }
         let Some(w) = l.watch.get_mut(&merge) else {
             return Ok(None);
         };
@@ -778,21 +793,7 @@ pub fn record_state(
     proposal: &crate::ledger::ProposalId,
     state: WatchState,
 ) -> Result<(), CycleError> {
-    let merge = merge.clone();
-    let event = format!("watch {} {}", merge.short(), label(&state));
-    let now = Timestamp::now();
-    bot.store().update(&|l| {
-        start(l, &merge, proposal, now);
-        let Some(w) = l.watch.get_mut(&merge) else {
-            return Ok(None);
-        };
-        if w.state == state {
-            return Ok(None);
-        }
-        w.state = state.clone();
-        Ok(Some(event.clone()))
-    })?;
-    Ok(())
+    write_state(bot, merge, Some(proposal), state)
 }
 
 /// Starts watching a merged proposal (called where the merge is recorded).

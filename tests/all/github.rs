@@ -111,16 +111,24 @@ impl Hub {
 
     /// The bot's reply to comment `id` on `number`, without its marker line.
     pub fn reply(&self, number: u64, id: u64) -> String {
-        let w = self.fake.world();
         let marker = format!("<!-- patchwright:reply {id} -->");
-        let replies: Vec<&str> = w
-            .comments_on(number)
+        let replies: Vec<String> = self
+            .said_on(number)
             .into_iter()
-            .filter(|c| c.body.starts_with(&marker))
-            .map(|c| c.body.as_str())
+            .filter(|c| c.starts_with(&marker))
             .collect();
         assert_eq!(replies.len(), 1, "exactly one reply to comment {id}");
         replies[0].trim_start_matches(&marker).trim().to_owned()
+    }
+
+    /// The bodies of every comment on issue or pull request `number`.
+    pub fn said_on(&self, number: u64) -> Vec<String> {
+        self.fake
+            .world()
+            .comments_on(number)
+            .iter()
+            .map(|c| c.body.clone())
+            .collect()
     }
 
     pub fn ledger(&self) -> Value {

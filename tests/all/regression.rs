@@ -117,13 +117,7 @@ fn a_confirmed_regression_is_reverted_with_its_evidence() {
     );
 
     // The original pull request says so; the ledger remembers.
-    let comments: Vec<String> = hub
-        .fake
-        .world()
-        .comments_on(number)
-        .iter()
-        .map(|c| c.body.clone())
-        .collect();
+    let comments = hub.said_on(number);
     assert_eq!(
         comments
             .iter()
@@ -155,7 +149,7 @@ fn a_confirmed_regression_is_reverted_with_its_evidence() {
     ci_completed(&hub);
     hub.schedule();
     assert_eq!(revert_pulls(&hub).len(), 1);
-    assert_eq!(hub.fake.world().comments_on(number).len(), comments.len());
+    assert_eq!(hub.said_on(number), comments);
     hub.assert_token_never_shown();
 }
 
@@ -225,13 +219,7 @@ fn a_red_caused_by_a_later_merge_is_not_reverted() {
         "{state}"
     );
     assert!(revert_pulls(&hub).is_empty());
-    let said: Vec<String> = hub
-        .fake
-        .world()
-        .comments_on(number)
-        .iter()
-        .map(|c| c.body.clone())
-        .collect();
+    let said = hub.said_on(number);
     assert!(
         said.iter()
             .any(|c| c.contains("so a red cannot be pinned on it. Not reverting.")),
@@ -265,13 +253,7 @@ fn a_revert_that_would_conflict_is_reported_with_its_paths() {
     assert_eq!(state["kind"], "conflict");
     assert_eq!(state["paths"], serde_json::json!(["src/shapes.rs"]));
     assert!(revert_pulls(&hub).is_empty());
-    let said: Vec<String> = hub
-        .fake
-        .world()
-        .comments_on(number)
-        .iter()
-        .map(|c| c.body.clone())
-        .collect();
+    let said = hub.said_on(number);
     assert!(
         said.iter()
             .any(|c| c.contains("would conflict with later changes in: src/shapes.rs")),
@@ -311,13 +293,7 @@ fn push_mode_adds_exactly_one_revert_commit_to_main() {
     let mut args = vec!["diff", "--name-only", parent.as_str(), tip.as_str(), "--"];
     args.extend(touched.lines());
     assert_eq!(git(&hub.project.origin, &args), "");
-    let said: Vec<String> = hub
-        .fake
-        .world()
-        .comments_on(number)
-        .iter()
-        .map(|c| c.body.clone())
-        .collect();
+    let said = hub.said_on(number);
     assert!(
         said.iter()
             .any(|c| c.contains("patchwright pushed") && c.contains("to revert it")),
@@ -525,13 +501,7 @@ fn at_most_daily_limit_automatic_reverts_a_day_and_each_pauses_its_skill() {
         ),
         "{reason}"
     );
-    let said: Vec<String> = hub
-        .fake
-        .world()
-        .comments_on(merges[2].0)
-        .iter()
-        .map(|c| c.body.clone())
-        .collect();
+    let said = hub.said_on(merges[2].0);
     assert!(
         said.iter()
             .any(|c| c.contains("revert.daily_limit: 2). Not reverting.")),
@@ -587,11 +557,9 @@ fn a_red_long_after_the_merge_is_reported_not_reverted() {
     assert!(hub.fake.world().reruns.is_empty());
     assert!(revert_pulls(&hub).is_empty());
     assert!(
-        hub.fake
-            .world()
-            .comments_on(number)
+        hub.said_on(number)
             .iter()
-            .any(|c| c.body.contains("revert.max_age_hours")),
+            .any(|c| c.contains("revert.max_age_hours"))
     );
     // Within the limit, the same red is reverted.
     let hub = Hub::new("limits:\n  max_prs_per_run: 1\nrevert:\n  flaky_reruns: 0\n");
