@@ -4,7 +4,7 @@
 
 fn main() {
     let corpus = std::env::var_os("PATCHWRIGHT_BENCH_CORPUS").map(std::path::PathBuf::from);
-    match patchwright::bench::run(corpus.as_deref(), 3) {
+    match patchwright::engine::bench::run(corpus.as_deref(), 3) {
         Ok(report) => print!("{}", report.to_text()),
         Err(err) => {
             eprintln!("error: {err}");

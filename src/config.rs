@@ -12,9 +12,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::finding::Risk;
-use crate::forge::Permission;
-use crate::git::{BranchName, Identity};
+use crate::vocab::access::Permission;
+use crate::vocab::git_names::{BranchName, is_valid_refname};
+use crate::vocab::risk::Risk;
+
+/// What a command line in a comment starts with unless configured otherwise.
+pub const DEFAULT_PREFIX: &str = "/patchwright";
+/// Where the ledger lives unless configured otherwise.
+pub const DEFAULT_LEDGER_REF: &str = "refs/patchwright/state";
 
 /// Where the configuration is looked for, relative to the repository root.
 pub const DEFAULT_PATHS: [&str; 2] = [".github/patchwright.yml", ".github/patchwright.yaml"];
@@ -143,7 +148,7 @@ pub struct CommandsConfig {
 impl Default for CommandsConfig {
     fn default() -> Self {
         Self {
-            prefix: crate::commands::DEFAULT_PREFIX.into(),
+            prefix: DEFAULT_PREFIX.into(),
             min_permission: Permission::Write,
         }
     }
@@ -162,7 +167,7 @@ pub struct GitHubConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Open proposals at most: a number, or `auto` to follow how fast
-    /// proposals are decided (see [`crate::pace`]). Default: 5.
+    /// proposals are decided). Default: 5.
     pub max_open_prs: OpenLimit,
     /// With `max_open_prs: auto`, the most it allows. Default: 10.
     pub max_open_prs_ceiling: usize,
@@ -254,7 +259,24 @@ impl Default for GitConfig {
             default_branch: None,
             identity: Identity::default(),
             token_env: "GITHUB_TOKEN".into(),
-            ledger_ref: crate::ledger::DEFAULT_REF.into(),
+            ledger_ref: DEFAULT_LEDGER_REF.into(),
+        }
+    }
+}
+
+/// Who the bot's commits are by.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    pub name: String,
+    pub email: String,
+}
+
+impl Default for Identity {
+    fn default() -> Self {
+        Self {
+            name: "patchwright[bot]".into(),
+            email: "patchwright[bot]@users.noreply.github.com".into(),
         }
     }
 }
@@ -410,9 +432,7 @@ impl Config {
                 ),
             ));
         }
-        if !self.git.ledger_ref.starts_with("refs/")
-            || !git2::Reference::is_valid_name(&self.git.ledger_ref)
-        {
+        if !self.git.ledger_ref.starts_with("refs/") || !is_valid_refname(&self.git.ledger_ref) {
             let r = &self.git.ledger_ref;
             return Err(invalid(
                 "git.ledger_ref".into(),

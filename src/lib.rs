@@ -1,32 +1,32 @@
 //! patchwright: a git-native repair bot for Rust repositories.
 //!
-//! The library is the whole bot; the `patchwright` binary is a thin CLI over
-//! it. A scan discovers the [`workspace`], parses every file into a
-//! [`source::SourceFile`], runs the [`skills`], and returns fingerprinted
-//! [`finding::Finding`]s whose fixes are minimal byte-range [`edit`]s.
+//! The library is the whole bot; the `patchwright` binary is a thin
+//! command line over it. The modules are layers, and imports only point
+//! down this list (a test in `tests/all/architecture.rs` keeps it so):
+//!
+//! | layer | what it owns |
+//! |---|---|
+//! | [`bot`] | the cycle and what drives it: events, slash commands, control, memory, the regression watch's acting half |
+//! | [`report`], [`scaffold`] | renderings (text, JSON, SARIF, markdown) and `skill new` |
+//! | [`policy`] | pure decisions: plan, learn, pace, the watch's verdict and revert brakes |
+//! | [`forge`] | where pull requests live: the `Forge` trait, GitHub and local |
+//! | [`engine`] | scanning and fixing: workspace, source, skills, findings, edits |
+//! | [`store`] | the ledger and its compare-and-swap store, git plumbing |
+//! | [`config`] | `.github/patchwright.yml` |
+//! | [`vocab`] | ids, paths, timestamps, access levels: the shared vocabulary |
+//!
+//! `bot` may use every layer below it; `policy` uses `engine` and the
+//! store's plain values (the ledger model, check results), never git, a
+//! forge, the filesystem or the clock; `forge` uses the store's types;
+//! `engine` and `store` know nothing of each other. `ARCHITECTURE.md`
+//! says where each concept lives.
 
-pub mod bench;
-pub mod commands;
+pub mod bot;
 pub mod config;
-pub mod control;
-pub mod cycle;
-pub mod edit;
-pub mod events;
-pub mod finding;
+pub mod engine;
 pub mod forge;
-pub mod git;
-pub mod items;
-pub mod learn;
-pub mod ledger;
-pub mod memory;
-pub mod metrics;
-pub mod pace;
-pub mod plan;
-pub mod provenance;
+pub mod policy;
 pub mod report;
 pub mod scaffold;
-pub mod scan;
-pub mod skills;
-pub mod source;
-pub mod watch;
-pub mod workspace;
+pub mod store;
+pub mod vocab;

@@ -5,10 +5,10 @@
 //! replace `check` with what the skill should look for, and the fixture in
 //! `tests/fixtures/skills/template-skill/` with real cases.
 
-use super::{Detection, Skill, SkillContext};
-use crate::edit::Edit;
-use crate::finding::Risk;
-use crate::source::SourceFile;
+use crate::engine::edit::Edit;
+use crate::engine::skill::{Detection, Skill, SkillContext};
+use crate::engine::source::SourceFile;
+use crate::vocab::risk::Risk;
 
 /// TEMPLATE DESCRIPTION
 #[derive(Debug)]
@@ -76,7 +76,7 @@ fn whole_line(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usiz
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::skills::testing::{fixed, found};
+    use crate::engine::skill::testing::{fixed, found};
 
     #[test]
     fn finds_and_deletes_the_marker() {

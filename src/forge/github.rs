@@ -19,12 +19,14 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::{
-    CheckRun, Checks, Forge, ForgeError, Permission, PullDraft, PullState, Reaction, Rerun, Review,
-    marker_of,
-};
-use crate::git::{CommitSha, Secret};
-use crate::ledger::{Proposal, PullRef, Timestamp};
+use super::{Forge, ForgeError, PullDraft, PullState, Reaction, Rerun, Review, marker_of};
+use crate::store::checks::{CheckRun, Checks};
+use crate::store::ledger::ticked_reason;
+use crate::store::ledger::{Proposal, PullRef};
+use crate::vocab::access::Permission;
+use crate::vocab::git_names::CommitSha;
+use crate::vocab::secret::Secret;
+use crate::vocab::time::Timestamp;
 
 /// The label that finds the dashboard issue.
 pub const DASHBOARD_LABEL: &str = "patchwright:dashboard";
@@ -592,7 +594,7 @@ impl Forge for GitHubForge {
             &self.repo_path(&format!("/pulls/{number}")),
             None,
         )?;
-        let why = super::ticked_reason(pull.body.as_deref().unwrap_or(""));
+        let why = ticked_reason(pull.body.as_deref().unwrap_or(""));
         Ok(
             match (pull.state.as_str(), pull.merged, pull.merge_commit_sha) {
                 ("open", _, _) => PullState::Open,

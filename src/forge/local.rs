@@ -4,17 +4,19 @@
 //! without that. Checks run a configured command in a temporary copy of the
 //! proposal: the local sandbox.
 
-use crate::ledger::Timestamp;
+use crate::vocab::time::Timestamp;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{
-    CheckRun, Checks, Forge, ForgeError, Permission, PullDraft, PullState, Reaction, Rerun,
-};
-use crate::git::{BranchName, CommitSha, Repo};
-use crate::ledger::{Proposal, PullRef};
+use super::{Forge, ForgeError, PullDraft, PullState, Reaction, Rerun};
+use crate::store::checks::{CheckRun, Checks};
+use crate::store::files;
+use crate::store::ledger::{Proposal, PullRef};
+use crate::store::repo::Repo;
+use crate::vocab::access::Permission;
+use crate::vocab::git_names::{BranchName, CommitSha};
 
 /// How far back the default branch is searched for a merge.
 const SQUASH_SEARCH: usize = 500;
@@ -330,7 +332,7 @@ impl Forge for LocalForge<'_> {
         let dir = self.repo.git_dir().join("patchwright");
         let path = dir.join("dashboard.md");
         std::fs::create_dir_all(&dir)
-            .and_then(|()| crate::edit::write_atomically(&path, body))
+            .and_then(|()| files::write_atomically(&path, body))
             .map_err(|e| ForgeError::Other(format!("cannot write {}: {e}", path.display())))?;
         Ok(None)
     }

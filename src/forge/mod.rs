@@ -10,13 +10,13 @@
 pub mod github;
 pub mod local;
 
-use std::fmt;
-use std::str::FromStr;
+use serde::Serialize;
 
-use serde::{Deserialize, Serialize};
-
-use crate::git::{BranchName, CommitSha, GitError};
-use crate::ledger::{CloseKind, Proposal, PullRef, Timestamp};
+use crate::store::checks::{CheckRun, Checks};
+use crate::store::ledger::{CloseKind, Proposal, PullRef};
+use crate::store::repo::GitError;
+use crate::vocab::access::Permission;
+use crate::vocab::git_names::{BranchName, CommitSha};
 
 /// A pull request to open for a pushed proposal branch.
 #[derive(Debug, Clone)]
@@ -38,56 +38,6 @@ pub enum PullState {
     /// Closed without merging, with the reason ticked in its body, if any.
     Closed {
         why: Option<CloseKind>,
-    },
-}
-
-/// The closing reason ticked in a pull request body: a checked box
-/// (`- [x]`) on a line marked `<!-- patchwright:why <kind> -->`.
-pub fn ticked_reason(body: &str) -> Option<CloseKind> {
-    body.lines().find_map(|line| {
-        let line = line.trim_start();
-        let ticked =
-            line.starts_with("- [x]") || line.starts_with("- [X]") || line.starts_with("* [x]");
-        if !ticked {
-            return None;
-        }
-        let marker = line.split("<!-- patchwright:why ").nth(1)?;
-        match marker.split_whitespace().next()? {
-            "wrong" => Some(CloseKind::Wrong),
-            "unwanted" => Some(CloseKind::Unwanted),
-            "later" => Some(CloseKind::Later),
-            _ => None,
-        }
-    })
-}
-
-/// One check (a check run or a commit status) and where to see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct CheckRun {
-    pub name: String,
-    /// The check run's id, where there is one (a re-run gets a new one).
-    pub id: Option<u64>,
-    pub url: Option<String>,
-    /// The workflow run behind it, when it is a GitHub Actions job.
-    pub run_id: Option<u64>,
-    /// When it finished, where the forge says.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_at: Option<Timestamp>,
-}
-
-/// The combined result of a commit's checks.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Checks {
-    /// No check has reported on the commit at all.
-    Missing,
-    Pending,
-    Passed {
-        passing: Vec<CheckRun>,
-    },
-    Failed {
-        failing: Vec<CheckRun>,
-        /// The end of the failing output, when the forge has it.
-        tail: Option<String>,
     },
 }
 
@@ -126,46 +76,6 @@ impl Reaction {
             Reaction::Rocket => "rocket",
             Reaction::Confused => "confused",
         }
-    }
-}
-
-/// A person's access to the repository, lowest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Permission {
-    None,
-    Read,
-    Triage,
-    Write,
-    Maintain,
-    Admin,
-}
-
-impl FromStr for Permission {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "none" => Permission::None,
-            "read" | "pull" => Permission::Read,
-            "triage" => Permission::Triage,
-            "write" | "push" => Permission::Write,
-            "maintain" => Permission::Maintain,
-            "admin" => Permission::Admin,
-            other => return Err(format!("`{other}` is not a permission level")),
-        })
-    }
-}
-
-impl fmt::Display for Permission {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Permission::None => "none",
-            Permission::Read => "read",
-            Permission::Triage => "triage",
-            Permission::Write => "write",
-            Permission::Maintain => "maintain",
-            Permission::Admin => "admin",
-        })
     }
 }
 
@@ -263,26 +173,6 @@ pub fn marker_of(body: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn permissions_order_and_parse() {
-        assert!(Permission::Admin > Permission::Write && Permission::Write > Permission::Triage);
-        assert_eq!("push".parse::<Permission>().unwrap(), Permission::Write);
-        assert_eq!(
-            "maintain".parse::<Permission>().unwrap(),
-            Permission::Maintain
-        );
-        assert!("owner".parse::<Permission>().is_err());
-        assert_eq!(Permission::Triage.to_string(), "triage");
-    }
-
-    #[test]
-    fn closing_reasons_are_read_from_ticked_boxes() {
-        let body = "- [ ] The fix is wrong <!-- patchwright:why wrong -->\n- [x] Not now <!-- patchwright:why later -->\n";
-        assert_eq!(ticked_reason(body), Some(CloseKind::Later));
-        assert_eq!(ticked_reason(&body.replace("[x]", "[ ]")), None);
-        assert_eq!(ticked_reason("- [x] something else\n"), None);
-    }
 
     #[test]
     fn markers_are_first_line_html_comments() {

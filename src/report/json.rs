@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::scan::ScanReport;
+use crate::engine::scan::ScanReport;
 
 /// Bumped when a field changes meaning or disappears.
 pub const FORMAT_VERSION: u32 = 1;

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::scan::ScanReport;
-use crate::skills::Skill;
-use crate::source::LineCounts;
-use crate::workspace::{Package, Workspace};
+use crate::engine::scan::ScanReport;
+use crate::engine::skill::Skill;
+use crate::engine::source::LineCounts;
+use crate::engine::workspace::{Package, Workspace};
 
 /// How many functions the "longest" and "most complex" lists show.
 pub const TOP: usize = 10;

@@ -4,9 +4,9 @@
 
 use serde_json::{Value, json};
 
-use crate::finding::camel_case;
-use crate::scan::ScanReport;
-use crate::skills::Skill;
+use crate::engine::scan::ScanReport;
+use crate::engine::skill::Skill;
+use crate::vocab::ids::camel_case;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 

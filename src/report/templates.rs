@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use minijinja::Environment;
 use serde::Serialize;
 
-use crate::ledger::Hold;
+use crate::store::ledger::Hold;
 
 const PULL: &str = include_str!("../../templates/pull.md.j2");
 const DASHBOARD: &str = include_str!("../../templates/dashboard.md.j2");
@@ -126,7 +126,8 @@ pub fn dashboard(dashboard: &Dashboard<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::{CloseKind, Timestamp};
+    use crate::store::ledger::CloseKind;
+    use crate::vocab::time::Timestamp;
 
     fn finding(n: usize) -> ListedFinding {
         ListedFinding {
@@ -194,9 +195,9 @@ mod tests {
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
-            assert_eq!(crate::forge::ticked_reason(&ticked), Some(kind));
+            assert_eq!(crate::store::ledger::ticked_reason(&ticked), Some(kind));
         }
-        assert_eq!(crate::forge::ticked_reason(&body), None);
+        assert_eq!(crate::store::ledger::ticked_reason(&body), None);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::scan::ScanReport;
+use crate::engine::scan::ScanReport;
 
 pub fn findings(report: &ScanReport) -> String {
     let mut out = String::new();

@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use patchwright::forge::github::{GitHubForge, GitHubOptions, RetryPolicy};
-use patchwright::forge::{Checks, Forge, Review};
-use patchwright::git::Secret;
-use patchwright::ledger::{Ledger, Proposal};
+use patchwright::forge::{Forge, Review};
+use patchwright::store::checks::Checks;
+use patchwright::store::ledger::{Ledger, Proposal};
+use patchwright::vocab::secret::Secret;
 
 use crate::fake_github::{BOT_LOGIN, FakeGitHub, Fault, OWNER, REPO, TOKEN};
 use crate::support::{Project, Run, fixtures};
@@ -781,10 +782,10 @@ fn proposals_without_any_check_for_half_an_hour_raise_a_dashboard_warning() {
             .contains("### Warnings")
     );
     // Pretend the proposals were opened an hour ago; no CI ever reported.
-    let an_hour_ago = patchwright::ledger::Timestamp::now().0 - 3600;
+    let an_hour_ago = patchwright::vocab::time::Timestamp::now().0 - 3600;
     hub.project.rewrite_ledger(|ledger| {
         for p in ledger["proposals"].as_object_mut().unwrap().values_mut() {
-            p["outcomes"][0]["at"] = patchwright::ledger::Timestamp(an_hour_ago)
+            p["outcomes"][0]["at"] = patchwright::vocab::time::Timestamp(an_hour_ago)
                 .to_string()
                 .into();
         }

@@ -137,7 +137,7 @@ fn explain_ignored_and_unignore_show_and_lift_what_is_remembered() {
         let r = &ledger["rejected"][fp];
         let at: String = r["at"].as_str().unwrap().into();
         let until: String = r["until"].as_str().unwrap().into();
-        let days = |t: &str| t.parse::<patchwright::ledger::Timestamp>().unwrap().0 / 86_400;
+        let days = |t: &str| t.parse::<patchwright::vocab::time::Timestamp>().unwrap().0 / 86_400;
         assert_eq!(days(&until) - days(&at), 30, "{r}");
     }
     let closed = proposal_of(&ledger, len_zero)["outcomes"]

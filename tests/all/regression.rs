@@ -366,12 +366,14 @@ fn a_maintainer_can_ask_for_a_revert_and_other_merges_need_scope_any() {
 
 #[test]
 fn push_mode_never_forces_over_a_concurrent_push_and_looks_again() {
+    use patchwright::bot::context::Bot;
+    use patchwright::bot::run_report::RunReport;
     use patchwright::config::Config;
-    use patchwright::cycle::{Bot, RunReport};
+    use patchwright::engine::skills::Registry;
     use patchwright::forge::github::{GitHubForge, GitHubOptions, RetryPolicy};
-    use patchwright::git::{Repo, Secret};
-    use patchwright::ledger::Ledger;
-    use patchwright::skills::Registry;
+    use patchwright::store::ledger::Ledger;
+    use patchwright::store::repo::Repo;
+    use patchwright::vocab::secret::Secret;
 
     let hub = Hub::new("limits:\n  max_prs_per_run: 1\nrevert:\n  mode: push\n  flaky_reruns: 0\n");
     let (number, parent, merge) = merged_bot_pull(&hub);
@@ -412,7 +414,7 @@ fn push_mode_never_forces_over_a_concurrent_push_and_looks_again() {
         .values()
         .find(|p| p.pull.as_ref().and_then(|r| r.number) == Some(number))
         .cloned();
-    let evidence = patchwright::watch::Evidence {
+    let evidence = patchwright::policy::watch::Evidence {
         red: merge.parse().unwrap(),
         failing: Vec::new(),
         parent: parent.parse().unwrap(),
@@ -420,7 +422,7 @@ fn push_mode_never_forces_over_a_concurrent_push_and_looks_again() {
         reruns: 0,
     };
     let mut report = RunReport::default();
-    let state = patchwright::watch::revert(
+    let state = patchwright::bot::watch::revert(
         &bot,
         &merge.parse().unwrap(),
         proposal.as_ref(),
@@ -543,7 +545,7 @@ fn a_red_long_after_the_merge_is_reported_not_reverted() {
     let merged_at: i64 = git(&hub.project.origin, &["log", "-1", "--format=%ct", &merge])
         .parse()
         .unwrap();
-    let seven_hours_later = patchwright::ledger::Timestamp(merged_at + 7 * 3600).to_string();
+    let seven_hours_later = patchwright::vocab::time::Timestamp(merged_at + 7 * 3600).to_string();
     hub.fake
         .world()
         .set_check_at(&merge, "test", "failure", 7, &seven_hours_later);
@@ -567,7 +569,7 @@ fn a_red_long_after_the_merge_is_reported_not_reverted() {
     let merged_at: i64 = git(&hub.project.origin, &["log", "-1", "--format=%ct", &merge])
         .parse()
         .unwrap();
-    let soon = patchwright::ledger::Timestamp(merged_at + 5 * 3600).to_string();
+    let soon = patchwright::vocab::time::Timestamp(merged_at + 5 * 3600).to_string();
     hub.fake
         .world()
         .set_check_at(&merge, "test", "failure", 7, &soon);

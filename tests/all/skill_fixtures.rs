@@ -4,10 +4,11 @@
 
 use std::path::Path;
 
-use patchwright::provenance;
-use patchwright::scan::{self, ScanOptions, ScanReport};
-use patchwright::skills::{Registry, Skill};
-use patchwright::workspace::Workspace;
+use patchwright::engine::scan::{self, ScanOptions, ScanReport};
+use patchwright::engine::skill::Skill;
+use patchwright::engine::skills::Registry;
+use patchwright::engine::workspace::Workspace;
+use patchwright::scaffold::provenance;
 
 use crate::support::{assert_golden, fixtures};
 

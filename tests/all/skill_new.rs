@@ -79,12 +79,19 @@ fn skill_new_proposes_the_skill_its_registration_and_fixture_as_a_branch() {
     let changed = git(&copy.origin, &["diff", "--name-status", "main", &branch]);
     assert_eq!(
         changed,
-        "M\tsrc/skills/mod.rs\nA\tsrc/skills/no_unwrap.rs\nA\ttests/fixtures/skills/no-unwrap/after.rs\nA\ttests/fixtures/skills/no-unwrap/before.rs\nA\ttests/fixtures/skills/no-unwrap/findings.txt"
+        "M\tsrc/engine/skills/mod.rs\nA\tsrc/engine/skills/no_unwrap.rs\nA\ttests/fixtures/skills/no-unwrap/after.rs\nA\ttests/fixtures/skills/no-unwrap/before.rs\nA\ttests/fixtures/skills/no-unwrap/findings.txt"
     );
     // The registration is two inserted lines; the rest of mod.rs is untouched.
     let registration = git(
         &copy.origin,
-        &["diff", "-U0", "main", &branch, "--", "src/skills/mod.rs"],
+        &[
+            "diff",
+            "-U0",
+            "main",
+            &branch,
+            "--",
+            "src/engine/skills/mod.rs",
+        ],
     );
     let changes: Vec<&str> = registration
         .lines()
@@ -103,7 +110,7 @@ fn skill_new_proposes_the_skill_its_registration_and_fixture_as_a_branch() {
     );
     let skill = git(
         &copy.origin,
-        &["show", &format!("{branch}:src/skills/no_unwrap.rs")],
+        &["show", &format!("{branch}:src/engine/skills/no_unwrap.rs")],
     );
     assert!(
         skill.contains("pub struct NoUnwrap;")
@@ -306,7 +313,7 @@ fn skill_regenerate_rewrites_untouched_generated_files_and_leaves_edited_ones() 
             &format!("{regenerated}:tests/fixtures/skills/no-unwrap/before.rs"),
         ],
     ) + "\n"; // `git` trims the output
-    let split = patchwright::provenance::split("before.rs", &before);
+    let split = patchwright::scaffold::provenance::split("before.rs", &before);
     assert!(split.untouched());
     assert!(
         split.body.starts_with("// the smallest example\n"),

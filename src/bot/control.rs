@@ -1,0 +1,150 @@
+//! How maintainers steer the bot: stop and resume it, pause and resume a
+//! skill, reject findings or a whole proposal. Each is one ledger change
+//! (recorded with who asked), and each is idempotent: asking twice changes
+//! the ledger once.
+
+use crate::bot::context::{Bot, CycleError};
+use crate::policy::learn;
+use crate::store::ledger::{CloseKind, Hold, Proposal, Rejection};
+use crate::store::ledger_store::LedgerStore;
+use crate::vocab::ids::{Fingerprint, SkillId};
+use crate::vocab::time::Timestamp;
+
+/// Sets the stop flag: runs only sync until `resume`.
+pub fn stop(store: &LedgerStore<'_>, by: &str, reason: &str) -> Result<bool, CycleError> {
+    let hold = Hold {
+        at: Timestamp::now(),
+        by: by.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let event = format!("stop by {by}");
+    let changed = store.update(&|l| {
+        if l.stopped.is_some() {
+            return Ok(None);
+        }
+        l.stopped = Some(hold.clone());
+        Ok(Some(event.clone()))
+    })?;
+    Ok(changed.is_some())
+}
+
+/// Clears the stop flag.
+pub fn resume(store: &LedgerStore<'_>, by: &str) -> Result<bool, CycleError> {
+    let event = format!("resume by {by}");
+    let changed = store.update(&|l| Ok(l.stopped.take().map(|_| event.clone())))?;
+    Ok(changed.is_some())
+}
+
+/// Rejects fingerprints by hand, one ledger update each; returns how many
+/// were new.
+pub fn ignore(
+    store: &LedgerStore<'_>,
+    fingerprints: &[Fingerprint],
+    by: &str,
+    reason: &str,
+) -> Result<usize, CycleError> {
+    let mut new = 0;
+    for fp in fingerprints {
+        let rejection = Rejection {
+            at: Timestamp::now(),
+            by: by.to_owned(),
+            reason: reason.to_owned(),
+            proposal: None,
+            until: None,
+        };
+        let event = format!("reject {fp} by {by}");
+        let changed = store.update(&|l| {
+            if l.rejected.contains_key(fp) {
+                return Ok(None);
+            }
+            l.rejected.insert(fp.clone(), rejection.clone());
+            Ok(Some(event.clone()))
+        })?;
+        new += usize::from(changed.is_some());
+    }
+    Ok(new)
+}
+
+/// Lifts a fingerprint's rejection; returns what it was, if there was one.
+pub fn unreject(
+    store: &LedgerStore<'_>,
+    fingerprint: &Fingerprint,
+    by: &str,
+) -> Result<Option<Rejection>, CycleError> {
+    let (ledger, _) = store.read()?;
+    let Some(rejection) = ledger.rejected.get(fingerprint).cloned() else {
+        return Ok(None);
+    };
+    let event = format!("unignore {fingerprint} by {by}");
+    let changed = store.update(&|l| Ok(l.rejected.remove(fingerprint).map(|_| event.clone())))?;
+    Ok(changed.map(|_| rejection))
+}
+
+/// Pauses a skill: its findings are not proposed until it is resumed.
+pub fn pause(
+    store: &LedgerStore<'_>,
+    skill: &SkillId,
+    by: &str,
+    reason: &str,
+) -> Result<bool, CycleError> {
+    let hold = Hold {
+        at: Timestamp::now(),
+        by: by.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let event = format!("pause {skill} by {by}");
+    let changed = store.update(&|l| {
+        if l.paused.contains_key(skill) {
+            return Ok(None);
+        }
+        l.paused.insert(skill.clone(), hold.clone());
+        Ok(Some(event.clone()))
+    })?;
+    Ok(changed.is_some())
+}
+
+/// Lifts a skill's pause. Learning counts only what is decided from now on,
+/// so an automatic pause does not come straight back.
+pub fn unpause(store: &LedgerStore<'_>, skill: &SkillId, by: &str) -> Result<bool, CycleError> {
+    let event = format!("resume {skill} by {by}");
+    let hold = Hold {
+        at: Timestamp::now(),
+        by: by.to_owned(),
+        reason: "resumed".into(),
+    };
+    let changed = store.update(&|l| {
+        if l.paused.remove(skill).is_none() {
+            return Ok(None);
+        }
+        l.resumed.insert(skill.clone(), hold.clone());
+        Ok(Some(event.clone()))
+    })?;
+    Ok(changed.is_some())
+}
+
+/// Closes a proposal's pull request at a person's request, for `kind`.
+pub fn reject_proposal(
+    bot: &Bot<'_>,
+    proposal: &Proposal,
+    kind: CloseKind,
+    by: &str,
+) -> Result<(), CycleError> {
+    let later_days = bot.config.learning.later_days;
+    let what = match kind {
+        CloseKind::Later => format!("these findings may be proposed again after {later_days} days"),
+        _ => "these findings will not be proposed again".to_owned(),
+    };
+    let comment =
+        format!("<!-- patchwright:ignored -->\nClosed at @{by}'s request ({kind}); {what}.");
+    bot.forge.close_pull(proposal, Some(&comment))?;
+    let now = Timestamp::now();
+    let event = format!("outcome closed {} by {by} ({kind})", proposal.id);
+    let reason = format!("ignored by {by}");
+    bot.store().update(&|l| {
+        Ok(
+            learn::record_close(l, proposal, kind, by, &reason, now, later_days)
+                .then(|| event.clone()),
+        )
+    })?;
+    Ok(())
+}

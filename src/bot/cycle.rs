@@ -1,0 +1,178 @@
+//! One pass of the loop: sync what happened to open proposals, watch merged
+//! ones, scan the default branch, plan, propose (branch + commit + pull
+//! request + checks). Every step is idempotent: a run killed anywhere is
+//! healed by the next one, and running twice changes nothing the second
+//! time.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::bot::context::{Bot, CycleError};
+use crate::bot::propose::propose;
+use crate::bot::run_report::{RunReport, WAITING_SHOWN, listed};
+use crate::bot::sync::sync;
+use crate::bot::tree_scan::scan_commit;
+use crate::bot::watch;
+use crate::engine::edit::Fix;
+use crate::engine::finding::Finding;
+use crate::engine::skill::Skill;
+use crate::policy::learn;
+use crate::policy::pace;
+use crate::policy::plan::{self, NEUTRAL_SCORE, PlanInput, SkillInfo};
+use crate::vocab::hash;
+use crate::vocab::ids::{Fingerprint, SkillId};
+use crate::vocab::rel_path::RelPath;
+use crate::vocab::time::Timestamp;
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Print what would be proposed; write nothing (no fetch, no refs).
+    pub dry_run: bool,
+    /// Run (local) or read (forge) the checks of new proposals.
+    pub checks: bool,
+    /// Propose only these skills, now, beyond the per-run limit and the risk ceiling.
+    pub requested: Vec<SkillId>,
+    /// Propose only findings in this file or directory.
+    pub only_path: Option<RelPath>,
+}
+
+/// One pass of the loop.
+pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError> {
+    let mut report = RunReport::default();
+    if !options.dry_run {
+        bot.repo.fetch()?;
+        sync(bot, options.checks, &mut report)?;
+    }
+    let store = bot.store();
+    let (ledger, _) = store.read()?;
+    if let Some(hold) = &ledger.stopped {
+        report.stopped = Some(hold.clone());
+        return Ok(report);
+    }
+    if !options.dry_run {
+        watch::watch(bot, &mut report)?;
+    }
+    let (ledger, _) = store.read()?;
+
+    let base = bot.default_tip()?;
+    report.base = Some(base.clone());
+
+    let requested: Vec<String> = options.requested.iter().map(ToString::to_string).collect();
+    let skills = bot.registry.select(bot.config, &requested)?;
+    let scanned = scan_commit(bot, &base, &skills)?;
+    report.findings = scanned.findings().count();
+    report.skipped_files = scanned.warnings.len();
+    let sources = scanned.sources();
+
+    let infos = skill_infos(&skills);
+    let in_path = |f: &&Finding| match &options.only_path {
+        Some(dir) => f.path == *dir || f.path.as_str().starts_with(&format!("{dir}/")),
+        None => true,
+    };
+    let findings: Vec<&Finding> = scanned.findings().filter(in_path).collect();
+    let fix_lines = |fix: &Fix| fix_lines(&sources, fix);
+    let scores = learn::scores(&ledger);
+    let score = |skill: &SkillId| scores.get(skill).copied().unwrap_or(NEUTRAL_SCORE);
+    let file_hash = |path: &RelPath| {
+        sources
+            .get(path)
+            .map(|text| hash::content_hash(text.as_bytes()))
+    };
+    let plan = plan::plan(&PlanInput {
+        findings: &findings,
+        skills: &infos,
+        ledger: &ledger,
+        limits: &bot.config.limits,
+        open_limit: pace::limit(&ledger, &bot.config.limits).limit,
+        requested: &options.requested,
+        fix_lines: &fix_lines,
+        score: &score,
+        file_hash: &file_hash,
+        now: Timestamp::now(),
+        own_tip: bot.repo.author_email(&base)? == bot.config.git.identity.email,
+    });
+    report.held_back = plan
+        .held_back
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect();
+
+    for planned in &plan.proposals {
+        let Some(skill) = bot.registry.get(planned.skill.as_str()) else {
+            continue;
+        };
+        propose(bot, skill, planned, &sources, &base, options, &mut report)?;
+    }
+    let proposed: BTreeSet<&Fingerprint> = plan
+        .proposals
+        .iter()
+        .flat_map(|p| p.findings.iter().map(|f| &f.fingerprint))
+        .collect();
+    report.waiting = findings
+        .iter()
+        .filter(|f| {
+            f.fixable()
+                && !proposed.contains(&f.fingerprint)
+                && !ledger
+                    .rejected
+                    .get(&f.fingerprint)
+                    .is_some_and(|r| r.holds(Timestamp::now()))
+        })
+        .filter(|f| !ledger.in_flight().contains(&f.fingerprint))
+        .take(WAITING_SHOWN)
+        .map(|f| listed(f))
+        .collect();
+
+    if !options.dry_run {
+        let scanned_at = base.clone();
+        store.update(&move |l| {
+            if l.last_scan.as_ref() == Some(&scanned_at) {
+                return Ok(None);
+            }
+            l.last_scan = Some(scanned_at.clone());
+            Ok(Some(format!("scan {}", scanned_at.short())))
+        })?;
+    }
+    Ok(report)
+}
+
+fn skill_infos(skills: &[&dyn Skill]) -> Vec<SkillInfo> {
+    skills
+        .iter()
+        .filter_map(|s| {
+            Some(SkillInfo {
+                id: SkillId::new(s.id()).ok()?,
+                risk: s.risk(),
+                title: s.title(),
+            })
+        })
+        .collect()
+}
+
+/// Added plus removed lines of one fix, from a diff of just the lines it touches.
+fn fix_lines(sources: &BTreeMap<RelPath, String>, fix: &Fix) -> usize {
+    let mut total = 0;
+    for (path, edit) in &fix.edits {
+        let Some(text) = sources.get(path) else {
+            continue;
+        };
+        let start = text[..edit.range.start.min(text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let end = text[edit.range.end.min(text.len())..]
+            .find('\n')
+            .map_or(text.len(), |i| edit.range.end + i + 1);
+        let old = &text[start..end];
+        let new = format!(
+            "{}{}{}",
+            &text[start..edit.range.start],
+            edit.text,
+            &text[edit.range.end..end]
+        );
+        total += similar::TextDiff::from_lines(old, new.as_str())
+            .iter_all_changes()
+            .filter(|c| c.tag() != similar::ChangeTag::Equal)
+            .count();
+    }
+    total
+}

@@ -1,0 +1,396 @@
+//! Turning a plan into proposals: the fixes applied to the files, a commit
+//! on the base, the branch pushed (adopted if a dead run left it, never
+//! taken from someone else), the pull request opened and recorded; and
+//! rebuilding an open proposal on the current default branch.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::bot::context::{Bot, CycleError};
+use crate::bot::cycle::RunOptions;
+use crate::bot::run_report::{DryRunProposal, Opened, RunReport, listed};
+use crate::bot::sync::record_checks;
+use crate::bot::tree_scan::scan_commit;
+use crate::engine::edit::{Applied, Fix, apply_fixes};
+use crate::engine::finding::Finding;
+use crate::engine::skill::Skill;
+use crate::forge::PullDraft;
+use crate::policy::plan::{self, Planned};
+use crate::report::templates;
+use crate::store::ledger::{CloseKind, Outcome, OutcomeEntry, Proposal, ProposalId};
+use crate::store::repo::Changes;
+use crate::vocab::git_names::{BranchName, CommitSha};
+use crate::vocab::ids::{Fingerprint, SkillId};
+use crate::vocab::rel_path::RelPath;
+use crate::vocab::time::Timestamp;
+
+pub fn propose(
+    bot: &Bot<'_>,
+    skill: &dyn Skill,
+    planned: &Planned<'_>,
+    sources: &BTreeMap<RelPath, String>,
+    base: &CommitSha,
+    options: &RunOptions,
+    report: &mut RunReport,
+) -> Result<(), CycleError> {
+    let originals: BTreeMap<RelPath, String> = planned
+        .files
+        .iter()
+        .filter_map(|p| Some((p.clone(), sources.get(p)?.clone())))
+        .collect();
+    let applied = apply_fixes(&originals, &planned.fixes());
+    if applied.applied.is_empty() {
+        return Ok(());
+    }
+    // Fixes that had to wait (overlaps) or were dropped are not part of it.
+    let fingerprints: BTreeSet<Fingerprint> = applied.applied.iter().cloned().collect();
+    let findings: Vec<&Finding> = planned
+        .findings
+        .iter()
+        .copied()
+        .filter(|f| fingerprints.contains(&f.fingerprint))
+        .collect();
+    let title = plan::title(skill.title(), &planned.package, findings.len());
+    let body = body(bot, skill, &findings, &applied);
+    if options.dry_run {
+        let (ledger, _) = bot.store().read()?;
+        let id = ledger.fresh_id(&planned.skill, &fingerprints);
+        report.dry_run.push(DryRunProposal {
+            branch: id.branch(),
+            id,
+            title,
+            diff: applied.diff(),
+        });
+        return Ok(());
+    }
+
+    let draft = Draft {
+        skill: planned.skill.clone(),
+        package: planned.package.clone(),
+        title,
+        body,
+        fingerprints,
+        changes: applied
+            .files
+            .iter()
+            .map(|(path, patched)| (path.clone(), Some(patched.new.clone().into_bytes())))
+            .collect(),
+        changed_lines: applied.changed_lines(),
+    };
+    if let Some(opened) = publish_proposal(bot, &draft, base, options.checks, report)? {
+        report.opened.push(opened);
+    }
+    Ok(())
+}
+
+/// A proposal ready to publish: its files and what to say about them.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub skill: SkillId,
+    pub package: String,
+    pub title: String,
+    pub body: String,
+    pub fingerprints: BTreeSet<Fingerprint>,
+    pub changes: Changes,
+    pub changed_lines: usize,
+}
+
+/// Commits the draft on `base`, pushes its branch, opens its pull request,
+/// records it in the ledger and (optionally) its checks. `None` when the
+/// branch belongs to someone else.
+pub fn publish_proposal(
+    bot: &Bot<'_>,
+    draft: &Draft,
+    base: &CommitSha,
+    checks: bool,
+    report: &mut RunReport,
+) -> Result<Option<Opened>, CycleError> {
+    if let Some(path) = draft
+        .changes
+        .keys()
+        .find(|p| plan::is_protected(p.as_str()))
+    {
+        return Err(CycleError::Other(format!(
+            "refusing to propose a change to `{path}`: patchwright never changes .github/workflows/"
+        )));
+    }
+    let (ledger, _) = bot.store().read()?;
+    let id = ledger.fresh_id(&draft.skill, &draft.fingerprints);
+    let branch = id.branch();
+    let message = format!(
+        "{}\n\n{}\nPatchwright-Skill: {}\nPatchwright-Proposal: {id}\nPatchwright-Fingerprints: {}\n",
+        draft.title,
+        draft.body,
+        draft.skill,
+        draft
+            .fingerprints
+            .iter()
+            .map(Fingerprint::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let commit = bot.repo.write_commit(
+        base,
+        &[base],
+        &draft.changes,
+        &message,
+        &bot.config.git.identity,
+    )?;
+    let Some((head, adopted)) = publish(bot, &branch, &commit)? else {
+        report.warnings.push(format!(
+            "{branch} exists with commits by someone else; left alone"
+        ));
+        return Ok(None);
+    };
+    failpoint("after-branch-push");
+
+    let pull = bot.forge.open_pull(&PullDraft {
+        branch: &branch,
+        base: &bot.default_branch,
+        title: &draft.title,
+        body: &draft.body,
+        labels: vec!["patchwright".into(), format!("patchwright:{}", draft.skill)],
+    })?;
+    let proposal = Proposal {
+        id: id.clone(),
+        skill: draft.skill.clone(),
+        package: draft.package.clone(),
+        title: draft.title.clone(),
+        fingerprints: draft.fingerprints.clone(),
+        files: draft.changes.keys().cloned().collect(),
+        branch: branch.clone(),
+        base: base.clone(),
+        head,
+        pull: Some(pull),
+        outcomes: vec![OutcomeEntry {
+            at: Timestamp::now(),
+            outcome: Outcome::Opened,
+        }],
+    };
+    let recorded = proposal.clone();
+    bot.store().update(&|l| {
+        if l.proposals.contains_key(&recorded.id) {
+            return Ok(None);
+        }
+        l.proposals.insert(recorded.id.clone(), recorded.clone());
+        Ok(Some(format!("propose {}", recorded.id)))
+    })?;
+    let checks = if checks {
+        record_checks(bot, &proposal, None)?
+    } else {
+        None
+    };
+    Ok(Some(Opened {
+        pull: proposal.pull.clone(),
+        id,
+        branch,
+        title: draft.title.clone(),
+        files: proposal.files.len(),
+        changed_lines: draft.changed_lines,
+        adopted,
+        checks,
+    }))
+}
+
+/// Rebuilds an open proposal on the current default branch: the same
+/// findings, fixed again, force-moved onto its branch only when nobody but
+/// the bot has pushed there.
+pub fn recreate(bot: &Bot<'_>, id: &ProposalId) -> Result<String, CycleError> {
+    bot.repo.fetch()?;
+    let (ledger, _) = bot.store().read()?;
+    let proposal = ledger
+        .proposals
+        .get(id)
+        .filter(|p| p.is_open())
+        .cloned()
+        .ok_or_else(|| CycleError::Other(format!("{id} is not an open proposal")))?;
+    let skill = bot.registry.get(proposal.skill.as_str()).ok_or_else(|| {
+        CycleError::Other(format!("the skill `{}` no longer exists", proposal.skill))
+    })?;
+    let base = bot.default_tip()?;
+    let scanned = scan_commit(bot, &base, &[skill])?;
+    let findings: Vec<&Finding> = scanned
+        .findings()
+        .filter(|f| f.fixable() && proposal.fingerprints.contains(&f.fingerprint))
+        .collect();
+    let now = Timestamp::now();
+    if findings.is_empty() {
+        let comment = format!(
+            "<!-- patchwright:gone {} -->\nNothing is left to fix: `{}` no longer has these findings. Closing.",
+            base.short(),
+            bot.default_branch
+        );
+        bot.forge.close_pull(&proposal, Some(&comment))?;
+        let id = id.clone();
+        let event = format!("outcome closed {id}");
+        bot.store().update(&|l| {
+            let outcome = Outcome::Closed {
+                reason: Some("its findings are gone from the default branch".into()),
+                why: Some(CloseKind::Gone),
+            };
+            Ok(l.record(&id, outcome, now).then(|| event.clone()))
+        })?;
+        return Ok(format!(
+            "Nothing is left to fix on `{}`; closed.",
+            bot.default_branch
+        ));
+    }
+    let sources = scanned.sources();
+    let originals: BTreeMap<RelPath, String> = findings
+        .iter()
+        .filter_map(|f| Some((f.path.clone(), sources.get(&f.path)?.clone())))
+        .collect();
+    let fixes: Vec<Fix> = findings.iter().filter_map(|f| f.fix.clone()).collect();
+    let applied = apply_fixes(&originals, &fixes);
+    let fixed: Vec<&Finding> = findings
+        .iter()
+        .copied()
+        .filter(|f| applied.applied.contains(&f.fingerprint))
+        .collect();
+    let title = plan::title(skill.title(), &proposal.package, fixed.len());
+    let body = body(bot, skill, &fixed, &applied);
+    let message = format!(
+        "{title}\n\n{body}\nPatchwright-Skill: {}\nPatchwright-Proposal: {id}\n",
+        proposal.skill
+    );
+    let changes: Changes = applied
+        .files
+        .iter()
+        .map(|(path, patched)| (path.clone(), Some(patched.new.clone().into_bytes())))
+        .collect();
+    let commit = bot.repo.write_commit(
+        &base,
+        &[&base],
+        &changes,
+        &message,
+        &bot.config.git.identity,
+    )?;
+    let tip = bot.repo.branch_tip(&proposal.branch)?;
+    if let Some(tip) = &tip
+        && !only_bot_commits(bot, tip, &base)?
+    {
+        return Err(CycleError::Other(format!(
+            "someone else pushed to `{}`; recreating it would drop their commits, so it was left alone",
+            proposal.branch
+        )));
+    }
+    bot.repo
+        .update_ref(&proposal.branch.refname(), &commit, tip.as_ref())?;
+    bot.forge.open_pull(&PullDraft {
+        branch: &proposal.branch,
+        base: &bot.default_branch,
+        title: &title,
+        body: &body,
+        labels: vec![
+            "patchwright".into(),
+            format!("patchwright:{}", proposal.skill),
+        ],
+    })?;
+    let fingerprints: BTreeSet<Fingerprint> = fixed.iter().map(|f| f.fingerprint.clone()).collect();
+    let files: Vec<RelPath> = applied.files.keys().cloned().collect();
+    let event = format!("recreate {id} on {}", base.short());
+    bot.store().update(&|l| {
+        let Some(p) = l.proposals.get_mut(id) else {
+            return Ok(None);
+        };
+        if p.head == commit {
+            return Ok(None);
+        }
+        p.base = base.clone();
+        p.head = commit.clone();
+        p.title = title.clone();
+        p.fingerprints = fingerprints.clone();
+        p.files = files.clone();
+        p.outcomes.push(OutcomeEntry {
+            at: now,
+            outcome: Outcome::Updated {
+                commit: commit.clone(),
+            },
+        });
+        Ok(Some(event.clone()))
+    })?;
+    Ok(format!(
+        "Rebuilt on `{}` at {}: {} {}.",
+        bot.default_branch,
+        base.short(),
+        fixed.len(),
+        if fixed.len() == 1 { "fix" } else { "fixes" }
+    ))
+}
+
+/// Whether every commit on the branch since it left the default branch is the bot's.
+fn only_bot_commits(
+    bot: &Bot<'_>,
+    tip: &CommitSha,
+    default_tip: &CommitSha,
+) -> Result<bool, CycleError> {
+    for commit in bot.repo.first_parents(tip, 100)? {
+        if bot.repo.is_ancestor(&commit, default_tip)? {
+            break;
+        }
+        if bot.repo.author_email(&commit)? != bot.config.git.identity.email {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Pushes the proposal branch. A branch already there with the same files
+/// (a run that died before recording it) is adopted; one the bot wrote
+/// earlier with other files is moved; one someone else wrote is left alone
+/// (`None`).
+fn publish(
+    bot: &Bot<'_>,
+    branch: &BranchName,
+    commit: &CommitSha,
+) -> Result<Option<(CommitSha, bool)>, CycleError> {
+    let repo = bot.repo;
+    let existing = match repo.branch_tip(branch)? {
+        Some(tip) => tip,
+        None => match repo.update_ref(&branch.refname(), commit, None) {
+            Ok(()) => return Ok(Some((commit.clone(), false))),
+            Err(e) if e.is_conflict() => {
+                repo.fetch_ref(&branch.refname())?;
+                match repo.branch_tip(branch)? {
+                    Some(tip) => tip,
+                    None => return Err(e.into()),
+                }
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    if repo.same_tree(&existing, commit)? {
+        return Ok(Some((existing, true)));
+    }
+    if repo.author_email(&existing)? == bot.config.git.identity.email {
+        repo.update_ref(&branch.refname(), commit, Some(&existing))?;
+        return Ok(Some((commit.clone(), false)));
+    }
+    Ok(None)
+}
+
+/// The description of a proposal: what was found, why it matters, and
+/// how to steer it.
+fn body(bot: &Bot<'_>, skill: &dyn Skill, findings: &[&Finding], applied: &Applied) -> String {
+    let (added, removed) = applied.line_stats();
+    templates::pull_body(&templates::PullBody {
+        skill: skill.id(),
+        risk: skill.risk().to_string(),
+        rationale: skill.rationale(),
+        findings: findings.iter().map(|f| listed(f)).collect(),
+        files: applied.files.len(),
+        added,
+        removed,
+        fingerprints: findings.iter().map(|f| f.fingerprint.to_string()).collect(),
+        prefix: &bot.config.commands.prefix,
+        later_days: bot.config.learning.later_days,
+    })
+}
+
+/// A crash injected for tests of healing: with `PATCHWRIGHT_FAILPOINT`
+/// set to `name`, the process aborts here, as a killed run would.
+fn failpoint(name: &str) {
+    if std::env::var("PATCHWRIGHT_FAILPOINT").is_ok_and(|v| v == name) {
+        eprintln!("patchwright: failpoint {name} reached; aborting");
+        std::process::abort();
+    }
+}

@@ -1,0 +1,225 @@
+//! What a run did, as values ([`RunReport`]) and as text for people, the
+//! job summary and replies.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::engine::finding::Finding;
+use crate::report::templates::ListedFinding;
+use crate::store::ledger::{Hold, ProposalId, PullRef};
+use crate::vocab::git_names::{BranchName, CommitSha};
+
+/// What one run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunReport {
+    pub synced: Vec<Synced>,
+    pub stopped: Option<Hold>,
+    pub base: Option<CommitSha>,
+    pub findings: usize,
+    pub skipped_files: usize,
+    pub opened: Vec<Opened>,
+    pub dry_run: Vec<DryRunProposal>,
+    pub held_back: BTreeMap<String, usize>,
+    /// Fixable findings not proposed, the first few.
+    pub waiting: Vec<ListedFinding>,
+    pub warnings: Vec<String>,
+}
+
+/// How many not-yet-proposed findings a report lists.
+pub const WAITING_SHOWN: usize = 10;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Synced {
+    pub id: ProposalId,
+    pub outcome: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Opened {
+    pub id: ProposalId,
+    pub branch: BranchName,
+    pub title: String,
+    pub files: usize,
+    pub changed_lines: usize,
+    /// Whether the branch was already there (from a run that died before recording it).
+    pub adopted: bool,
+    /// `Some(true)` passed, `Some(false)` failed, `None` not run.
+    pub checks: Option<bool>,
+    pub pull: Option<PullRef>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DryRunProposal {
+    pub id: ProposalId,
+    pub branch: BranchName,
+    pub title: String,
+    pub diff: String,
+}
+
+/// A finding as pull requests, replies and the dashboard list it.
+pub fn listed(f: &Finding) -> ListedFinding {
+    ListedFinding {
+        skill: f.skill.to_string(),
+        path: f.path.to_string(),
+        line: f.start.line,
+        message: f.message.clone(),
+    }
+}
+
+impl RunReport {
+    /// One line: what the run did.
+    pub fn summary_line(&self) -> String {
+        if let Some(hold) = &self.stopped {
+            return format!(
+                "stopped by {}; {} outcomes recorded",
+                hold.by,
+                self.synced.len()
+            );
+        }
+        format!(
+            "{} outcomes recorded, {} findings, {} proposed",
+            self.synced.len(),
+            self.findings,
+            self.opened.len()
+        )
+    }
+
+    /// One line per opened proposal.
+    pub fn opened_markdown(&self) -> String {
+        let mut out = String::new();
+        for o in &self.opened {
+            let link = match o.pull.as_ref().and_then(|p| p.number) {
+                Some(n) => format!("#{n}"),
+                None => format!("`{}`", o.branch),
+            };
+            let _ = writeln!(
+                out,
+                "- {} {link}: {} ({} {} changed in {} {})",
+                if o.adopted { "Recorded" } else { "Proposed" },
+                o.title,
+                o.changed_lines,
+                if o.changed_lines == 1 {
+                    "line"
+                } else {
+                    "lines"
+                },
+                o.files,
+                if o.files == 1 { "file" } else { "files" }
+            );
+        }
+        out
+    }
+
+    /// The report as markdown, for replies and the job summary.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        if let Some(hold) = &self.stopped {
+            let _ = writeln!(
+                out,
+                "Stopped by {} at {} ({}): only outcomes were recorded.\n",
+                hold.by, hold.at, hold.reason
+            );
+        }
+        for s in &self.synced {
+            let _ = writeln!(out, "- `{}`: {}", s.id, s.outcome);
+        }
+        if !self.synced.is_empty() {
+            out.push('\n');
+        }
+        if let Some(base) = &self.base {
+            let _ = writeln!(
+                out,
+                "Scanned {}: {} findings.\n",
+                base.short(),
+                self.findings
+            );
+        }
+        out.push_str(&self.opened_markdown());
+        if !self.opened.is_empty() {
+            out.push('\n');
+        }
+        for (reason, n) in &self.held_back {
+            let _ = writeln!(
+                out,
+                "- {n} {} because {reason}",
+                if *n == 1 {
+                    "finding waits"
+                } else {
+                    "findings wait"
+                }
+            );
+        }
+        for w in &self.warnings {
+            let _ = writeln!(out, "- **Warning:** {w}");
+        }
+        if out.trim().is_empty() {
+            out.push_str("Nothing new to propose.\n");
+        }
+        out
+    }
+
+    /// What a person reads at the end of a run.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for s in &self.synced {
+            let _ = writeln!(out, "synced: {} {}", s.id, s.outcome);
+        }
+        if let Some(hold) = &self.stopped {
+            let _ = writeln!(
+                out,
+                "stopped by {} at {} ({}): only synced; `patchwright resume` starts proposing again",
+                hold.by, hold.at, hold.reason
+            );
+            return out;
+        }
+        if let Some(base) = &self.base {
+            let _ = writeln!(
+                out,
+                "scanned {}: {} findings{}",
+                base.short(),
+                self.findings,
+                if self.skipped_files > 0 {
+                    format!(", {} files skipped", self.skipped_files)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        for p in &self.dry_run {
+            let _ = writeln!(out, "\nwould propose {}: {}\n{}", p.branch, p.title, p.diff);
+        }
+        for o in &self.opened {
+            let checks = match o.checks {
+                Some(true) => ", checks passed",
+                Some(false) => ", checks FAILED",
+                None => "",
+            };
+            let _ = writeln!(
+                out,
+                "{} {}: {} ({} {}, {} lines changed{checks})",
+                if o.adopted { "recorded" } else { "proposed" },
+                o.branch,
+                o.title,
+                o.files,
+                if o.files == 1 { "file" } else { "files" },
+                o.changed_lines,
+            );
+        }
+        for (reason, n) in &self.held_back {
+            let _ = writeln!(
+                out,
+                "waiting: {n} {} because {reason}",
+                if *n == 1 { "finding" } else { "findings" }
+            );
+        }
+        for w in &self.warnings {
+            let _ = writeln!(out, "warning: {w}");
+        }
+        if self.opened.is_empty() && self.dry_run.is_empty() && self.synced.is_empty() {
+            let _ = writeln!(out, "nothing new to propose");
+        }
+        out
+    }
+}

@@ -1,0 +1,276 @@
+//! Recording what happened to open proposals since the last look: merged
+//! (and then watched), closed (and what the close means), their checks
+//! (a failed fix is closed and held until its files change), reviews
+//! asking for changes, and reopened pull requests.
+
+use std::collections::BTreeMap;
+
+use crate::bot::context::{BOT_ACTOR, Bot, CycleError};
+use crate::bot::control;
+use crate::bot::run_report::{RunReport, Synced};
+use crate::forge::PullState;
+use crate::policy::learn;
+use crate::policy::watch;
+use crate::store::checks::Checks;
+use crate::store::ledger::{CloseKind, FailedFix, Outcome, OutcomeEntry, Proposal, State};
+use crate::vocab::hash;
+use crate::vocab::time::Timestamp;
+
+/// How long a proposal may go without any check before the bot warns.
+const NO_CHECKS_WARNING_SECS: i64 = 30 * 60;
+
+/// Records what happened to every open proposal since the last run.
+pub fn sync(bot: &Bot<'_>, checks: bool, report: &mut RunReport) -> Result<(), CycleError> {
+    let store = bot.store();
+    let (ledger, _) = store.read()?;
+    let synced = &mut report.synced;
+    let warnings = &mut report.warnings;
+    let open: Vec<Proposal> = ledger.open_proposals().cloned().collect();
+    for proposal in open {
+        let id = proposal.id.clone();
+        let now = Timestamp::now();
+        let state = bot.forge.pull_state(&proposal)?;
+        let still_open = state == PullState::Open;
+        match state {
+            PullState::Merged { commit } => {
+                let recorded = Outcome::Merged {
+                    commit: commit.clone(),
+                };
+                let event = format!("outcome merged {id}");
+                let changed = store.update(&|l| {
+                    if !l.record(&id, recorded.clone(), now) {
+                        return Ok(None);
+                    }
+                    watch::start(l, &commit, &id, now);
+                    Ok(Some(event.clone()))
+                })?;
+                if changed.is_some() {
+                    synced.push(Synced {
+                        id,
+                        outcome: "merged".into(),
+                    });
+                }
+            }
+            PullState::Closed { why } => {
+                // A bare close means "not wanted here".
+                let kind = why.unwrap_or(CloseKind::Unwanted);
+                let later_days = bot.config.learning.later_days;
+                let event = format!("outcome closed {id} ({kind})");
+                let changed = store.update(&|l| {
+                    let closed = learn::record_close(
+                        l,
+                        &proposal,
+                        kind,
+                        "a maintainer",
+                        "closed without merging",
+                        now,
+                        later_days,
+                    );
+                    Ok(closed.then(|| event.clone()))
+                })?;
+                if changed.is_some() {
+                    synced.push(Synced {
+                        id,
+                        outcome: format!("closed ({kind})"),
+                    });
+                }
+            }
+            PullState::Open if checks && proposal.checks().is_none() => {
+                let opened_at = proposal.outcomes.first().map_or(now.0, |e| e.at.0);
+                if let Some(passed) = record_checks(
+                    bot,
+                    &proposal,
+                    (now.0 - opened_at > NO_CHECKS_WARNING_SECS).then_some(&mut *warnings),
+                )? {
+                    let outcome = if passed {
+                        "checks passed"
+                    } else {
+                        "checks failed"
+                    };
+                    synced.push(Synced {
+                        id,
+                        outcome: outcome.into(),
+                    });
+                }
+            }
+            PullState::Open => {}
+        }
+        if still_open {
+            record_reviews(bot, &proposal)?;
+        }
+    }
+    pause_rejected_skills(bot, report)?;
+    Ok(())
+}
+
+/// A reviewer asking for changes counts against the skill.
+fn record_reviews(bot: &Bot<'_>, proposal: &Proposal) -> Result<(), CycleError> {
+    let asked: Vec<String> = bot
+        .forge
+        .reviews(proposal)?
+        .into_iter()
+        .filter(|r| r.state == "CHANGES_REQUESTED")
+        .map(|r| r.user)
+        .collect();
+    if asked.is_empty() {
+        return Ok(());
+    }
+    let id = proposal.id.clone();
+    let now = Timestamp::now();
+    let event = format!("outcome changes-requested {id}");
+    bot.store().update(&|l| {
+        let mut changed = false;
+        for by in &asked {
+            changed |= l.record(&id, Outcome::ChangesRequested { by: by.clone() }, now);
+        }
+        Ok(changed.then(|| event.clone()))
+    })?;
+    Ok(())
+}
+
+/// Pauses the skills whose proposals maintainers keep rejecting.
+fn pause_rejected_skills(bot: &Bot<'_>, report: &mut RunReport) -> Result<(), CycleError> {
+    let store = bot.store();
+    let (ledger, _) = store.read()?;
+    for (skill, reason) in learn::pauses_due(&ledger, &bot.config.learning) {
+        if control::pause(&store, &skill, BOT_ACTOR, &reason)? {
+            report.warnings.push(format!(
+                "paused `{skill}` automatically: {reason} (`{} resume {skill}` lifts it)",
+                bot.config.commands.prefix
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Records what happened to one pull request (an event named it). A
+/// proposal closed earlier and now reopened is open again, and its
+/// findings are no longer rejected.
+pub fn sync_pull(bot: &Bot<'_>, number: u64, report: &mut RunReport) -> Result<(), CycleError> {
+    bot.repo.fetch()?;
+    let (ledger, _) = bot.store().read()?;
+    let Some(proposal) = ledger
+        .proposals
+        .values()
+        .find(|p| p.pull.as_ref().and_then(|r| r.number) == Some(number))
+        .cloned()
+    else {
+        return Ok(());
+    };
+    if proposal.state() == State::Closed && bot.forge.pull_state(&proposal)? == PullState::Open {
+        let id = proposal.id.clone();
+        let now = Timestamp::now();
+        let event = format!("outcome reopened {id}");
+        let changed = bot.store().update(&|l| {
+            if l.proposals
+                .get(&id)
+                .is_none_or(|p| p.state() != State::Closed)
+            {
+                return Ok(None);
+            }
+            if let Some(p) = l.proposals.get_mut(&id) {
+                p.outcomes.push(OutcomeEntry {
+                    at: now,
+                    outcome: Outcome::Opened,
+                });
+            }
+            l.rejected.retain(|_, r| r.proposal.as_ref() != Some(&id));
+            Ok(Some(event.clone()))
+        })?;
+        if changed.is_some() {
+            report.synced.push(Synced {
+                id,
+                outcome: "reopened".into(),
+            });
+        }
+    }
+    sync(bot, true, report)
+}
+
+/// Asks the forge for the proposal's checks and records a final result.
+/// With `warn_missing`, a proposal without any check is reported there.
+pub(crate) fn record_checks(
+    bot: &Bot<'_>,
+    proposal: &Proposal,
+    warn_missing: Option<&mut Vec<String>>,
+) -> Result<Option<bool>, CycleError> {
+    let (outcome, passed) = match bot.forge.checks(proposal)? {
+        Checks::Missing => {
+            if let Some(warnings) = warn_missing {
+                let warning = "proposals have had no checks for 30 minutes: pull requests opened with the default \
+                    GITHUB_TOKEN do not start workflows; give patchwright a GitHub App token or a personal access token"
+                    .to_owned();
+                if !warnings.contains(&warning) {
+                    warnings.push(warning);
+                }
+            }
+            return Ok(None);
+        }
+        Checks::Pending => return Ok(None),
+        Checks::Passed { .. } => (
+            Outcome::ChecksPassed {
+                commit: proposal.head.clone(),
+            },
+            true,
+        ),
+        Checks::Failed { failing, tail } => (
+            Outcome::ChecksFailed {
+                commit: proposal.head.clone(),
+                names: failing.into_iter().map(|f| f.name).collect(),
+                tail,
+            },
+            false,
+        ),
+    };
+    let id = proposal.id.clone();
+    let now = Timestamp::now();
+    if passed {
+        let event = format!("outcome checks-passed {id}");
+        bot.store()
+            .update(&|l| Ok(l.record(&id, outcome.clone(), now).then(|| event.clone())))?;
+        return Ok(Some(true));
+    }
+    // A fix that breaks the build is not wanted as it is: close it, and try
+    // again only once the files it touches have changed.
+    let Outcome::ChecksFailed { names, .. } = &outcome else {
+        return Ok(Some(false));
+    };
+    let comment = format!(
+        "<!-- patchwright:checks-failed {} -->\nThe checks failed ({}). Closing; these findings will be proposed again once the files they are in change.",
+        proposal.head.short(),
+        names.join(", ")
+    );
+    bot.forge.close_pull(proposal, Some(&comment))?;
+    let mut files = BTreeMap::new();
+    for path in &proposal.files {
+        if let Some(bytes) = bot.repo.read_file(&proposal.base, path)? {
+            files.insert(path.clone(), hash::content_hash(&bytes));
+        }
+    }
+    let event = format!("outcome checks-failed {id}");
+    bot.store().update(&|l| {
+        if !l.record(&id, outcome.clone(), now) {
+            return Ok(None);
+        }
+        l.record(
+            &id,
+            Outcome::Closed {
+                reason: Some("its checks failed".into()),
+                why: Some(CloseKind::ChecksFailed),
+            },
+            now,
+        );
+        for fp in &proposal.fingerprints {
+            l.failed_fixes.insert(
+                fp.clone(),
+                FailedFix {
+                    at: now,
+                    proposal: id.clone(),
+                    files: files.clone(),
+                },
+            );
+        }
+        Ok(Some(event.clone()))
+    })?;
+    Ok(Some(false))
+}

@@ -1,0 +1,94 @@
+//! Scans of a commit's tree (never whatever the work tree holds): the
+//! tree is written to a temporary directory and the engine scans it there.
+
+use crate::bot::context::{Bot, CycleError};
+use crate::bot::run_report::WAITING_SHOWN;
+use crate::config::Config;
+use crate::engine::scan::{self, ScanOptions};
+use crate::engine::skill::Skill;
+use crate::engine::workspace::Workspace;
+use crate::store::repo::Repo;
+use crate::vocab::git_names::CommitSha;
+
+/// Scans exactly the tree of `commit` (not whatever the work tree holds),
+/// keeping the text of files with fixes.
+pub fn scan_commit(
+    bot: &Bot<'_>,
+    commit: &CommitSha,
+    skills: &[&dyn Skill],
+) -> Result<scan::ScanReport, CycleError> {
+    scan_tree(bot.repo, bot.config, commit, skills)
+}
+
+/// Scans exactly the tree of `commit`, wherever the repository is.
+pub fn scan_tree(
+    repo: &Repo,
+    config: &Config,
+    commit: &CommitSha,
+    skills: &[&dyn Skill],
+) -> Result<scan::ScanReport, CycleError> {
+    let export = tempfile::Builder::new()
+        .prefix("patchwright-scan-")
+        .tempdir()
+        .map_err(|e| CycleError::Other(format!("cannot make a directory to scan in: {e}")))?;
+    repo.export(commit, export.path())?;
+    let workspace = Workspace::discover(export.path(), &config.scan)?;
+    let options = ScanOptions {
+        keep_fixable_sources: true,
+        metrics: false,
+        max_file_bytes: config.scan.max_file_bytes,
+    };
+    Ok(scan::scan(&workspace, skills, &options, &|_| {}))
+}
+
+/// What the skills find on the default branch, as a reply.
+pub fn scan_summary(bot: &Bot<'_>) -> Result<String, CycleError> {
+    bot.repo.fetch()?;
+    let base = bot.default_tip()?;
+    let skills = bot.registry.select(bot.config, &[])?;
+    let scanned = scan_commit(bot, &base, &skills)?;
+    let total = scanned.findings().count();
+    let fixable = scanned.findings().filter(|f| f.fixable()).count();
+    let mut out = format!(
+        "{total} {} ({fixable} fixable) on `{}` at {}, in {} files.\n\n",
+        if total == 1 { "finding" } else { "findings" },
+        bot.default_branch,
+        base.short(),
+        scanned.files.len()
+    );
+    if total > 0 {
+        out.push_str("| skill | findings | fixable |\n|---|---:|---:|\n");
+        for skill in &skills {
+            let of = || {
+                scanned
+                    .findings()
+                    .filter(|f| f.skill.as_str() == skill.id())
+            };
+            let n = of().count();
+            if n > 0 {
+                out.push_str(&format!(
+                    "| `{}` | {n} | {} |\n",
+                    skill.id(),
+                    of().filter(|f| f.fixable()).count()
+                ));
+            }
+        }
+        out.push('\n');
+        for f in scanned.findings().take(WAITING_SHOWN) {
+            out.push_str(&format!(
+                "- `{}:{}` `{}`: {}\n",
+                f.path, f.start.line, f.skill, f.message
+            ));
+        }
+        if total > WAITING_SHOWN {
+            out.push_str(&format!("- … and {} more\n", total - WAITING_SHOWN));
+        }
+    }
+    if !scanned.warnings.is_empty() {
+        out.push_str(&format!(
+            "\n{} files were skipped (see the log).\n",
+            scanned.warnings.len()
+        ));
+    }
+    Ok(out)
+}

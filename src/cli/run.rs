@@ -1,0 +1,135 @@
+//! `run` and `event`: the bot's cycle from the command line, and inside
+//! GitHub Actions.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+
+use patchwright::bot::cycle::{self, RunOptions};
+use patchwright::bot::dashboard::update_dashboard;
+use patchwright::bot::events::{self, Trigger};
+use patchwright::bot::on_event::on_trigger;
+use patchwright::engine::skills::Registry;
+use patchwright::forge::Forge;
+use patchwright::forge::github::GitHubForge;
+use patchwright::vocab::ids::SkillId;
+
+use crate::cli::args::{EventArgs, ForgeKind, Options, RunArgs};
+use crate::cli::output::print;
+use crate::cli::setup::{GitSetup, github_forge, local_forge};
+
+pub fn run(cli: &Options, registry: &Registry, args: RunArgs) -> Result<ExitCode> {
+    let RunArgs {
+        path,
+        forge,
+        github,
+        dry_run,
+        no_checks,
+        skills,
+    } = args;
+    let git = GitSetup::open(&path, cli, registry)?;
+    let requested = skills
+        .iter()
+        .map(|id| {
+            registry.get(id).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "unknown skill `{id}`; known skills are: {} (see `patchwright skills`)",
+                    registry.ids().join(", ")
+                )
+            })?;
+            SkillId::new(id).map_err(anyhow::Error::from)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let options = RunOptions {
+        dry_run,
+        checks: !no_checks,
+        requested,
+        ..RunOptions::default()
+    };
+    let default_branch = git
+        .repo
+        .default_branch(git.config.git.default_branch.as_ref())?;
+    let report = match forge {
+        ForgeKind::Local => {
+            let forge = local_forge(&git, &default_branch)?;
+            let bot = git.bot(registry, &forge, default_branch);
+            let report = cycle::run(&bot, &options)?;
+            if !dry_run {
+                update_dashboard(&bot, &report)?;
+            }
+            report
+        }
+        ForgeKind::Github => {
+            let forge = github_forge(&git, &github)?;
+            let bot = git.bot(registry, &forge, default_branch);
+            let report = cycle::run(&bot, &options)?;
+            if !dry_run {
+                update_dashboard(&bot, &report)?;
+            }
+            log_quota(&forge);
+            report
+        }
+    };
+    print(&report.to_text())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn event(cli: &Options, registry: &Registry, args: EventArgs) -> Result<ExitCode> {
+    let EventArgs { path, github } = args;
+    let name = std::env::var("GITHUB_EVENT_NAME").map_err(|_| {
+        anyhow::anyhow!(
+            "GITHUB_EVENT_NAME is not set: `patchwright event` runs inside GitHub Actions"
+        )
+    })?;
+    let payload_path = std::env::var("GITHUB_EVENT_PATH").map_err(|_| {
+        anyhow::anyhow!(
+            "GITHUB_EVENT_PATH is not set: `patchwright event` runs inside GitHub Actions"
+        )
+    })?;
+    let payload = std::fs::read_to_string(&payload_path)
+        .with_context(|| format!("cannot read the event payload {payload_path}"))?;
+    let trigger = events::trigger(&name, &payload)?;
+    if let Trigger::Ignore(why) = &trigger {
+        eprintln!("patchwright: {why}; nothing to do");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let git = GitSetup::open(&path, cli, registry)?;
+    let forge = github_forge(&git, &github)?;
+    let default_branch = git
+        .repo
+        .default_branch(git.config.git.default_branch.as_ref())?;
+    let bot = git.bot(registry, &forge, default_branch);
+    let summary = on_trigger(&bot, &trigger);
+    log_quota(&forge);
+    let summary = summary?;
+    print(&summary)?;
+    write_step_summary(&summary)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn log_quota(forge: &GitHubForge) {
+    if let Some(quota) = forge.quota() {
+        eprintln!("patchwright: {quota}");
+    }
+}
+
+/// Appends to the job summary when Actions provides one.
+pub fn write_step_summary(markdown: &str) -> Result<()> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| {
+            format!(
+                "cannot open the job summary {}",
+                PathBuf::from(&path).display()
+            )
+        })?;
+    writeln!(file, "## patchwright\n\n{markdown}").context("cannot write the job summary")?;
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! `scan`, `fix`, `report` and `skills`: the engine on a work tree, no git needed.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+
+use patchwright::config::Config;
+use patchwright::engine::edit::Applied;
+use patchwright::engine::scan::{self, ScanOptions, ScanReport};
+use patchwright::engine::skills::Registry;
+use patchwright::report::{self, ProjectReport};
+use patchwright::store::files::write_atomically;
+
+use crate::cli::EXIT_FINDINGS;
+use crate::cli::args::{
+    FixArgs, ListFormat, Options, ReportArgs, ReportFormat, ScanArgs, ScanFormat, SkillsArgs,
+};
+use crate::cli::output::{pretty, print};
+use crate::cli::setup::Setup;
+
+pub fn scan(cli: &Options, registry: &Registry, args: ScanArgs) -> Result<ExitCode> {
+    let ScanArgs {
+        path,
+        format,
+        skills,
+        fail_on_findings,
+    } = args;
+    let setup = Setup::load(&path, cli.config.as_deref(), registry, &skills)?;
+    let report = setup.scan(ScanOptions::default(), cli.quiet);
+    let out = match format {
+        ScanFormat::Text => report::findings_text(&report),
+        ScanFormat::Json => pretty(&report::findings_json(&report))?,
+        ScanFormat::Sarif => pretty(&report::findings_sarif(&report, &setup.skills))?,
+    };
+    print(&out)?;
+    Ok(findings_exit(fail_on_findings, &report))
+}
+
+pub fn fix(cli: &Options, registry: &Registry, args: FixArgs) -> Result<ExitCode> {
+    let FixArgs {
+        path,
+        skills,
+        apply,
+        fail_on_findings,
+    } = args;
+    let setup = Setup::load(&path, cli.config.as_deref(), registry, &skills)?;
+    let options = ScanOptions {
+        keep_fixable_sources: true,
+        ..ScanOptions::default()
+    };
+    let report = setup.scan(options, cli.quiet);
+    let applied = scan::apply_until_stable(&setup.workspace, &setup.skills, &report, 4);
+    if apply {
+        write_fixes(&setup.workspace.root, &applied)?;
+    } else {
+        print(&applied.diff())?;
+    }
+    eprintln!("{}", fix_summary(&applied, apply));
+    Ok(findings_exit(fail_on_findings, &report))
+}
+
+pub fn report(cli: &Options, registry: &Registry, args: ReportArgs) -> Result<ExitCode> {
+    let ReportArgs { path, format } = args;
+    let setup = Setup::load(&path, cli.config.as_deref(), registry, &[])?;
+    let options = ScanOptions {
+        metrics: true,
+        ..ScanOptions::default()
+    };
+    let scan = setup.scan(options, cli.quiet);
+    let project = ProjectReport::build(&setup.workspace, &scan, &setup.skills);
+    let out = match format {
+        ReportFormat::Markdown => report::project_markdown(&project),
+        ReportFormat::Json => pretty(&project)?,
+    };
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn skills(cli: &Options, registry: &Registry, args: SkillsArgs) -> Result<ExitCode> {
+    let SkillsArgs { format } = args;
+    let config =
+        Config::load(Path::new("."), cli.config.as_deref(), &registry.ids()).map_err(|e| {
+            anyhow::anyhow!("{e} (fix the configuration file, or pass --config to use another)")
+        })?;
+    print(&skills_list(registry, &config, format)?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn findings_exit(fail_on_findings: bool, report: &ScanReport) -> ExitCode {
+    if fail_on_findings && report.findings().next().is_some() {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Writes each patched file unless it changed on disk since the scan read it.
+pub fn write_fixes(root: &Path, applied: &Applied) -> Result<()> {
+    for (path, patched) in &applied.files {
+        let abs = path.to_path(root);
+        let current =
+            std::fs::read_to_string(&abs).with_context(|| format!("cannot read {path} again"))?;
+        if current != patched.original {
+            tracing::warn!("{path} changed while patchwright was working; left as it is");
+            continue;
+        }
+        write_atomically(&abs, &patched.new).with_context(|| format!("cannot write {path}"))?;
+    }
+    Ok(())
+}
+
+pub fn fix_summary(applied: &Applied, written: bool) -> String {
+    let fixes = applied.applied.len();
+    let files = applied.files.len();
+    let deferred = applied.deferred().count();
+    let dropped = applied.not_applied.len() - deferred;
+    if fixes == 0 && applied.not_applied.is_empty() {
+        return "nothing to fix".into();
+    }
+    let mut out = format!(
+        "{fixes} {} in {files} {}",
+        if fixes == 1 { "fix" } else { "fixes" },
+        if files == 1 { "file" } else { "files" }
+    );
+    if deferred > 0 {
+        out.push_str(&format!("; {deferred} overlapping, left for the next run"));
+    }
+    if dropped > 0 {
+        out.push_str(&format!(
+            "; {dropped} dropped because the result would not parse"
+        ));
+    }
+    if !written {
+        out.push_str(" (nothing written; pass --apply to write them)");
+    }
+    out
+}
+
+pub fn skills_list(registry: &Registry, config: &Config, format: ListFormat) -> Result<String> {
+    Ok(match format {
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = registry
+                .all()
+                .map(|s| {
+                    serde_json::json!({
+                        "id": s.id(),
+                        "description": s.description(),
+                        "fixes": s.can_fix(),
+                        "risk": s.risk(),
+                        "enabled": config.skill_enabled(s.id()),
+                    })
+                })
+                .collect();
+            pretty(&list)?
+        }
+        ListFormat::Text => {
+            let width = registry.all().map(|s| s.id().len()).max().unwrap_or(2);
+            let mut out = format!("{:width$}  FIX  RISK    ENABLED  DESCRIPTION\n", "ID");
+            for s in registry.all() {
+                out.push_str(&format!(
+                    "{:width$}  {:3}  {:6}  {:7}  {}\n",
+                    s.id(),
+                    if s.can_fix() { "yes" } else { "no" },
+                    s.risk().to_string(),
+                    if config.skill_enabled(s.id()) {
+                        "yes"
+                    } else {
+                        "no"
+                    },
+                    s.description()
+                ));
+            }
+            out
+        }
+    })
+}

@@ -1,0 +1,200 @@
+//! What the commands set up before they act: a workspace with its
+//! configuration and skills, or a repository with its configuration, the
+//! bot and its forge.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+
+use patchwright::bot::context::Bot;
+use patchwright::config::Config;
+use patchwright::engine::scan::{self, ScanOptions, ScanReport};
+use patchwright::engine::skill::Skill;
+use patchwright::engine::skills::Registry;
+use patchwright::engine::workspace::Workspace;
+use patchwright::forge::Forge;
+use patchwright::forge::github::{GitHubForge, GitHubOptions, RetryPolicy};
+use patchwright::forge::local::{CheckCommand, LocalForge};
+use patchwright::store::ledger_store::LedgerStore;
+use patchwright::store::repo::Repo;
+use patchwright::vocab::git_names::BranchName;
+use patchwright::vocab::secret::Secret;
+
+use crate::cli::args::{GitHubArgs, Options};
+use crate::cli::output::progress_bar;
+
+/// A discovered workspace with its configuration and chosen skills.
+pub struct Setup<'r> {
+    pub workspace: Workspace,
+    pub config: Config,
+    pub skills: Vec<&'r dyn Skill>,
+}
+
+impl<'r> Setup<'r> {
+    pub fn load(
+        path: &Path,
+        config: Option<&Path>,
+        registry: &'r Registry,
+        only: &[String],
+    ) -> Result<Self> {
+        if !path.exists() {
+            bail!(
+                "{} does not exist: give the path of a repository or crate",
+                path.display()
+            );
+        }
+        let config = Config::load(path, config, &registry.ids()).map_err(|e| {
+            anyhow::anyhow!("{e} (fix the configuration file, or pass --config to use another)")
+        })?;
+        let skills = registry.select(&config, only)?;
+        let workspace = Workspace::discover(path, &config.scan)?;
+        for warning in &workspace.warnings {
+            tracing::warn!("{warning}");
+        }
+        Ok(Self {
+            workspace,
+            config,
+            skills,
+        })
+    }
+
+    pub fn scan(&self, options: ScanOptions, quiet: bool) -> ScanReport {
+        let options = ScanOptions {
+            max_file_bytes: self.config.scan.max_file_bytes,
+            ..options
+        };
+        let bar = progress_bar(self.workspace.files.len() as u64, quiet);
+        let report = scan::scan(&self.workspace, &self.skills, &options, &|_| bar.inc(1));
+        bar.finish_and_clear();
+        for warning in &report.warnings {
+            tracing::warn!("{}", warning.message);
+        }
+        report
+    }
+}
+
+/// A repository with its configuration, for the commands that use git.
+pub struct GitSetup {
+    pub repo: Repo,
+    pub config: Config,
+}
+
+impl GitSetup {
+    pub fn open(path: &Path, cli: &Options, registry: &Registry) -> Result<Self> {
+        if !path.exists() {
+            bail!(
+                "{} does not exist: give the path of a git repository",
+                path.display()
+            );
+        }
+        let probe = Repo::open(path, None, None)?;
+        let root = probe.root().to_path_buf();
+        let mut config =
+            Config::load(&root, cli.config.as_deref(), &registry.ids()).map_err(|e| {
+                anyhow::anyhow!("{e} (fix the configuration file, or pass --config to use another)")
+            })?;
+        if let Some(remote) = &cli.remote {
+            config.git.remote = (remote != "none").then(|| remote.clone());
+        }
+        let token = std::env::var(&config.git.token_env)
+            .ok()
+            .filter(|t| !t.is_empty())
+            .map(Secret::new);
+        let repo = Repo::open(&root, config.git.remote.as_deref(), token)?;
+        Ok(Self { repo, config })
+    }
+
+    pub fn bot<'a>(
+        &'a self,
+        registry: &'a Registry,
+        forge: &'a dyn Forge,
+        default_branch: BranchName,
+    ) -> Bot<'a> {
+        Bot {
+            repo: &self.repo,
+            config: &self.config,
+            registry,
+            forge,
+            default_branch,
+        }
+    }
+
+    pub fn store(&self) -> LedgerStore<'_> {
+        LedgerStore::new(
+            &self.repo,
+            &self.config.git.ledger_ref,
+            self.config.git.identity.clone(),
+        )
+    }
+}
+
+/// The local forge with the configured check command.
+pub fn local_forge<'g>(git: &'g GitSetup, default_branch: &BranchName) -> Result<LocalForge<'g>> {
+    let local = &git.config.forge.local;
+    let timeout = Duration::from_secs(local.check_timeout_minutes.saturating_mul(60));
+    // Kept between runs so each check builds only what changed.
+    let target_dir = git.repo.git_dir().join("patchwright").join("target");
+    let check = CheckCommand::parse(&local.check_command, timeout, Some(target_dir))
+        .map_err(anyhow::Error::msg)?;
+    Ok(LocalForge::new(&git.repo, default_branch.clone(), check))
+}
+
+/// The GitHub forge for this repository, from the flags and the Actions
+/// environment.
+pub fn github_forge(git: &GitSetup, args: &GitHubArgs) -> Result<GitHubForge> {
+    let api_url = args
+        .api_url
+        .clone()
+        .or_else(|| {
+            std::env::var("GITHUB_API_URL")
+                .ok()
+                .filter(|u| !u.is_empty())
+        })
+        .unwrap_or_else(|| "https://api.github.com".into());
+    let repository = args
+        .repository
+        .clone()
+        .or_else(|| {
+            std::env::var("GITHUB_REPOSITORY")
+                .ok()
+                .filter(|r| !r.is_empty())
+        })
+        .ok_or_else(|| {
+            anyhow::anyhow!("say which repository: set GITHUB_REPOSITORY or pass --repo OWNER/NAME")
+        })?;
+    let Some((owner, repo)) = repository
+        .split_once('/')
+        .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
+    else {
+        bail!("`{repository}` is not a repository: write it as OWNER/NAME");
+    };
+    let token_env = args
+        .token_env
+        .as_deref()
+        .unwrap_or(&git.config.git.token_env);
+    let token = std::env::var(token_env).ok().filter(|t| !t.is_empty()).ok_or_else(|| {
+        anyhow::anyhow!(
+            "the variable {token_env} holds no token: pass one to the step (env: {token_env}: ${{{{ secrets.{token_env} }}}})"
+        )
+    })?;
+    let forge = GitHubForge::new(GitHubOptions {
+        api_url,
+        owner: owner.to_owned(),
+        repo: repo.to_owned(),
+        token: Secret::new(token),
+        reviewers: git.config.github.reviewers.clone(),
+        retry: RetryPolicy::default(),
+    })?;
+    Ok(forge)
+}
+
+/// Who is asking, for the ledger: the Actions actor, git's user, or the login.
+pub fn actor(repo: &Repo) -> String {
+    std::env::var("GITHUB_ACTOR")
+        .ok()
+        .filter(|a| !a.is_empty())
+        .or_else(|| repo.user_name())
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}

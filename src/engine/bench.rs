@@ -1,0 +1,248 @@
+//! `patchwright bench`: scan throughput on a real corpus, next to bare
+//! `syn::parse_file` throughput measured in the same run, and peak memory.
+//! By default the corpus is the crate sources in the local cargo registry.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::engine::scan::{ScanOptions, scan};
+use crate::engine::skill::Skill;
+use crate::engine::skills::Registry;
+use crate::engine::source::release_thread_spans;
+use crate::engine::workspace::Workspace;
+
+/// Files over this size are left out of both measurements, as the scan's
+/// default `max_file_bytes` leaves them out.
+const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    pub corpus: PathBuf,
+    pub files: usize,
+    pub bytes: u64,
+    pub threads: usize,
+    pub rounds: usize,
+    /// Files that syn could not parse (they count toward bytes read).
+    pub parse_failures: usize,
+    pub findings: usize,
+    pub parse: Throughput,
+    pub scan: Throughput,
+    /// Full-scan throughput as a share of bare-parse throughput.
+    pub scan_to_parse: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Throughput {
+    /// The best of the rounds.
+    pub seconds: f64,
+    pub mb_per_s: f64,
+    pub files_per_s: f64,
+    /// Peak resident memory of the process during this phase, when the
+    /// platform reports it (Linux).
+    pub peak_rss_mb: Option<f64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("no corpus given and no cargo registry sources found; pass a directory of Rust code")]
+    NoCorpus,
+    #[error("{} holds no .rs files to measure", .0.display())]
+    Empty(PathBuf),
+}
+
+/// `$CARGO_HOME/registry/src`, else `~/.cargo/registry/src`, when it exists.
+pub fn default_corpus() -> Option<PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
+    let src = home.join("registry").join("src");
+    src.is_dir().then_some(src)
+}
+
+/// Measures bare parsing and the full scan (all built-in skills) over the
+/// `.rs` files under `corpus`, `rounds` times each, keeping the best.
+pub fn run(corpus: Option<&Path>, rounds: usize) -> Result<BenchReport, BenchError> {
+    let corpus = match corpus {
+        Some(path) => path.to_path_buf(),
+        None => default_corpus().ok_or(BenchError::NoCorpus)?,
+    };
+    let paths = rust_files(&corpus);
+    if paths.is_empty() {
+        return Err(BenchError::Empty(corpus));
+    }
+    let workspace = Workspace::from_files(corpus.clone(), paths);
+    let bytes = workspace.total_bytes();
+    let files = workspace.files.len();
+    // Warm the page cache so neither phase pays for the first read.
+    for file in &workspace.files {
+        let _ = std::fs::read(&file.abs);
+    }
+    let rounds = rounds.max(1);
+
+    reset_peak_rss();
+    let mut parse_failures = 0;
+    let parse_time = best_of(rounds, || {
+        parse_failures = bare_parse(&workspace);
+    });
+    let parse_peak = peak_rss_mb();
+
+    let registry = Registry::builtin();
+    let skills: Vec<&dyn Skill> = registry.all().collect();
+    let options = ScanOptions {
+        keep_fixable_sources: false,
+        metrics: false,
+        max_file_bytes: MAX_FILE_BYTES,
+    };
+    reset_peak_rss();
+    let mut findings = 0;
+    let scan_time = best_of(rounds, || {
+        findings = scan(&workspace, &skills, &options, &|_| {})
+            .findings()
+            .count();
+    });
+    let scan_peak = peak_rss_mb();
+
+    let throughput = |time: Duration, peak| {
+        let seconds = time.as_secs_f64().max(1e-9);
+        Throughput {
+            seconds,
+            mb_per_s: bytes as f64 / 1e6 / seconds,
+            files_per_s: files as f64 / seconds,
+            peak_rss_mb: peak,
+        }
+    };
+    let parse = throughput(parse_time, parse_peak);
+    let scan = throughput(scan_time, scan_peak);
+    Ok(BenchReport {
+        corpus,
+        files,
+        bytes,
+        threads: rayon::current_num_threads(),
+        rounds,
+        parse_failures,
+        findings,
+        scan_to_parse: scan.mb_per_s / parse.mb_per_s,
+        parse,
+        scan,
+    })
+}
+
+impl BenchReport {
+    pub fn to_text(&self) -> String {
+        let peak = |t: &Throughput| {
+            t.peak_rss_mb
+                .map_or("n/a".to_owned(), |mb| format!("{mb:.0} MB"))
+        };
+        format!(
+            "corpus: {} ({} files, {:.1} MB; {} not parseable by syn)\n\
+             threads: {}, best of {} rounds\n\
+             bare parse: {:>7.1} MB/s {:>9.0} files/s   peak RSS {}\n\
+             full scan:  {:>7.1} MB/s {:>9.0} files/s   peak RSS {}   ({} findings)\n\
+             full scan / bare parse: {:.0}%\n",
+            self.corpus.display(),
+            self.files,
+            self.bytes as f64 / 1e6,
+            self.parse_failures,
+            self.threads,
+            self.rounds,
+            self.parse.mb_per_s,
+            self.parse.files_per_s,
+            peak(&self.parse),
+            self.scan.mb_per_s,
+            self.scan.files_per_s,
+            peak(&self.scan),
+            self.findings,
+            self.scan_to_parse * 100.0,
+        )
+    }
+}
+
+/// Every `.rs` file under `root` up to the size limit, ignore files and
+/// all (a registry's crates carry their own `.gitignore`s).
+fn rust_files(root: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = ignore::WalkBuilder::new(root)
+        .standard_filters(false)
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+        .filter(|e| e.metadata().is_ok_and(|m| m.len() <= MAX_FILE_BYTES))
+        .map(|e| e.into_path())
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// The bare baseline: read, parse, drop. Returns the files that failed.
+fn bare_parse(workspace: &Workspace) -> usize {
+    workspace
+        .files
+        .par_iter()
+        .map(|file| {
+            let Ok(text) = std::fs::read_to_string(&file.abs) else {
+                return 1;
+            };
+            let failed = syn::parse_file(&text).is_err();
+            release_thread_spans();
+            usize::from(failed)
+        })
+        .sum()
+}
+
+fn best_of(rounds: usize, mut f: impl FnMut()) -> Duration {
+    (0..rounds)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+/// Linux resets the high-water mark of the resident set when `5` is written
+/// to `/proc/self/clear_refs`; elsewhere this does nothing.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measures_a_small_corpus() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.rs"),
+            "pub struct A;\nfn f(v: &[u8]) -> bool { v.len() == 0 }\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("b.rs"), "fn broken( {").unwrap();
+        let report = run(Some(dir.path()), 1).unwrap();
+        assert_eq!(report.files, 2);
+        assert_eq!(report.parse_failures, 1);
+        assert_eq!(report.findings, 2);
+        assert!(report.parse.mb_per_s > 0.0 && report.scan.files_per_s > 0.0);
+        assert!(report.to_text().contains("full scan / bare parse"));
+    }
+
+    #[test]
+    fn an_empty_corpus_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            run(Some(dir.path()), 1),
+            Err(BenchError::Empty(_))
+        ));
+    }
+}

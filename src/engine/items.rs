@@ -1,0 +1,327 @@
+//! The named items of a file and their byte ranges, so any position can be
+//! named by its enclosing item chain (`Parser::next`, `<Parser as Iterator>::next`).
+//! Module names are left out on purpose: the chain must not change when an
+//! item moves to another module or file.
+
+use std::ops::Range;
+
+use quote::ToTokens;
+use syn::visit::{self, Visit};
+
+use crate::engine::source;
+use crate::engine::source::SourceFile;
+
+/// What kind of item an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    Fn,
+    Method,
+    Struct,
+    Enum,
+    Union,
+    Trait,
+    Impl,
+    Const,
+    Static,
+    TypeAlias,
+    Macro,
+    Mod,
+    Use,
+    ExternCrate,
+    ForeignMod,
+}
+
+impl ItemKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemKind::Fn => "fn",
+            ItemKind::Method => "method",
+            ItemKind::Struct => "struct",
+            ItemKind::Enum => "enum",
+            ItemKind::Union => "union",
+            ItemKind::Trait => "trait",
+            ItemKind::Impl => "impl",
+            ItemKind::Const => "const",
+            ItemKind::Static => "static",
+            ItemKind::TypeAlias => "type",
+            ItemKind::Macro => "macro_rules",
+            ItemKind::Mod => "mod",
+            ItemKind::Use => "use",
+            ItemKind::ExternCrate => "extern crate",
+            ItemKind::ForeignMod => "extern block",
+        }
+    }
+}
+
+/// One item of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemEntry {
+    pub kind: ItemKind,
+    pub range: Range<usize>,
+    /// The name chain, empty for unnamed items (`use`, `extern` blocks).
+    pub chain: String,
+    /// `pub` exactly (not `pub(crate)`); trait items and impl items of
+    /// trait impls count as public when their container is.
+    pub public: bool,
+}
+
+/// Every item of a file, in source order (parents before children).
+#[derive(Debug, Clone, Default)]
+pub struct ItemIndex {
+    entries: Vec<ItemEntry>,
+}
+
+impl ItemIndex {
+    pub fn build(file: &SourceFile) -> Self {
+        let mut collector = Collector {
+            file,
+            stack: Vec::new(),
+            entries: Vec::new(),
+        };
+        collector.visit_file(file.ast());
+        Self {
+            entries: collector.entries,
+        }
+    }
+
+    pub fn entries(&self) -> &[ItemEntry] {
+        &self.entries
+    }
+
+    /// The chain of the innermost named item holding `range` (`""` at file level).
+    pub fn chain_at(&self, range: &Range<usize>) -> &str {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| {
+                !e.chain.is_empty() && e.range.start <= range.start && range.end <= e.range.end
+            })
+            .map_or("", |e| e.chain.as_str())
+    }
+}
+
+struct Collector<'a> {
+    file: &'a SourceFile,
+    /// Names of the enclosing named items (modules excluded).
+    stack: Vec<String>,
+    entries: Vec<ItemEntry>,
+}
+
+impl Collector<'_> {
+    fn chain(&self, name: &str) -> String {
+        let mut parts = self.stack.clone();
+        parts.push(name.to_owned());
+        parts.join("::")
+    }
+
+    fn record<T: syn::spanned::Spanned>(
+        &mut self,
+        kind: ItemKind,
+        node: &T,
+        name: Option<&str>,
+        public: bool,
+    ) {
+        let chain = name.map(|n| self.chain(n)).unwrap_or_default();
+        self.entries.push(ItemEntry {
+            kind,
+            range: self.file.range_of(node),
+            chain,
+            public,
+        });
+    }
+
+    fn nested(&mut self, name: String, walk: impl FnOnce(&mut Self)) {
+        self.stack.push(name);
+        walk(self);
+        self.stack.pop();
+    }
+}
+
+fn is_pub(vis: &syn::Visibility) -> bool {
+    matches!(vis, syn::Visibility::Public(_))
+}
+
+/// `Foo` for `Foo<T>`, `&Foo` stays readable; generic arguments are left out
+/// so the chain survives changes to them.
+fn type_name(ty: &syn::Type) -> String {
+    match ty {
+        syn::Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map_or_else(|| compact(p), |s| s.ident.to_string()),
+        syn::Type::Reference(r) => type_name(&r.elem),
+        other => compact(other),
+    }
+}
+
+fn compact<T: ToTokens>(node: &T) -> String {
+    source::normalized_tokens(node).replace(' ', "")
+}
+
+impl<'ast> Visit<'ast> for Collector<'_> {
+    fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
+        let name = node.sig.ident.to_string();
+        self.record(ItemKind::Fn, node, Some(&name), is_pub(&node.vis));
+        self.nested(name, |s| visit::visit_item_fn(s, node));
+    }
+
+    fn visit_item_struct(&mut self, node: &'ast syn::ItemStruct) {
+        let name = node.ident.to_string();
+        self.record(ItemKind::Struct, node, Some(&name), is_pub(&node.vis));
+        self.nested(name, |s| visit::visit_item_struct(s, node));
+    }
+
+    fn visit_item_enum(&mut self, node: &'ast syn::ItemEnum) {
+        let name = node.ident.to_string();
+        self.record(ItemKind::Enum, node, Some(&name), is_pub(&node.vis));
+        self.nested(name, |s| visit::visit_item_enum(s, node));
+    }
+
+    fn visit_item_union(&mut self, node: &'ast syn::ItemUnion) {
+        let name = node.ident.to_string();
+        self.record(ItemKind::Union, node, Some(&name), is_pub(&node.vis));
+        self.nested(name, |s| visit::visit_item_union(s, node));
+    }
+
+    fn visit_item_trait(&mut self, node: &'ast syn::ItemTrait) {
+        let name = node.ident.to_string();
+        let public = is_pub(&node.vis);
+        self.record(ItemKind::Trait, node, Some(&name), public);
+        self.nested(name, |s| {
+            for item in &node.items {
+                if let syn::TraitItem::Fn(f) = item {
+                    let method = f.sig.ident.to_string();
+                    s.record(ItemKind::Method, f, Some(&method), public);
+                    s.nested(method, |s| visit::visit_trait_item_fn(s, f));
+                } else {
+                    s.visit_trait_item(item);
+                }
+            }
+        });
+    }
+
+    fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
+        let self_name = type_name(&node.self_ty);
+        let name = match &node.trait_ {
+            Some((path, _)) => {
+                let trait_name = path
+                    .segments
+                    .last()
+                    .map_or_else(|| compact(path), |s| s.ident.to_string());
+                format!("<{self_name} as {trait_name}>")
+            }
+            None => self_name,
+        };
+        let trait_impl = node.trait_.is_some();
+        self.record(ItemKind::Impl, node, Some(&name), false);
+        self.nested(name, |s| {
+            for item in &node.items {
+                if let syn::ImplItem::Fn(f) = item {
+                    let method = f.sig.ident.to_string();
+                    s.record(
+                        ItemKind::Method,
+                        f,
+                        Some(&method),
+                        trait_impl || is_pub(&f.vis),
+                    );
+                    s.nested(method, |s| visit::visit_impl_item_fn(s, f));
+                } else {
+                    s.visit_impl_item(item);
+                }
+            }
+        });
+    }
+
+    fn visit_item_const(&mut self, node: &'ast syn::ItemConst) {
+        let name = node.ident.to_string();
+        self.record(ItemKind::Const, node, Some(&name), is_pub(&node.vis));
+        self.nested(name, |s| visit::visit_item_const(s, node));
+    }
+
+    fn visit_item_static(&mut self, node: &'ast syn::ItemStatic) {
+        let name = node.ident.to_string();
+        self.record(ItemKind::Static, node, Some(&name), is_pub(&node.vis));
+        self.nested(name, |s| visit::visit_item_static(s, node));
+    }
+
+    fn visit_item_type(&mut self, node: &'ast syn::ItemType) {
+        let name = node.ident.to_string();
+        self.record(ItemKind::TypeAlias, node, Some(&name), is_pub(&node.vis));
+    }
+
+    fn visit_item_macro(&mut self, node: &'ast syn::ItemMacro) {
+        if let Some(ident) = &node.ident {
+            let name = format!("{ident}!");
+            self.record(ItemKind::Macro, node, Some(&name), false);
+        }
+    }
+
+    fn visit_item_mod(&mut self, node: &'ast syn::ItemMod) {
+        self.record(ItemKind::Mod, node, None, is_pub(&node.vis));
+        visit::visit_item_mod(self, node);
+    }
+
+    fn visit_item_use(&mut self, node: &'ast syn::ItemUse) {
+        self.record(ItemKind::Use, node, None, is_pub(&node.vis));
+    }
+
+    fn visit_item_extern_crate(&mut self, node: &'ast syn::ItemExternCrate) {
+        self.record(ItemKind::ExternCrate, node, None, is_pub(&node.vis));
+    }
+
+    fn visit_item_foreign_mod(&mut self, node: &'ast syn::ItemForeignMod) {
+        self.record(ItemKind::ForeignMod, node, None, false);
+        visit::visit_item_foreign_mod(self, node);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(text: &str) -> (SourceFile, ItemIndex) {
+        let file = SourceFile::parse("src/lib.rs".parse().unwrap(), text.to_owned()).unwrap();
+        let index = ItemIndex::build(&file);
+        (file, index)
+    }
+
+    #[test]
+    fn chains_name_items_without_modules() {
+        let text = "mod m {\n    pub struct P<T>(T);\n    impl<T> P<T> { pub fn next(&self) { let x = 1; } }\n    impl<T> Iterator for P<T> { type Item = T; fn next(&mut self) -> Option<T> { None } }\n    trait Tr { fn m() { fn inner() {} } }\n}\nconst C: u8 = 0;\n";
+        let (_, idx) = index(text);
+        let chains: Vec<&str> = idx.entries().iter().map(|e| e.chain.as_str()).collect();
+        assert_eq!(
+            chains,
+            [
+                "",
+                "P",
+                "P",
+                "P::next",
+                "<P as Iterator>",
+                "<P as Iterator>::next",
+                "Tr",
+                "Tr::m",
+                "Tr::m::inner",
+                "C"
+            ]
+        );
+        let at = |needle: &str| {
+            let start = text.find(needle).unwrap();
+            idx.chain_at(&(start..start + needle.len())).to_owned()
+        };
+        assert_eq!(at("let x = 1"), "P::next");
+        assert_eq!(at("None"), "<P as Iterator>::next");
+        assert_eq!(at("fn inner"), "Tr::m::inner");
+        assert_eq!(at("mod m"), "");
+    }
+
+    #[test]
+    fn public_flags_follow_visibility() {
+        let (_, idx) =
+            index("pub struct A;\npub(crate) struct B;\nstruct C;\npub trait T { fn f(); }\n");
+        let public: Vec<bool> = idx.entries().iter().map(|e| e.public).collect();
+        assert_eq!(public, [true, false, false, true, true]);
+    }
+}

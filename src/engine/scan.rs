@@ -1,0 +1,513 @@
+//! The scan: read and parse every file of a workspace in parallel, run the
+//! skills, and turn what they detect into fingerprinted findings.
+//!
+//! Memory stays flat however big the repository: each file's text, tree and
+//! proc-macro2 span map are dropped before the thread takes the next file.
+//! Only files with fixes keep their text, and only when asked.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::panic::AssertUnwindSafe;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::config::ScanConfig;
+use crate::engine::edit::{Applied, Fix, Patched, apply_fixes};
+use crate::engine::finding::Finding;
+use crate::engine::items::ItemIndex;
+use crate::engine::metrics::FileMetrics;
+use crate::engine::skill::{Skill, SkillContext};
+use crate::engine::source::{SourceFile, release_thread_spans};
+use crate::engine::workspace::{Edition, Workspace, WorkspaceFile};
+use crate::vocab::ids::{Fingerprint, FingerprintInput, SkillId};
+use crate::vocab::rel_path::RelPath;
+
+/// What to collect beyond findings.
+#[derive(Debug, Clone, Copy)]
+pub struct ScanOptions {
+    /// Keep the original text of files that have fixes (for diffs and `--apply`).
+    pub keep_fixable_sources: bool,
+    /// Measure lines, items and functions (for `report`).
+    pub metrics: bool,
+    /// Files larger than this are skipped with a warning.
+    pub max_file_bytes: u64,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self {
+            keep_fixable_sources: false,
+            metrics: false,
+            max_file_bytes: ScanConfig::default().max_file_bytes,
+        }
+    }
+}
+
+/// The result for one scanned file.
+#[derive(Debug, Clone)]
+pub struct FileScan {
+    pub path: RelPath,
+    pub findings: Vec<Finding>,
+    pub metrics: Option<FileMetrics>,
+    /// The original text, kept when asked and the file has fixes.
+    pub text: Option<String>,
+}
+
+/// Why a file was not scanned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipReason {
+    DoesNotParse,
+    NotUtf8,
+    TooLarge,
+    Unreadable,
+    SkillFailed,
+}
+
+/// A file skipped (or partly skipped) with the reason, for the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanWarning {
+    pub path: RelPath,
+    pub reason: SkipReason,
+    pub message: String,
+}
+
+/// Everything one scan found.
+#[derive(Debug, Clone, Default)]
+pub struct ScanReport {
+    /// Scanned files in path order (skipped files are in `warnings`).
+    pub files: Vec<FileScan>,
+    pub warnings: Vec<ScanWarning>,
+    pub bytes_scanned: u64,
+}
+
+impl ScanReport {
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.files.iter().flat_map(|f| f.findings.iter())
+    }
+
+    pub fn fixes(&self) -> impl Iterator<Item = &Fix> {
+        self.findings().filter_map(|f| f.fix.as_ref())
+    }
+
+    /// Original texts of the files that kept theirs, by path.
+    pub fn sources(&self) -> BTreeMap<RelPath, String> {
+        self.files
+            .iter()
+            .filter_map(|f| Some((f.path.clone(), f.text.clone()?)))
+            .collect()
+    }
+
+    /// Finding counts per skill id.
+    pub fn counts_by_skill(&self) -> BTreeMap<&str, usize> {
+        let mut counts = BTreeMap::new();
+        for finding in self.findings() {
+            *counts.entry(finding.skill.as_str()).or_default() += 1;
+        }
+        counts
+    }
+}
+
+/// Scans every file of `workspace` with `skills`. `progress` is called once
+/// per file, from worker threads.
+pub fn scan(
+    workspace: &Workspace,
+    skills: &[&dyn Skill],
+    options: &ScanOptions,
+    progress: &(dyn Fn(&WorkspaceFile) + Sync),
+) -> ScanReport {
+    let results: Vec<Result<Scanned, ScanWarning>> = workspace
+        .files
+        .par_iter()
+        .map(|file| {
+            let result = scan_file(workspace, file, skills, options);
+            progress(file);
+            result
+        })
+        .collect();
+    let mut report = ScanReport::default();
+    for result in results {
+        match result {
+            Ok(scanned) => {
+                report.bytes_scanned += scanned.bytes;
+                report.files.push(scanned.file);
+                report.warnings.extend(scanned.skill_failures);
+            }
+            Err(warning) => report.warnings.push(warning),
+        }
+    }
+    report
+}
+
+/// A scanned file, its size, and the skills that failed on it.
+struct Scanned {
+    file: FileScan,
+    bytes: u64,
+    skill_failures: Vec<ScanWarning>,
+}
+
+fn scan_file(
+    workspace: &Workspace,
+    file: &WorkspaceFile,
+    skills: &[&dyn Skill],
+    options: &ScanOptions,
+) -> Result<Scanned, ScanWarning> {
+    let warn = |reason: SkipReason, message: String| ScanWarning {
+        path: file.path.clone(),
+        reason,
+        message,
+    };
+    if file.size > options.max_file_bytes {
+        return Err(warn(
+            SkipReason::TooLarge,
+            format!(
+                "{}: skipped, {} bytes is over scan.max_file_bytes ({})",
+                file.path, file.size, options.max_file_bytes
+            ),
+        ));
+    }
+    let bytes = std::fs::read(&file.abs).map_err(|e| {
+        warn(
+            SkipReason::Unreadable,
+            format!("{}: skipped, {e}", file.path),
+        )
+    })?;
+    let size = bytes.len() as u64;
+    if size > options.max_file_bytes {
+        return Err(warn(
+            SkipReason::TooLarge,
+            format!(
+                "{}: skipped, {size} bytes is over scan.max_file_bytes ({})",
+                file.path, options.max_file_bytes
+            ),
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        warn(
+            SkipReason::NotUtf8,
+            format!(
+                "{}: skipped, not UTF-8 (invalid byte at offset {})",
+                file.path,
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })?;
+    let cx = context_for(workspace, file);
+    let result = analyse(file.path.clone(), text, skills, &cx, options);
+    // The tree and its spans are gone by now; free the thread's span map.
+    release_thread_spans();
+    result.map(|(scan, failed)| Scanned {
+        file: scan,
+        bytes: size,
+        skill_failures: failed
+            .into_iter()
+            .map(|skill| {
+                warn(
+                    SkipReason::SkillFailed,
+                    format!(
+                        "{}: skill {skill} failed on this file; its findings here are missing",
+                        file.path
+                    ),
+                )
+            })
+            .collect(),
+    })
+}
+
+fn context_for<'w>(workspace: &'w Workspace, file: &WorkspaceFile) -> SkillContext<'w> {
+    let package = workspace.package(file);
+    SkillContext {
+        edition: package.map_or(Edition::DEFAULT, |p| p.edition),
+        package: package.map_or("", |p| p.name.as_str()),
+        rust_version: package.and_then(|p| p.rust_version),
+    }
+}
+
+/// Applies every fix of `report` (which must have kept its fixable
+/// sources), then re-scans the patched text of files whose fixes had to wait
+/// for an overlapping one, up to `max_passes` in all. Nothing touches disk.
+pub fn apply_until_stable(
+    workspace: &Workspace,
+    skills: &[&dyn Skill],
+    report: &ScanReport,
+    max_passes: usize,
+) -> Applied {
+    let originals = report.sources();
+    let fixes: Vec<Fix> = report.fixes().cloned().collect();
+    let mut applied = apply_fixes(&originals, &fixes);
+    for _ in 1..max_passes {
+        let waiting: BTreeSet<RelPath> = applied
+            .deferred()
+            .filter_map(|fp| fixes.iter().find(|f| f.fingerprint == *fp))
+            .flat_map(|f| f.edits.iter().map(|(p, _)| p.clone()))
+            .collect();
+        if waiting.is_empty() {
+            break;
+        }
+        let current: BTreeMap<RelPath, String> = waiting
+            .iter()
+            .filter_map(|path| {
+                let text = applied
+                    .files
+                    .get(path)
+                    .map(|p| &p.new)
+                    .or_else(|| originals.get(path))?;
+                Some((path.clone(), text.clone()))
+            })
+            .collect();
+        let options = ScanOptions {
+            keep_fixable_sources: false,
+            metrics: false,
+            max_file_bytes: u64::MAX,
+        };
+        let mut next_fixes = Vec::new();
+        for (path, text) in &current {
+            let Some(file) = workspace.files.iter().find(|f| &f.path == path) else {
+                continue;
+            };
+            let cx = context_for(workspace, file);
+            if let Ok((scan, _)) = analyse(path.clone(), text.clone(), skills, &cx, &options) {
+                next_fixes.extend(scan.findings.into_iter().filter_map(|f| f.fix));
+            }
+            release_thread_spans();
+        }
+        let next = apply_fixes(&current, &next_fixes);
+        if next.applied.is_empty() {
+            break;
+        }
+        for (path, patched) in next.files {
+            let original = originals.get(&path).cloned().unwrap_or_default();
+            applied.files.insert(
+                path,
+                Patched {
+                    original,
+                    new: patched.new,
+                },
+            );
+        }
+        applied
+            .not_applied
+            .retain(|(fp, _)| !next.applied.contains(fp));
+        applied.applied.extend(next.applied);
+        for (fp, why) in next.not_applied {
+            if !applied.not_applied.iter().any(|(known, _)| *known == fp) {
+                applied.not_applied.push((fp, why));
+            }
+        }
+    }
+    applied
+}
+
+fn analyse(
+    path: RelPath,
+    text: String,
+    skills: &[&dyn Skill],
+    cx: &SkillContext<'_>,
+    options: &ScanOptions,
+) -> Result<(FileScan, Vec<&'static str>), ScanWarning> {
+    let source = SourceFile::parse(path.clone(), text).map_err(|err| ScanWarning {
+        path: path.clone(),
+        reason: SkipReason::DoesNotParse,
+        message: format!("{err}; skipped"),
+    })?;
+    let items = ItemIndex::build(&source);
+    let mut findings = Vec::new();
+    let mut failed = Vec::new();
+    for skill in skills {
+        // A bug in one skill must not cost the whole scan.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| skill.check(&source, cx))) {
+            Ok(detections) => findings.extend(
+                detections
+                    .into_iter()
+                    .map(|d| (skill.id(), skill.severity(), d)),
+            ),
+            Err(_) => failed.push(skill.id()),
+        }
+    }
+    findings.sort_by(|a, b| (a.2.range.start, a.0).cmp(&(b.2.range.start, b.0)));
+
+    let mut occurrences: HashMap<(&str, &str, String), usize> = HashMap::new();
+    let findings: Vec<Finding> = findings
+        .into_iter()
+        .map(|(skill, severity, detection)| {
+            let item = items.chain_at(&detection.range).to_owned();
+            let occurrence = occurrences
+                .entry((
+                    skill,
+                    items.chain_at(&detection.range),
+                    detection.key.clone(),
+                ))
+                .or_default();
+            let fingerprint = Fingerprint::compute(FingerprintInput {
+                skill,
+                package: cx.package,
+                item: &item,
+                key: &detection.key,
+                occurrence: *occurrence,
+            });
+            *occurrence += 1;
+            let fix = detection
+                .edits
+                .map(|edits| Fix::new(fingerprint.clone(), path.clone(), edits));
+            Finding {
+                skill: SkillId::new(skill)
+                    .unwrap_or_else(|_| unreachable!("built-in ids are valid")),
+                package: cx.package.to_owned(),
+                path: path.clone(),
+                start: source.line_col(detection.range.start),
+                end: source.line_col(detection.range.end),
+                range: detection.range,
+                message: detection.message,
+                severity,
+                item,
+                fingerprint,
+                fix,
+            }
+        })
+        .collect();
+    let metrics = options
+        .metrics
+        .then(|| FileMetrics::measure(&source, &items));
+    drop(items);
+    let keep = options.keep_fixable_sources && findings.iter().any(Finding::fixable);
+    let text = keep.then(|| source.into_text());
+    Ok((
+        FileScan {
+            path,
+            findings,
+            metrics,
+            text,
+        },
+        failed,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ScanConfig;
+    use crate::engine::skills::Registry;
+
+    fn scan_dir(dir: &std::path::Path) -> ScanReport {
+        let ws = Workspace::discover(dir, &ScanConfig::default()).unwrap();
+        let registry = Registry::builtin();
+        let skills: Vec<&dyn Skill> = registry.all().collect();
+        let options = ScanOptions {
+            keep_fixable_sources: true,
+            metrics: false,
+            max_file_bytes: 1000,
+        };
+        scan(&ws, &skills, &options, &|_| {})
+    }
+
+    #[test]
+    fn bad_files_are_warnings_and_the_rest_is_scanned() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("good.rs"), "pub struct A;\n").unwrap();
+        std::fs::write(dir.path().join("broken.rs"), "fn x( {\n").unwrap();
+        std::fs::write(dir.path().join("latin1.rs"), b"// caf\xe9\n").unwrap();
+        std::fs::write(dir.path().join("huge.rs"), "//".repeat(600)).unwrap();
+        let report = scan_dir(dir.path());
+        assert_eq!(report.files.len(), 1);
+        assert_eq!(report.files[0].findings.len(), 1);
+        let reasons: Vec<(&str, &SkipReason)> = report
+            .warnings
+            .iter()
+            .map(|w| (w.path.as_str(), &w.reason))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                ("broken.rs", &SkipReason::DoesNotParse),
+                ("huge.rs", &SkipReason::TooLarge),
+                ("latin1.rs", &SkipReason::NotUtf8)
+            ]
+        );
+        assert!(
+            report.warnings[0].message.starts_with("broken.rs:1:"),
+            "{}",
+            report.warnings[0].message
+        );
+    }
+
+    struct Panicky;
+
+    impl Skill for Panicky {
+        fn id(&self) -> &'static str {
+            "panicky"
+        }
+        fn description(&self) -> &'static str {
+            "always panics"
+        }
+        fn rationale(&self) -> &'static str {
+            "tests"
+        }
+        fn title(&self) -> &'static str {
+            "Panic"
+        }
+        fn risk(&self) -> crate::vocab::risk::Risk {
+            crate::vocab::risk::Risk::Low
+        }
+        fn can_fix(&self) -> bool {
+            false
+        }
+        fn check(
+            &self,
+            _: &SourceFile,
+            _: &SkillContext<'_>,
+        ) -> Vec<crate::engine::skill::Detection> {
+            panic!("a bug in a skill")
+        }
+    }
+
+    #[test]
+    fn a_panicking_skill_costs_only_its_own_findings() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.rs"), "pub struct A;\n").unwrap();
+        let ws = Workspace::discover(dir.path(), &ScanConfig::default()).unwrap();
+        let registry = Registry::builtin();
+        let skills: Vec<&dyn Skill> = vec![&Panicky, registry.get("derive-debug").unwrap()];
+        let report = scan(&ws, &skills, &ScanOptions::default(), &|_| {});
+        assert_eq!(report.findings().count(), 1);
+        assert_eq!(report.warnings.len(), 1);
+        assert_eq!(report.warnings[0].reason, SkipReason::SkillFailed);
+        assert_eq!(
+            report.warnings[0].message,
+            "a.rs: skill panicky failed on this file; its findings here are missing"
+        );
+    }
+
+    #[test]
+    fn fingerprints_survive_lines_added_above_and_count_occurrences() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = "fn f(v: &[u8]) -> bool { v.len() == 0 || v.len() == 0 }\n";
+        std::fs::write(dir.path().join("a.rs"), body).unwrap();
+        let before: Vec<Fingerprint> = scan_dir(dir.path())
+            .findings()
+            .map(|f| f.fingerprint.clone())
+            .collect();
+        std::fs::write(
+            dir.path().join("a.rs"),
+            format!("// a new comment\n\nfn g() {{}}\n{body}"),
+        )
+        .unwrap();
+        let after: Vec<Fingerprint> = scan_dir(dir.path())
+            .findings()
+            .map(|f| f.fingerprint.clone())
+            .collect();
+        assert_eq!(before.len(), 2);
+        assert_ne!(
+            before[0], before[1],
+            "identical findings differ by occurrence"
+        );
+        assert_eq!(before, after);
+        // Moving the function to another file keeps its fingerprints too.
+        std::fs::remove_file(dir.path().join("a.rs")).unwrap();
+        std::fs::write(dir.path().join("moved.rs"), body).unwrap();
+        let moved: Vec<Fingerprint> = scan_dir(dir.path())
+            .findings()
+            .map(|f| f.fingerprint.clone())
+            .collect();
+        assert_eq!(before, moved);
+    }
+}

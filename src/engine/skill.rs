@@ -1,0 +1,110 @@
+//! What a skill is: a named capability that checks a source file and
+//! returns what it found, with the edits that fix each finding when it can.
+//! The built-in skills and their registry are in [`super::skills`].
+
+use std::ops::Range;
+
+use crate::engine::edit::Edit;
+use crate::engine::finding::Severity;
+use crate::engine::source::SourceFile;
+use crate::engine::workspace::Edition;
+use crate::vocab::risk::Risk;
+
+/// A named capability: it checks a source file and returns what it found,
+/// with the edits that fix each finding when it can make them.
+pub trait Skill: Send + Sync {
+    /// Kebab-case and stable: it names branches, labels and config keys.
+    fn id(&self) -> &'static str;
+    /// One line for `patchwright skills`.
+    fn description(&self) -> &'static str;
+    /// Why a finding matters, for SARIF help and pull-request bodies.
+    fn rationale(&self) -> &'static str;
+    /// What a proposal of this skill does, as the start of its title
+    /// ("Derive `Debug` for public types").
+    fn title(&self) -> &'static str;
+    /// How much human judgement a fix needs.
+    fn risk(&self) -> Risk;
+    /// Whether the skill makes fixes at all (a single finding may still
+    /// come without one).
+    fn can_fix(&self) -> bool;
+    fn severity(&self) -> Severity {
+        Severity::Warning
+    }
+    /// Fixes are computed here, while the tree is at hand: the scan drops
+    /// each file's tree as soon as its skills are done.
+    fn check(&self, file: &SourceFile, cx: &SkillContext<'_>) -> Vec<Detection>;
+}
+
+/// What a skill knows about the file's surroundings.
+#[derive(Debug, Clone, Copy)]
+pub struct SkillContext<'a> {
+    pub edition: Edition,
+    /// The package name, `""` for files outside any package.
+    pub package: &'a str,
+    /// The package's declared `rust-version` as (major, minor).
+    pub rust_version: Option<(u64, u64)>,
+}
+
+impl Default for SkillContext<'_> {
+    fn default() -> Self {
+        Self {
+            edition: Edition::DEFAULT,
+            package: "",
+            rust_version: None,
+        }
+    }
+}
+
+/// One thing a skill found, before the scan names and fingerprints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detection {
+    pub range: Range<usize>,
+    pub message: String,
+    /// The normalised tokens (or text) that identify the finding within its
+    /// item, for the fingerprint.
+    pub key: String,
+    /// Edits in the same file that resolve it.
+    pub edits: Option<Vec<Edit>>,
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Helpers for skill unit tests: run one skill over a snippet and look at
+    //! what it found and what its fixes produce.
+    use super::{Detection, Skill, SkillContext};
+    use crate::engine::edit::{Edit, splice};
+    use crate::engine::source::SourceFile;
+
+    pub fn parse(text: &str) -> SourceFile {
+        SourceFile::parse("src/lib.rs".parse().unwrap(), text.to_owned())
+            .unwrap_or_else(|e| panic!("test input does not parse: {e}"))
+    }
+
+    pub fn detect(skill: &dyn Skill, text: &str, cx: SkillContext<'_>) -> Vec<Detection> {
+        skill.check(&parse(text), &cx)
+    }
+
+    /// The text under each detection.
+    pub fn found(skill: &dyn Skill, text: &str) -> Vec<String> {
+        detect(skill, text, SkillContext::default())
+            .iter()
+            .map(|d| text[d.range.clone()].to_owned())
+            .collect()
+    }
+
+    /// `text` with every fix applied (each fix's edits at once).
+    pub fn fixed_with(skill: &dyn Skill, text: &str, cx: SkillContext<'_>) -> String {
+        let detections = detect(skill, text, cx);
+        let edits: Vec<Edit> = detections
+            .into_iter()
+            .flat_map(|d| d.edits.unwrap_or_default())
+            .collect();
+        let out = splice(text, &edits);
+        syn::parse_file(&out).unwrap_or_else(|e| panic!("fixed text does not parse: {e}\n{out}"));
+        out
+    }
+
+    pub fn fixed(skill: &dyn Skill, text: &str) -> String {
+        fixed_with(skill, text, SkillContext::default())
+    }
+}

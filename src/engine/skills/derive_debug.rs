@@ -1,0 +1,369 @@
+//! `derive-debug`: public structs and enums that neither derive nor
+//! implement `Debug` in their file. The fix adds `Debug` to an existing
+//! `#[derive(...)]`, or inserts `#[derive(Debug)]` after the doc comments and
+//! before other attributes, indented like the item.
+
+use std::collections::HashSet;
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::punctuated::Punctuated;
+use syn::visit::{self, Visit};
+use syn::{Attribute, Fields, Token};
+
+use crate::engine::edit::Edit;
+use crate::engine::skill::{Detection, Skill, SkillContext};
+use crate::engine::source::SourceFile;
+use crate::vocab::risk::Risk;
+
+#[derive(Debug)]
+pub struct DeriveDebug;
+
+impl Skill for DeriveDebug {
+    fn id(&self) -> &'static str {
+        "derive-debug"
+    }
+
+    fn description(&self) -> &'static str {
+        "public structs and enums without a `Debug` implementation"
+    }
+
+    fn rationale(&self) -> &'static str {
+        "Public types without `Debug` cannot be printed with `{:?}`, used in `assert_eq!`, \
+         or wrapped in other types that derive `Debug`; the API guidelines ask for it (C-DEBUG)."
+    }
+
+    fn title(&self) -> &'static str {
+        "Derive `Debug` for public types"
+    }
+
+    fn risk(&self) -> Risk {
+        Risk::Low
+    }
+
+    fn can_fix(&self) -> bool {
+        true
+    }
+
+    fn check(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<Detection> {
+        let mut types = Types {
+            file,
+            all: Vec::new(),
+            manual_impls: HashSet::new(),
+        };
+        types.visit_file(file.ast());
+        let lacking: HashSet<&str> = types
+            .all
+            .iter()
+            .filter(|t| !t.has_debug && !types.manual_impls.contains(&t.name))
+            .map(|t| t.name.as_str())
+            .collect();
+        let fixed_here: HashSet<&str> = types
+            .all
+            .iter()
+            .filter(|t| t.public && lacking.contains(t.name.as_str()))
+            .map(|t| t.name.as_str())
+            .collect();
+        types
+            .all
+            .iter()
+            .filter(|t| t.public && lacking.contains(t.name.as_str()))
+            .map(|t| {
+                let blocker = t
+                    .field_types
+                    .iter()
+                    .find_map(|ty| blocking_type(ty, &lacking, &fixed_here));
+                let message = match &blocker {
+                    None => format!("public {} `{}` does not implement `Debug`", t.kind, t.name),
+                    Some(why) => format!(
+                        "public {} `{}` does not implement `Debug` (not fixed automatically: {why})",
+                        t.kind, t.name
+                    ),
+                };
+                Detection {
+                    range: t.range.clone(),
+                    message,
+                    key: format!("{} {}", t.kind, t.name),
+                    edits: blocker.is_none().then(|| t.edit.clone()).flatten().map(|e| vec![e]),
+                }
+            })
+            .collect()
+    }
+}
+
+/// A struct or enum of the file.
+struct TypeInfo {
+    kind: &'static str,
+    name: String,
+    public: bool,
+    has_debug: bool,
+    /// From the visibility to the name: where a reader looks.
+    range: std::ops::Range<usize>,
+    field_types: Vec<TokenStream>,
+    /// The edit that adds `Debug`, when one can be made.
+    edit: Option<Edit>,
+}
+
+struct Types<'a> {
+    file: &'a SourceFile,
+    all: Vec<TypeInfo>,
+    manual_impls: HashSet<String>,
+}
+
+/// Why a derive would not compile: a field whose type has no `Debug`
+/// in this file, or a trait object that may lack it.
+fn blocking_type(
+    ty: &TokenStream,
+    lacking: &HashSet<&str>,
+    fixed_here: &HashSet<&str>,
+) -> Option<String> {
+    let mut prev_dyn = false;
+    for tt in flatten(ty.clone()) {
+        if let TokenTree::Ident(ident) = &tt {
+            let name = ident.to_string();
+            if prev_dyn
+                && !matches!(
+                    name.as_str(),
+                    "Debug" | "Error" | "std" | "core" | "fmt" | "error"
+                )
+            {
+                return Some(format!(
+                    "a field holds `dyn {name}`, which may not implement `Debug`"
+                ));
+            }
+            if lacking.contains(name.as_str()) && !fixed_here.contains(name.as_str()) {
+                return Some(format!("a field's type `{name}` has no `Debug` either"));
+            }
+            prev_dyn = name == "dyn";
+        } else if !matches!(&tt, TokenTree::Punct(p) if p.as_char() == ':') {
+            prev_dyn = false;
+        }
+    }
+    None
+}
+
+fn flatten(stream: TokenStream) -> Vec<TokenTree> {
+    let mut out = Vec::new();
+    for tt in stream {
+        match tt {
+            TokenTree::Group(g) => out.extend(flatten(g.stream())),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A doc comment (`///`, `/** */`) or `#[doc = "..."]`; `#[doc(hidden)]` is
+/// an ordinary attribute.
+fn is_doc(attr: &Attribute) -> bool {
+    attr.path().is_ident("doc") && matches!(attr.meta, syn::Meta::NameValue(_))
+}
+
+/// Any non-doc attribute that mentions `Debug` (`derive`, `cfg_attr(…,
+/// derive(Debug))`, `derivative(Debug)`…) counts as providing it.
+fn mentions_debug(attr: &Attribute) -> bool {
+    if is_doc(attr) {
+        return false;
+    }
+    let tokens = match &attr.meta {
+        syn::Meta::Path(_) => return false,
+        syn::Meta::List(list) => list.tokens.clone(),
+        syn::Meta::NameValue(nv) => quote::ToTokens::to_token_stream(&nv.value),
+    };
+    flatten(tokens)
+        .iter()
+        .any(|tt| matches!(tt, TokenTree::Ident(i) if i == "Debug"))
+}
+
+impl Types<'_> {
+    fn add(
+        &mut self,
+        kind: &'static str,
+        attrs: &[Attribute],
+        vis: &syn::Visibility,
+        ident: &syn::Ident,
+        range: std::ops::Range<usize>,
+        field_types: Vec<TokenStream>,
+    ) {
+        let file = self.file;
+        self.all.push(TypeInfo {
+            kind,
+            name: ident.to_string(),
+            public: matches!(vis, syn::Visibility::Public(_)),
+            has_debug: attrs.iter().any(mentions_debug),
+            range,
+            field_types,
+            edit: debug_edit(file, attrs, vis),
+        });
+    }
+}
+
+fn debug_edit(file: &SourceFile, attrs: &[Attribute], vis: &syn::Visibility) -> Option<Edit> {
+    let derive = attrs
+        .iter()
+        .rev()
+        .find(|a| a.path().is_ident("derive") && matches!(a.meta, syn::Meta::List(_)));
+    if let Some(attr) = derive {
+        let syn::Meta::List(list) = &attr.meta else {
+            return None;
+        };
+        let paths = list
+            .parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+            .ok()?;
+        return Some(match paths.iter().last() {
+            Some(last) => Edit::insert(file.range_of(last).end, ", Debug"),
+            None => {
+                let syn::MacroDelimiter::Paren(paren) = &list.delimiter else {
+                    return None;
+                };
+                Edit::insert(file.span_range(paren.span.close()).start, "Debug")
+            }
+        });
+    }
+    let last_doc = attrs.iter().rposition(is_doc);
+    let first_other_after_docs = attrs
+        .iter()
+        .enumerate()
+        .skip(last_doc.map_or(0, |i| i + 1))
+        .find(|(_, a)| !is_doc(a))
+        .map(|(_, a)| file.range_of(a).start);
+    let item_start = match vis {
+        syn::Visibility::Inherited => return None,
+        other => file.range_of(other).start,
+    };
+    let at = first_other_after_docs.unwrap_or(item_start);
+    let text = if file.starts_line(at) {
+        format!("#[derive(Debug)]\n{}", file.indent_at(at))
+    } else {
+        "#[derive(Debug)] ".to_owned()
+    };
+    Some(Edit::insert(at, text))
+}
+
+fn field_types(fields: &Fields) -> Vec<TokenStream> {
+    fields
+        .iter()
+        .map(|f| quote::ToTokens::to_token_stream(&f.ty))
+        .collect()
+}
+
+impl<'ast> Visit<'ast> for Types<'_> {
+    fn visit_item_struct(&mut self, node: &'ast syn::ItemStruct) {
+        let range = self.file.range_of(&node.vis).start..self.file.range_of(&node.ident).end;
+        self.add(
+            "struct",
+            &node.attrs,
+            &node.vis,
+            &node.ident,
+            range,
+            field_types(&node.fields),
+        );
+        visit::visit_item_struct(self, node);
+    }
+
+    fn visit_item_enum(&mut self, node: &'ast syn::ItemEnum) {
+        let fields = node
+            .variants
+            .iter()
+            .flat_map(|v| field_types(&v.fields))
+            .collect();
+        let range = self.file.range_of(&node.vis).start..self.file.range_of(&node.ident).end;
+        self.add("enum", &node.attrs, &node.vis, &node.ident, range, fields);
+        visit::visit_item_enum(self, node);
+    }
+
+    fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
+        let implements_debug = node
+            .trait_
+            .as_ref()
+            .and_then(|(path, _)| path.segments.last())
+            .is_some_and(|s| s.ident == "Debug");
+        if implements_debug
+            && let syn::Type::Path(ty) = &*node.self_ty
+            && let Some(seg) = ty.path.segments.last()
+        {
+            self.manual_impls.insert(seg.ident.to_string());
+        }
+        visit::visit_item_impl(self, node);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::skill::testing::{detect, fixed, found};
+
+    fn check(text: &str) -> Vec<Detection> {
+        detect(&DeriveDebug, text, SkillContext::default())
+    }
+
+    #[test]
+    fn adds_to_an_existing_derive_list() {
+        let text = "#[derive(Clone, PartialEq)]\npub struct A(u8);\n\n#[derive()]\npub enum B { X }\n#[derive(Clone,)]\npub struct C;\n";
+        assert_eq!(
+            fixed(&DeriveDebug, text),
+            "#[derive(Clone, PartialEq, Debug)]\npub struct A(u8);\n\n#[derive(Debug)]\npub enum B { X }\n#[derive(Clone, Debug,)]\npub struct C;\n"
+        );
+    }
+
+    #[test]
+    fn inserts_after_docs_and_before_other_attributes_with_the_item_indent() {
+        let text = "mod m {\n    /// Docs stay first.\n    /// Two lines.\n    #[repr(C)]\n    pub struct A {\n        x: u8,\n    }\n\n\t/** block doc */\n\tpub enum B { X }\n}\npub struct C; // trailing comment\n";
+        assert_eq!(
+            fixed(&DeriveDebug, text),
+            "mod m {\n    /// Docs stay first.\n    /// Two lines.\n    #[derive(Debug)]\n    #[repr(C)]\n    pub struct A {\n        x: u8,\n    }\n\n\t/** block doc */\n\t#[derive(Debug)]\n\tpub enum B { X }\n}\n#[derive(Debug)]\npub struct C; // trailing comment\n"
+        );
+    }
+
+    #[test]
+    fn same_line_items_get_an_inline_attribute() {
+        let text = "/** doc */ pub struct A;\n";
+        assert_eq!(
+            fixed(&DeriveDebug, text),
+            "/** doc */ #[derive(Debug)] pub struct A;\n"
+        );
+    }
+
+    #[test]
+    fn leaves_alone_types_that_have_debug_or_are_not_public() {
+        let text = r#"
+#[derive(Debug)] pub struct A;
+#[derive(Clone, std::fmt::Debug)] pub struct B;
+pub struct C;
+impl std::fmt::Debug for C { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { Ok(()) } }
+pub struct D<T>(T);
+impl<T> fmt::Debug for D<T> { fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { Ok(()) } }
+#[cfg_attr(feature = "x", derive(Debug))] pub struct E;
+pub(crate) struct F;
+struct G;
+pub union U { a: u8 }
+"#;
+        assert!(
+            found(&DeriveDebug, text).is_empty(),
+            "{:?}",
+            found(&DeriveDebug, text)
+        );
+    }
+
+    #[test]
+    fn reports_without_fix_when_a_field_blocks_the_derive() {
+        let text = "struct Private;\npub struct A { p: Private }\npub struct B { f: Box<dyn Fn()> }\npub struct C { e: Box<dyn std::error::Error + Send> }\npub struct D { c: C, v: Vec<u8> }\n";
+        let found = check(text);
+        let summary: Vec<(String, bool)> = found
+            .iter()
+            .map(|d| (d.key.clone(), d.edits.is_some()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("struct A".to_owned(), false),
+                ("struct B".to_owned(), false),
+                ("struct C".to_owned(), true),
+                ("struct D".to_owned(), true)
+            ]
+        );
+        assert_eq!(
+            found[0].message,
+            "public struct `A` does not implement `Debug` (not fixed automatically: a field's type `Private` has no `Debug` either)"
+        );
+    }
+}

@@ -1,0 +1,312 @@
+//! `len-zero`: `x.len() == 0` and its relatives become `x.is_empty()` or
+//! `!x.is_empty()`.
+
+use syn::visit::{self, Visit};
+use syn::{BinOp, Expr, UnOp};
+
+use crate::engine::edit::Edit;
+use crate::engine::skill::{Detection, Skill, SkillContext};
+use crate::engine::source::{SourceFile, normalized_tokens};
+use crate::vocab::risk::Risk;
+
+#[derive(Debug)]
+pub struct LenZero;
+
+impl Skill for LenZero {
+    fn id(&self) -> &'static str {
+        "len-zero"
+    }
+
+    fn description(&self) -> &'static str {
+        "`.len()` compared with zero, where `.is_empty()` says it directly"
+    }
+
+    fn rationale(&self) -> &'static str {
+        "`is_empty()` states the intent, reads the same for every collection, and avoids \
+         off-by-one comparisons such as `len() >= 1`."
+    }
+
+    fn title(&self) -> &'static str {
+        "Use `is_empty()` for emptiness checks"
+    }
+
+    fn risk(&self) -> Risk {
+        Risk::Low
+    }
+
+    fn can_fix(&self) -> bool {
+        true
+    }
+
+    fn check(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<Detection> {
+        let mut finder = Finder {
+            file,
+            out: Vec::new(),
+            types_without_is_empty: types_without_is_empty(file.ast()),
+            impl_stack: Vec::new(),
+            fn_stack: Vec::new(),
+        };
+        finder.visit_file(file.ast());
+        finder.out
+    }
+}
+
+/// Whether the comparison asks "is it empty?" or "is it not?".
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Asks {
+    Empty,
+    NotEmpty,
+}
+
+impl Asks {
+    fn flip(self) -> Self {
+        match self {
+            Asks::Empty => Asks::NotEmpty,
+            Asks::NotEmpty => Asks::Empty,
+        }
+    }
+}
+
+/// `recv.len() OP lit` or `lit OP recv.len()` with a meaning of emptiness.
+fn emptiness_test(expr: &Expr) -> Option<(&Expr, Asks)> {
+    let Expr::Binary(bin) = expr else { return None };
+    if let (Some(recv), Some(n)) = (len_receiver(&bin.left), small_int(&bin.right)) {
+        let asks = match (&bin.op, n) {
+            (BinOp::Eq(_), 0) | (BinOp::Lt(_), 1) => Asks::Empty,
+            (BinOp::Ne(_), 0) | (BinOp::Gt(_), 0) | (BinOp::Ge(_), 1) => Asks::NotEmpty,
+            _ => return None,
+        };
+        return Some((recv, asks));
+    }
+    if let (Some(n), Some(recv)) = (small_int(&bin.left), len_receiver(&bin.right)) {
+        let asks = match (&bin.op, n) {
+            (BinOp::Eq(_), 0) | (BinOp::Gt(_), 1) => Asks::Empty,
+            (BinOp::Ne(_), 0) | (BinOp::Lt(_), 0) | (BinOp::Le(_), 1) => Asks::NotEmpty,
+            _ => return None,
+        };
+        return Some((recv, asks));
+    }
+    None
+}
+
+fn len_receiver(expr: &Expr) -> Option<&Expr> {
+    match expr {
+        Expr::MethodCall(call)
+            if call.method == "len" && call.args.is_empty() && call.turbofish.is_none() =>
+        {
+            Some(&call.receiver)
+        }
+        _ => None,
+    }
+}
+
+fn small_int(expr: &Expr) -> Option<u8> {
+    let Expr::Lit(lit) = expr else { return None };
+    let syn::Lit::Int(int) = &lit.lit else {
+        return None;
+    };
+    if !matches!(int.suffix(), "" | "usize") {
+        return None;
+    }
+    match int.base10_digits() {
+        "0" => Some(0),
+        "1" => Some(1),
+        _ => None,
+    }
+}
+
+fn strip_parens(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(p) => strip_parens(&p.expr),
+        other => other,
+    }
+}
+
+/// Types that get a `len` method in this file but no `is_empty`: on `self`
+/// inside their impls the rewrite would not compile.
+fn types_without_is_empty(file: &syn::File) -> Vec<String> {
+    struct Methods {
+        len: Vec<String>,
+        is_empty: Vec<String>,
+    }
+    impl<'ast> Visit<'ast> for Methods {
+        fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
+            let name = impl_name(node);
+            for item in &node.items {
+                if let syn::ImplItem::Fn(f) = item {
+                    if f.sig.ident == "len" {
+                        self.len.push(name.clone());
+                    } else if f.sig.ident == "is_empty" {
+                        self.is_empty.push(name.clone());
+                    }
+                }
+            }
+            visit::visit_item_impl(self, node);
+        }
+    }
+    let mut methods = Methods {
+        len: Vec::new(),
+        is_empty: Vec::new(),
+    };
+    methods.visit_file(file);
+    methods.len.retain(|n| !methods.is_empty.contains(n));
+    methods.len
+}
+
+fn impl_name(node: &syn::ItemImpl) -> String {
+    match &*node.self_ty {
+        syn::Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default(),
+        other => normalized_tokens(other),
+    }
+}
+
+struct Finder<'a> {
+    file: &'a SourceFile,
+    out: Vec<Detection>,
+    types_without_is_empty: Vec<String>,
+    impl_stack: Vec<String>,
+    fn_stack: Vec<String>,
+}
+
+impl Finder<'_> {
+    /// `self.len() == 0` must stay inside `is_empty` itself (the rewrite
+    /// would recurse forever) and in types that have no `is_empty`.
+    fn receiver_lacks_is_empty(&self, recv: &Expr) -> bool {
+        let is_self = matches!(strip_parens(recv), Expr::Path(p) if p.path.is_ident("self"))
+            || matches!(strip_parens(recv), Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) && matches!(&*u.expr, Expr::Path(p) if p.path.is_ident("self")));
+        is_self
+            && (self.fn_stack.last().is_some_and(|f| f == "is_empty")
+                || self
+                    .impl_stack
+                    .last()
+                    .is_some_and(|t| self.types_without_is_empty.contains(t)))
+    }
+
+    fn report(&mut self, whole: &Expr, recv: &Expr, asks: Asks) {
+        if self.receiver_lacks_is_empty(recv) {
+            return;
+        }
+        let recv_text = self.file.text_of(recv);
+        let replacement = match asks {
+            Asks::Empty => format!("{recv_text}.is_empty()"),
+            Asks::NotEmpty => format!("!{recv_text}.is_empty()"),
+        };
+        let key = normalized_tokens(whole);
+        let shown = |s: &str| shorten(&s.split_whitespace().collect::<Vec<_>>().join(" "));
+        self.out.push(Detection {
+            range: self.file.range_of(whole),
+            message: format!(
+                "`{}` reads better as `{}`",
+                shown(self.file.text_of(whole)),
+                shown(&replacement)
+            ),
+            key,
+            edits: Some(vec![Edit::replace(self.file.range_of(whole), replacement)]),
+        });
+    }
+}
+
+fn shorten(s: &str) -> String {
+    const MAX: usize = 60;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        let cut: String = s.chars().take(MAX - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+impl<'ast> Visit<'ast> for Finder<'_> {
+    fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
+        self.impl_stack.push(impl_name(node));
+        visit::visit_item_impl(self, node);
+        self.impl_stack.pop();
+    }
+
+    fn visit_impl_item_fn(&mut self, node: &'ast syn::ImplItemFn) {
+        self.fn_stack.push(node.sig.ident.to_string());
+        visit::visit_impl_item_fn(self, node);
+        self.fn_stack.pop();
+    }
+
+    fn visit_trait_item_fn(&mut self, node: &'ast syn::TraitItemFn) {
+        self.fn_stack.push(node.sig.ident.to_string());
+        visit::visit_trait_item_fn(self, node);
+        self.fn_stack.pop();
+    }
+
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        // `!(x.len() == 0)` becomes `!x.is_empty()` in one step, not `!(x.is_empty())`.
+        if let Expr::Unary(unary) = expr
+            && matches!(unary.op, UnOp::Not(_))
+            && let Expr::Paren(paren) = &*unary.expr
+            && let Some((recv, asks)) = emptiness_test(strip_parens(&paren.expr))
+        {
+            self.report(expr, recv, asks.flip());
+            visit::visit_expr(self, recv);
+            return;
+        }
+        if let Some((recv, asks)) = emptiness_test(expr) {
+            self.report(expr, recv, asks);
+            visit::visit_expr(self, recv);
+            return;
+        }
+        visit::visit_expr(self, expr);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::skill::testing::{fixed, found};
+
+    #[test]
+    fn finds_every_form_of_the_comparison() {
+        let text = "fn f(v: Vec<u8>, s: &str) -> bool {\n    v.len() == 0 || 0 == v.len() || s.len() != 0 || s.len() > 0\n        || v.len() >= 1 || v.len() < 1 || 0 != s.len() || 0 < s.len() || 1 <= s.len() || 1 > v.len()\n}\n";
+        assert_eq!(found(&LenZero, text).len(), 10);
+        assert_eq!(
+            fixed(&LenZero, text),
+            "fn f(v: Vec<u8>, s: &str) -> bool {\n    v.is_empty() || v.is_empty() || !s.is_empty() || !s.is_empty()\n        || !v.is_empty() || v.is_empty() || !s.is_empty() || !s.is_empty() || !s.is_empty() || v.is_empty()\n}\n"
+        );
+    }
+
+    #[test]
+    fn keeps_complex_receivers_and_handles_negation() {
+        let text = "fn f(a: &[Vec<u8>], b: &str) {\n    if !(a[0].len() == 0) {}\n    if !(b.trim().len() > 0) {}\n    let _ = (a.iter().map(|x| x.len()).sum::<usize>() as u8, (a.len() == 0).then_some(1));\n}\n";
+        assert_eq!(
+            fixed(&LenZero, text),
+            "fn f(a: &[Vec<u8>], b: &str) {\n    if !a[0].is_empty() {}\n    if b.trim().is_empty() {}\n    let _ = (a.iter().map(|x| x.len()).sum::<usize>() as u8, (a.is_empty()).then_some(1));\n}\n"
+        );
+    }
+
+    #[test]
+    fn leaves_other_comparisons_alone() {
+        let text = "fn f(v: &[u8]) -> bool {\n    v.len() == 1 || v.len() > 2 || v.len() <= 0 || v.len(1) == 0 || v.len() == 0u8 || v.count() == 0 || v.len() == ZERO\n}\n";
+        assert!(found(&LenZero, text).is_empty());
+    }
+
+    #[test]
+    fn skips_self_in_types_without_is_empty() {
+        let text = "struct Q;\nimpl Q {\n    fn len(&self) -> usize { 0 }\n    fn none(&self) -> bool { self.len() == 0 }\n}\nstruct R;\nimpl R {\n    fn len(&self) -> usize { 0 }\n    fn is_empty(&self) -> bool { self.len() == 0 }\n    fn full(&self) -> bool { self.len() != 0 }\n}\n";
+        assert_eq!(found(&LenZero, text), ["self.len() != 0"]);
+    }
+
+    #[test]
+    fn message_and_key_are_normalised() {
+        let d = crate::engine::skill::testing::detect(
+            &LenZero,
+            "fn f(v: &[u8]) -> bool { v.len()\n    == 0 }",
+            SkillContext::default(),
+        );
+        assert_eq!(
+            d[0].message,
+            "`v.len() == 0` reads better as `v.is_empty()`"
+        );
+        assert_eq!(d[0].key, "v . len () == 0");
+    }
+}

@@ -1,0 +1,136 @@
+//! Skills: named capabilities that check a source file and may fix what they
+//! find. Built-in skills live one per file in this directory and are
+//! registered in [`Registry::builtin`] (a test checks that every file is).
+
+mod derive_debug;
+mod inline_format_args;
+mod len_zero;
+mod question_mark;
+mod todo_comments;
+
+// The template `patchwright skill new` renders is compiled and tested as
+// part of the crate, so it cannot rot.
+#[cfg(test)]
+#[path = "../../../templates/skill.rs"]
+mod template;
+
+use crate::config::Config;
+use crate::engine::skill::Skill;
+
+/// All skills the scan can run.
+pub struct Registry {
+    skills: Vec<Box<dyn Skill>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.ids()).finish()
+    }
+}
+
+impl Registry {
+    pub fn builtin() -> Self {
+        Self {
+            skills: vec![
+                Box::new(derive_debug::DeriveDebug),
+                Box::new(inline_format_args::InlineFormatArgs),
+                Box::new(len_zero::LenZero),
+                Box::new(question_mark::QuestionMark),
+                Box::new(todo_comments::TodoComments),
+            ],
+        }
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &dyn Skill> {
+        self.skills.iter().map(|s| s.as_ref())
+    }
+
+    pub fn ids(&self) -> Vec<&'static str> {
+        self.all().map(|s| s.id()).collect()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&dyn Skill> {
+        self.all().find(|s| s.id() == id)
+    }
+
+    /// The skills to run: those named in `only` (any of them, even if the
+    /// configuration disables it), or every skill the configuration enables.
+    pub fn select(
+        &self,
+        config: &Config,
+        only: &[String],
+    ) -> Result<Vec<&dyn Skill>, UnknownSkill> {
+        if only.is_empty() {
+            return Ok(self
+                .all()
+                .filter(|s| config.skill_enabled(s.id()))
+                .collect());
+        }
+        only.iter()
+            .map(|id| {
+                self.get(id).ok_or_else(|| UnknownSkill {
+                    id: id.clone(),
+                    known: self.ids().join(", "),
+                })
+            })
+            .collect()
+    }
+}
+
+/// A skill id that no skill has.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown skill `{id}`; known skills are: {known} (see `patchwright skills`)")]
+pub struct UnknownSkill {
+    pub id: String,
+    pub known: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_skill_file_is_registered_and_ids_are_unique() {
+        let registry = Registry::builtin();
+        let ids = registry.ids();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/engine/skills");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().replace('_', "-")))
+            .filter(|stem| stem != "mod")
+            .collect();
+        files.sort();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(
+            files, sorted,
+            "every src/engine/skills file must be registered under its own name"
+        );
+        for id in &ids {
+            crate::vocab::ids::SkillId::new(id).unwrap();
+        }
+    }
+
+    #[test]
+    fn select_honours_config_and_explicit_ids() {
+        let registry = Registry::builtin();
+        let mut config = Config::default();
+        config.skills.insert(
+            "len-zero".into(),
+            crate::config::SkillConfig { enabled: false },
+        );
+        let ids = |v: Vec<&dyn Skill>| v.iter().map(|s| s.id()).collect::<Vec<_>>();
+        assert!(!ids(registry.select(&config, &[]).unwrap()).contains(&"len-zero"));
+        assert_eq!(
+            ids(registry.select(&config, &["len-zero".into()]).unwrap()),
+            ["len-zero"]
+        );
+        let err = registry.select(&config, &["nope".into()]).err().unwrap();
+        assert!(
+            err.to_string()
+                .starts_with("unknown skill `nope`; known skills are: derive-debug")
+        );
+    }
+}

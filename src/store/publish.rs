@@ -1,0 +1,513 @@
+//! Moving refs, here and on the remote, compare-and-swap: fetch, update and
+//! delete a ref only if it still points where the caller last saw it.
+//!
+//! A remote that is a local path gets its compare-and-swap done directly on
+//! the remote repository under a ref lock: libgit2's local transport updates
+//! refs without checking their old value, so a plain push there could lose a
+//! concurrent update. Network remotes get a normal push, where the server
+//! checks the old value, with a lease check for non-fast-forward updates.
+
+use std::cell::RefCell;
+use std::path::Path;
+
+use git2::{ErrorCode, ObjectType, Oid, Repository};
+
+use super::repo::{Context, GitError, RemoteSpec, Repo, oid};
+use crate::config::Identity;
+use crate::vocab::git_names::CommitSha;
+
+impl Repo {
+    /// Brings branches and `refs/patchwright/*` from the remote (pruning
+    /// what it deleted). Without a remote there is nothing to do.
+    pub fn fetch(&self) -> Result<(), GitError> {
+        let Some(spec) = &self.remote else {
+            return Ok(());
+        };
+        let name = spec.name();
+        let tried = std::cell::Cell::new(false);
+        let mut remote = self
+            .repo
+            .find_remote(name)
+            .context(|| format!("cannot find remote `{name}`"))?;
+        let refspecs = [
+            format!("+refs/heads/*:refs/remotes/{name}/*"),
+            "+refs/patchwright/*:refs/patchwright/*".to_owned(),
+        ];
+        let mut options = git2::FetchOptions::new();
+        options.prune(git2::FetchPrune::On);
+        options.download_tags(git2::AutotagOption::None);
+        options.remote_callbacks(self.callbacks(&tried));
+        // Listing a local remote's refs can race with another process
+        // deleting one ("not found"); the next attempt sees a stable list.
+        let mut attempt = 0;
+        loop {
+            match remote.fetch(&refspecs, Some(&mut options), Some("patchwright: fetch")) {
+                Ok(()) => return Ok(()),
+                Err(e) if e.code() == ErrorCode::NotFound && attempt < 3 => attempt += 1,
+                Err(e) => return Err(e).context(|| format!("cannot fetch from `{name}`")),
+            }
+        }
+    }
+
+    /// Fetches one ref from the remote (the ledger, after losing a race).
+    pub fn fetch_ref(&self, refname: &str) -> Result<(), GitError> {
+        let Some(spec) = &self.remote else {
+            return Ok(());
+        };
+        let name = spec.name();
+        let tried = std::cell::Cell::new(false);
+        let mut remote = self
+            .repo
+            .find_remote(name)
+            .context(|| format!("cannot find remote `{name}`"))?;
+        let mut options = git2::FetchOptions::new();
+        options.download_tags(git2::AutotagOption::None);
+        options.remote_callbacks(self.callbacks(&tried));
+        let refspec = format!("+{refname}:{}", self.published_ref(refname));
+        match remote.fetch(&[refspec], Some(&mut options), Some("patchwright: fetch")) {
+            Ok(()) => Ok(()),
+            // The ref does not exist on the remote (yet).
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(()),
+            Err(e) => Err(e).context(|| format!("cannot fetch {refname} from `{name}`")),
+        }
+    }
+
+    /// The local ref that shows `refname` as published: a branch's
+    /// remote-tracking ref when there is a remote, else the ref itself.
+    pub fn published_ref(&self, refname: &str) -> String {
+        match (&self.remote, refname.strip_prefix("refs/heads/")) {
+            (Some(spec), Some(branch)) => format!("refs/remotes/{}/{branch}", spec.name()),
+            _ => refname.to_owned(),
+        }
+    }
+
+    /// Points `refname` at `new` if it still points at `expected` (`None`:
+    /// it must not exist), here and on the remote.
+    pub fn update_ref(
+        &self,
+        refname: &str,
+        new: &CommitSha,
+        expected: Option<&CommitSha>,
+    ) -> Result<(), GitError> {
+        match &self.remote {
+            None => cas_ref(&self.repo, refname, Some(oid(new)), expected.map(oid)),
+            Some(RemoteSpec::Local { path, .. }) => {
+                let remote =
+                    Repository::open(path).context(|| format!("cannot open {}", path.display()))?;
+                refuse_checked_out(&remote, refname, path)?;
+                self.send_objects(&remote, new)?;
+                cas_ref(&remote, refname, Some(oid(new)), expected.map(oid))
+            }
+            Some(RemoteSpec::Network { .. }) => self.push_with_lease(refname, Some(new), expected),
+        }?;
+        self.mirror(refname, Some(new))
+    }
+
+    /// Deletes `refname` if it still points at `expected`.
+    pub fn delete_ref(&self, refname: &str, expected: &CommitSha) -> Result<(), GitError> {
+        match &self.remote {
+            None => cas_ref(&self.repo, refname, None, Some(oid(expected))),
+            Some(RemoteSpec::Local { path, .. }) => {
+                let remote =
+                    Repository::open(path).context(|| format!("cannot open {}", path.display()))?;
+                cas_ref(&remote, refname, None, Some(oid(expected)))
+            }
+            Some(RemoteSpec::Network { .. }) => self.push_with_lease(refname, None, Some(expected)),
+        }?;
+        self.mirror(refname, None)
+    }
+
+    /// After a remote update, the local view says the same.
+    fn mirror(&self, refname: &str, value: Option<&CommitSha>) -> Result<(), GitError> {
+        if self.remote.is_none() {
+            return Ok(());
+        }
+        let local = self.published_ref(refname);
+        match value {
+            Some(sha) => {
+                self.repo
+                    .reference(&local, oid(sha), true, "patchwright: mirror the remote")
+                    .context(|| format!("cannot update {local}"))?;
+            }
+            None => {
+                if let Ok(mut r) = self.repo.find_reference(&local) {
+                    r.delete().context(|| format!("cannot delete {local}"))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies `commit` and what it needs (trees, blobs, parents the remote
+    /// lacks) into a local remote's object database. Going through the ODB
+    /// instead of a push keeps temporary refs off the remote, whose listing
+    /// other processes may be reading at the same time.
+    fn send_objects(&self, remote: &Repository, commit: &CommitSha) -> Result<(), GitError> {
+        let src = self
+            .repo
+            .odb()
+            .context(|| "cannot open the object database".to_owned())?;
+        let dst = remote
+            .odb()
+            .context(|| "cannot open the remote's object database".to_owned())?;
+        let mut stack = vec![oid(commit)];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(oid) = stack.pop() {
+            if !seen.insert(oid) || dst.exists(oid) {
+                continue;
+            }
+            let object = src
+                .read(oid)
+                .context(|| format!("cannot read object {oid}"))?;
+            match object.kind() {
+                ObjectType::Commit => {
+                    let c = self
+                        .repo
+                        .find_commit(oid)
+                        .context(|| format!("cannot read commit {oid}"))?;
+                    stack.push(c.tree_id());
+                    stack.extend(c.parent_ids());
+                }
+                ObjectType::Tree => {
+                    let t = self
+                        .repo
+                        .find_tree(oid)
+                        .context(|| format!("cannot read tree {oid}"))?;
+                    // Submodule entries name commits of other repositories.
+                    stack.extend(
+                        t.iter()
+                            .filter(|e| e.kind() != Some(ObjectType::Commit))
+                            .map(|e| e.id()),
+                    );
+                }
+                _ => {}
+            }
+            dst.write(object.kind(), object.data())
+                .context(|| format!("cannot copy object {oid} to the remote"))?;
+        }
+        Ok(())
+    }
+
+    fn push_with_lease(
+        &self,
+        refname: &str,
+        new: Option<&CommitSha>,
+        expected: Option<&CommitSha>,
+    ) -> Result<(), GitError> {
+        let src = new.map_or(String::new(), |n| n.to_string());
+        let fast_forward = match (new, expected) {
+            (Some(n), Some(e)) => self.is_ancestor(e, n)?,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        let spec = if fast_forward {
+            format!("{src}:{refname}")
+        } else {
+            format!("+{src}:{refname}")
+        };
+        let lease = (refname.to_owned(), expected.map_or(Oid::ZERO_SHA1, oid));
+        self.push_refspecs(&[spec], Some(lease))
+    }
+
+    /// Pushes, reporting both ways a push fails: an error from the call, and
+    /// a rejection the server reports per ref.
+    fn push_refspecs(
+        &self,
+        refspecs: &[String],
+        lease: Option<(String, Oid)>,
+    ) -> Result<(), GitError> {
+        let Some(spec) = &self.remote else {
+            return Ok(());
+        };
+        let name = spec.name();
+        let rejected: RefCell<Option<(String, String)>> = RefCell::new(None);
+        let stale: RefCell<Option<String>> = RefCell::new(None);
+        let tried = std::cell::Cell::new(false);
+        let mut remote = self
+            .repo
+            .find_remote(name)
+            .context(|| format!("cannot find remote `{name}`"))?;
+        let mut callbacks = self.callbacks(&tried);
+        callbacks.push_update_reference(|refname, status| {
+            if let Some(status) = status {
+                *rejected.borrow_mut() = Some((refname.to_owned(), status.to_owned()));
+            }
+            Ok(())
+        });
+        if let Some((refname, expected)) = &lease {
+            callbacks.push_negotiation(|updates| {
+                for update in updates {
+                    if update.dst_refname().ok() == Some(refname.as_str())
+                        && update.src() != *expected
+                    {
+                        *stale.borrow_mut() = Some(refname.clone());
+                        return Err(git2::Error::from_str("the remote ref moved"));
+                    }
+                }
+                Ok(())
+            });
+        }
+        let mut options = git2::PushOptions::new();
+        options.remote_callbacks(callbacks);
+        let result = remote.push(refspecs, Some(&mut options));
+        if let Some(refname) = stale.borrow_mut().take() {
+            return Err(GitError::Rejected {
+                refname,
+                reason: "someone else updated it first".into(),
+            });
+        }
+        if let Err(e) = result {
+            if matches!(e.code(), ErrorCode::NotFastForward) {
+                return Err(GitError::Rejected {
+                    refname: refspecs.join(" "),
+                    reason: "not a fast-forward: someone else updated it first".into(),
+                });
+            }
+            return Err(e).context(|| format!("cannot push to `{name}`"));
+        }
+        if let Some((refname, reason)) = rejected.borrow_mut().take() {
+            return Err(GitError::Rejected { refname, reason });
+        }
+        Ok(())
+    }
+
+    /// Callbacks with credentials for HTTPS remotes: the token, tried once
+    /// (a bad token otherwise makes libgit2 ask forever).
+    fn callbacks<'a>(&'a self, tried: &'a std::cell::Cell<bool>) -> git2::RemoteCallbacks<'a> {
+        let mut callbacks = git2::RemoteCallbacks::new();
+        callbacks.credentials(move |_url, _user, allowed| {
+            if tried.replace(true) {
+                return Err(git2::Error::from_str("the remote refused the credentials"));
+            }
+            match &self.token {
+                Some(token) if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT) => {
+                    git2::Cred::userpass_plaintext("x-access-token", token.expose())
+                }
+                _ => git2::Cred::default(),
+            }
+        });
+        callbacks
+    }
+}
+
+/// Moving the branch a non-bare remote has checked out would leave its
+/// work tree behind its branch (git refuses such pushes too).
+fn refuse_checked_out(remote: &Repository, refname: &str, path: &Path) -> Result<(), GitError> {
+    if remote.is_bare() {
+        return Ok(());
+    }
+    let checked_out = remote
+        .head()
+        .ok()
+        .and_then(|h| h.name().ok().map(str::to_owned));
+    if checked_out.as_deref() == Some(refname) {
+        return Err(GitError::Rejected {
+            refname: refname.to_owned(),
+            reason: format!("it is checked out in {}", path.display()),
+        });
+    }
+    Ok(())
+}
+
+/// Compare-and-swap of one ref in `repo`, under the ref's lock.
+fn cas_ref(
+    repo: &Repository,
+    refname: &str,
+    new: Option<Oid>,
+    expected: Option<Oid>,
+) -> Result<(), GitError> {
+    let mut tx = repo
+        .transaction()
+        .context(|| format!("cannot update {refname}"))?;
+    tx.lock_ref(refname)
+        .context(|| format!("cannot lock {refname}"))?;
+    let current = match repo.find_reference(refname) {
+        Ok(r) => r.target(),
+        Err(e) if e.code() == ErrorCode::NotFound => None,
+        Err(e) => return Err(e).context(|| format!("cannot read {refname}")),
+    };
+    if current != expected {
+        return Err(GitError::Rejected {
+            refname: refname.to_owned(),
+            reason: match (current, expected) {
+                (Some(_), None) => "it already exists".into(),
+                (None, Some(_)) => "it no longer exists".into(),
+                _ => "someone else updated it first".into(),
+            },
+        });
+    }
+    let identity = Identity::default();
+    let signature = git2::Signature::now(&identity.name, &identity.email)
+        .context(|| "cannot sign the ref update".to_owned())?;
+    match new {
+        Some(oid) => tx
+            .set_target(refname, oid, Some(&signature), "patchwright")
+            .context(|| format!("cannot update {refname}"))?,
+        None => tx
+            .remove(refname)
+            .context(|| format!("cannot delete {refname}"))?,
+    }
+    tx.commit().context(|| format!("cannot update {refname}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::repo::Changes;
+    use crate::store::testing::*;
+    use crate::vocab::git_names::BranchName;
+    use crate::vocab::rel_path::RelPath;
+
+    fn open(t: &TestRepo) -> Repo {
+        let repo = Repo::open(&t.work, Some("origin"), None).unwrap();
+        repo.fetch().unwrap();
+        repo
+    }
+
+    fn path(p: &str) -> RelPath {
+        p.parse().unwrap()
+    }
+
+    #[test]
+    fn commits_from_trees_leave_the_work_tree_alone_and_push_with_cas() {
+        let t = with_origin(&[
+            ("src/lib.rs", "fn a() {}\n"),
+            ("README", "hi\n"),
+            ("src/deep/x.rs", "x\n"),
+        ]);
+        let repo = open(&t);
+        let main: BranchName = "main".parse().unwrap();
+        assert_eq!(repo.default_branch(None).unwrap(), main);
+        let base = repo.branch_tip(&main).unwrap().unwrap();
+        let status_before = git(&t.work, &["status", "--porcelain"]);
+
+        let changes = Changes::from([
+            (path("src/lib.rs"), Some(b"fn b() {}\n".to_vec())),
+            (path("src/deep/x.rs"), None),
+            (path("src/new/y.rs"), Some(b"y\n".to_vec())),
+        ]);
+        let commit = repo
+            .write_commit(
+                &base,
+                &[&base],
+                &changes,
+                "fix things",
+                &Identity::default(),
+            )
+            .unwrap();
+        assert_eq!(
+            repo.read_file(&commit, &path("src/lib.rs"))
+                .unwrap()
+                .unwrap(),
+            b"fn b() {}\n"
+        );
+        assert_eq!(
+            repo.read_file(&commit, &path("src/deep/x.rs")).unwrap(),
+            None
+        );
+        assert_eq!(
+            repo.read_file(&commit, &path("README")).unwrap().unwrap(),
+            b"hi\n"
+        );
+        assert_eq!(
+            repo.changed_paths(&base, &commit).unwrap(),
+            [
+                path("src/deep/x.rs"),
+                path("src/lib.rs"),
+                path("src/new/y.rs")
+            ]
+        );
+        assert_eq!(
+            repo.author_email(&commit).unwrap(),
+            "patchwright[bot]@users.noreply.github.com"
+        );
+
+        let branch: BranchName = "patchwright/test/00000000".parse().unwrap();
+        repo.update_ref(&branch.refname(), &commit, None).unwrap();
+        // Creating it again is a conflict, not a silent overwrite.
+        let again = repo
+            .update_ref(&branch.refname(), &commit, None)
+            .unwrap_err();
+        assert!(again.is_conflict(), "{again}");
+        // A stale expectation is refused too.
+        let stale = repo
+            .update_ref(&branch.refname(), &base, Some(&base))
+            .unwrap_err();
+        assert!(matches!(stale, GitError::Rejected { .. }), "{stale}");
+
+        assert_eq!(
+            git(
+                &t.origin,
+                &["rev-parse", "refs/heads/patchwright/test/00000000"]
+            ),
+            commit.as_str()
+        );
+        assert_eq!(repo.branch_tip(&branch).unwrap(), Some(commit.clone()));
+        assert_eq!(git(&t.work, &["status", "--porcelain"]), status_before);
+        assert_eq!(git(&t.work, &["rev-parse", "HEAD"]), base.as_str());
+        // Nothing but our temporary ref's removal: no stray refs on the remote.
+        assert!(!git(&t.origin, &["for-each-ref"]).contains("incoming"));
+
+        repo.delete_ref(&branch.refname(), &commit).unwrap();
+        assert_eq!(repo.branch_tip(&branch).unwrap(), None);
+        assert!(!git(&t.origin, &["for-each-ref"]).contains("patchwright/test"));
+    }
+
+    #[test]
+    fn a_non_bare_remote_keeps_its_checked_out_branch() {
+        let t = with_origin(&[("a.txt", "a\n")]);
+        let clone = t.work.parent().unwrap().join("clone");
+        git(
+            t.work.parent().unwrap(),
+            &[
+                "clone",
+                "-q",
+                t.work.to_str().unwrap(),
+                clone.to_str().unwrap(),
+            ],
+        );
+        let repo = Repo::open(&clone, Some("origin"), None).unwrap();
+        repo.fetch().unwrap();
+        let main = repo.branch_tip(&"main".parse().unwrap()).unwrap().unwrap();
+        let next = repo
+            .write_commit(
+                &main,
+                &[&main],
+                &Changes::from([(path("a.txt"), Some(b"b\n".to_vec()))]),
+                "m",
+                &Identity::default(),
+            )
+            .unwrap();
+        let err = repo
+            .update_ref("refs/heads/main", &next, Some(&main))
+            .unwrap_err();
+        assert!(err.to_string().contains("it is checked out in"), "{err}");
+        repo.update_ref("refs/heads/patchwright/x", &next, None)
+            .unwrap();
+        assert_eq!(git(&t.work, &["rev-parse", "patchwright/x"]), next.as_str());
+    }
+
+    #[test]
+    fn without_a_remote_refs_are_local() {
+        let t = with_origin(&[("a.txt", "a\n")]);
+        let repo = Repo::open(&t.work, Some("upstream"), None).unwrap();
+        assert_eq!(repo.remote_name(), None);
+        let base: CommitSha = git(&t.work, &["rev-parse", "HEAD"]).parse().unwrap();
+        let commit = repo
+            .write_commit(
+                &base,
+                &[&base],
+                &Changes::from([(path("a.txt"), Some(b"b\n".to_vec()))]),
+                "m",
+                &Identity::default(),
+            )
+            .unwrap();
+        repo.update_ref("refs/heads/patchwright/x", &commit, None)
+            .unwrap();
+        assert_eq!(
+            git(&t.work, &["rev-parse", "patchwright/x"]),
+            commit.as_str()
+        );
+        assert_eq!(repo.branches_with_prefix("patchwright/").unwrap().len(), 1);
+    }
+}
