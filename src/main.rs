@@ -21,7 +21,7 @@ fn main() -> ExitCode {
                 message.push_str(&format!(": {cause}"));
             }
             eprintln!("error: {message}");
-            ExitCode::from(cli::EXIT_ERROR)
+            ExitCode::from(cli::output::EXIT_ERROR)
         }
     }
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::bot::context::{Bot, CycleError};
 use crate::bot::propose::propose;
-use crate::bot::run_report::{RunReport, WAITING_SHOWN, listed};
+use crate::bot::run::{RunOptions, RunReport, WAITING_SHOWN, listed};
 use crate::bot::sync::sync;
 use crate::bot::tree_scan::scan_commit;
 use crate::bot::watch;
@@ -22,19 +22,6 @@ use crate::vocab::hash;
 use crate::vocab::ids::{Fingerprint, SkillId};
 use crate::vocab::rel_path::RelPath;
 use crate::vocab::time::Timestamp;
-
-/// How to run.
-#[derive(Debug, Clone, Default)]
-pub struct RunOptions {
-    /// Print what would be proposed; write nothing (no fetch, no refs).
-    pub dry_run: bool,
-    /// Run (local) or read (forge) the checks of new proposals.
-    pub checks: bool,
-    /// Propose only these skills, now, beyond the per-run limit and the risk ceiling.
-    pub requested: Vec<SkillId>,
-    /// Propose only findings in this file or directory.
-    pub only_path: Option<RelPath>,
-}
 
 /// One pass of the loop.
 pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError> {

@@ -2,10 +2,10 @@
 //! warnings, what is ignored, the pace and each skill's record, rewritten
 //! from the ledger and the last run's report.
 
-use crate::bot::commands::grammar;
+use crate::bot::commands::command;
 use crate::bot::context::{Bot, CycleError};
 use crate::bot::memory;
-use crate::bot::run_report::RunReport;
+use crate::bot::run::RunReport;
 use crate::policy::learn;
 use crate::policy::pace;
 use crate::report::templates::{self, Dashboard, OpenRow};
@@ -59,7 +59,7 @@ pub fn update_dashboard(bot: &Bot<'_>, report: &RunReport) -> Result<(), CycleEr
             .iter()
             .map(|(skill, s)| learn::insight(skill, s, ledger.paused.contains_key(skill)))
             .collect(),
-        help: grammar::help(&bot.config.commands.prefix),
+        help: command::help(&bot.config.commands.prefix),
         prefix: &bot.config.commands.prefix,
     });
     bot.forge.upsert_dashboard("patchwright dashboard", &body)?;

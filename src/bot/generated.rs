@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::bot::context::{Bot, CycleError};
-use crate::bot::cycle::RunOptions;
 use crate::bot::propose::{Draft, publish_proposal};
-use crate::bot::run_report::{DryRunProposal, RunReport};
+use crate::bot::run::RunOptions;
+use crate::bot::run::{DryRunProposal, RunReport};
 use crate::engine::edit;
 use crate::scaffold;
 use crate::vocab::git_names::CommitSha;

@@ -20,7 +20,7 @@ pub mod generated;
 pub mod memory;
 pub mod on_event;
 pub mod propose;
-pub mod run_report;
+pub mod run;
 pub mod sync;
 pub mod tree_scan;
 pub mod watch;

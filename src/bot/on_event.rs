@@ -4,10 +4,11 @@
 use crate::bot::commands::dispatch;
 use crate::bot::commands::dispatch::Handled;
 use crate::bot::context::{Bot, CycleError};
-use crate::bot::cycle::{self, RunOptions};
+use crate::bot::cycle;
 use crate::bot::dashboard::update_dashboard;
 use crate::bot::events::Trigger;
-use crate::bot::run_report::RunReport;
+use crate::bot::run::RunOptions;
+use crate::bot::run::RunReport;
 use crate::bot::sync::{sync, sync_pull};
 use crate::bot::watch;
 

@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::bot::context::{Bot, CycleError};
-use crate::bot::cycle::RunOptions;
-use crate::bot::run_report::{DryRunProposal, Opened, RunReport, listed};
+use crate::bot::run::RunOptions;
+use crate::bot::run::{DryRunProposal, Opened, RunReport, listed};
 use crate::bot::sync::record_checks;
 use crate::bot::tree_scan::scan_commit;
 use crate::engine::edit::{Applied, Fix, apply_fixes};

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::bot::context::{BOT_ACTOR, Bot, CycleError};
 use crate::bot::control;
-use crate::bot::run_report::{RunReport, Synced};
+use crate::bot::run::{RunReport, Synced};
 use crate::forge::PullState;
 use crate::policy::learn;
 use crate::policy::watch;

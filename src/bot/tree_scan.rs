@@ -2,7 +2,7 @@
 //! tree is written to a temporary directory and the engine scans it there.
 
 use crate::bot::context::{Bot, CycleError};
-use crate::bot::run_report::WAITING_SHOWN;
+use crate::bot::run::WAITING_SHOWN;
 use crate::config::Config;
 use crate::engine::scan::{self, ScanOptions};
 use crate::engine::skill::Skill;

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use crate::bot::context::{BOT_ACTOR, Bot, CycleError};
 use crate::bot::control;
-use crate::bot::run_report::RunReport;
+use crate::bot::run::RunReport;
 use crate::config::RevertMode;
 use crate::forge::{PullDraft, Rerun};
 use crate::policy::learn;

@@ -21,10 +21,6 @@ use patchwright::engine::skills::Registry;
 
 use args::{Command, Options};
 
-/// 1: findings present with `--fail-on-findings`; 2: usage, configuration or other errors.
-pub const EXIT_FINDINGS: u8 = 1;
-pub const EXIT_ERROR: u8 = 2;
-
 /// Runs one command.
 pub fn run(cli: Options, command: Command) -> Result<ExitCode> {
     let registry = Registry::builtin();

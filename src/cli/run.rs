@@ -7,10 +7,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 
-use patchwright::bot::cycle::{self, RunOptions};
+use patchwright::bot::cycle;
 use patchwright::bot::dashboard::update_dashboard;
 use patchwright::bot::events::{self, Trigger};
 use patchwright::bot::on_event::on_trigger;
+use patchwright::bot::run::RunOptions;
 use patchwright::engine::skills::Registry;
 use patchwright::forge::Forge;
 use patchwright::forge::github::GitHubForge;

@@ -12,10 +12,10 @@ use patchwright::engine::skills::Registry;
 use patchwright::report::{self, ProjectReport};
 use patchwright::store::files::write_atomically;
 
-use crate::cli::EXIT_FINDINGS;
 use crate::cli::args::{
     FixArgs, ListFormat, Options, ReportArgs, ReportFormat, ScanArgs, ScanFormat, SkillsArgs,
 };
+use crate::cli::output::EXIT_FINDINGS;
 use crate::cli::output::{pretty, print};
 use crate::cli::setup::Setup;
 

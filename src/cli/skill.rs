@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use patchwright::bot::cycle::RunOptions;
 use patchwright::bot::generated;
+use patchwright::bot::run::RunOptions;
 use patchwright::engine::skills::Registry;
 
 use crate::cli::args::{Options, SkillCommand};

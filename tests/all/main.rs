@@ -1,6 +1,8 @@
 //! One integration test binary (link once): the CLI end to end, skill
-//! fixtures, byte-for-byte preservation, bad input, and real cargo.
+//! fixtures, byte-for-byte preservation, bad input, real cargo, and the
+//! layering of `src/`.
 
+mod architecture;
 mod bad_input;
 mod cargo_check;
 mod cli;

@@ -367,7 +367,7 @@ fn a_maintainer_can_ask_for_a_revert_and_other_merges_need_scope_any() {
 #[test]
 fn push_mode_never_forces_over_a_concurrent_push_and_looks_again() {
     use patchwright::bot::context::Bot;
-    use patchwright::bot::run_report::RunReport;
+    use patchwright::bot::run::RunReport;
     use patchwright::config::Config;
     use patchwright::engine::skills::Registry;
     use patchwright::forge::github::{GitHubForge, GitHubOptions, RetryPolicy};

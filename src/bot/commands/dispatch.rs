@@ -6,16 +6,18 @@
 //! A failure the person can act on is shown as it is; anything else is
 //! logged and the reply says it failed unexpectedly.
 
-use super::grammar::{Command, Parsed, explain, help, parse_comment};
+use super::command::{Command, help};
+use super::grammar::{Parsed, explain, parse_comment};
 use crate::bot::context::{Bot, CycleError};
 use crate::bot::control;
-use crate::bot::cycle::{self, RunOptions};
+use crate::bot::cycle;
 use crate::bot::dashboard;
 use crate::bot::events::CommentEvent;
 use crate::bot::generated;
 use crate::bot::memory;
 use crate::bot::propose;
-use crate::bot::run_report::RunReport;
+use crate::bot::run::RunOptions;
+use crate::bot::run::RunReport;
 use crate::bot::tree_scan;
 use crate::bot::watch;
 use crate::config::RevertScope;

@@ -1,5 +1,6 @@
-//! What a run did, as values ([`RunReport`]) and as text for people, the
-//! job summary and replies.
+//! A run of the bot: how it is asked for ([`RunOptions`]) and what it did
+//! ([`RunReport`]), as values and as text for people, the job summary and
+//! replies.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -10,6 +11,21 @@ use crate::engine::finding::Finding;
 use crate::report::templates::ListedFinding;
 use crate::store::ledger::{Hold, ProposalId, PullRef};
 use crate::vocab::git_names::{BranchName, CommitSha};
+use crate::vocab::ids::SkillId;
+use crate::vocab::rel_path::RelPath;
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Print what would be proposed; write nothing (no fetch, no refs).
+    pub dry_run: bool,
+    /// Run (local) or read (forge) the checks of new proposals.
+    pub checks: bool,
+    /// Propose only these skills, now, beyond the per-run limit and the risk ceiling.
+    pub requested: Vec<SkillId>,
+    /// Propose only findings in this file or directory.
+    pub only_path: Option<RelPath>,
+}
 
 /// What one run did.
 #[derive(Debug, Clone, Default, Serialize)]

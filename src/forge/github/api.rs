@@ -1,0 +1,111 @@
+//! The shapes of GitHub's answers that the forge reads: only the fields it
+//! uses, every other field ignored. Several of octocrab's typed models do
+//! not fit what GitHub returns (permissions, check runs, combined
+//! statuses), so these are our own.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Debug, Deserialize)]
+pub struct ApiPull {
+    pub number: u64,
+    pub state: String,
+    #[serde(default)]
+    pub merged: Option<bool>,
+    #[serde(default)]
+    pub merge_commit_sha: Option<String>,
+    #[serde(default)]
+    pub html_url: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub labels: Vec<ApiLabel>,
+    pub head: ApiHead,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApiLabel {
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApiHead {
+    #[serde(rename = "ref")]
+    pub ref_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApiIssue {
+    pub number: u64,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub pull_request: Option<Value>,
+}
+
+/// A comment, as much of it as patchwright reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiComment {
+    pub id: u64,
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApiReview {
+    pub state: String,
+    #[serde(default)]
+    pub user: Option<ApiUser>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApiUser {
+    pub login: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApiPermission {
+    pub permission: String,
+    #[serde(default)]
+    pub role_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApiCheckRuns {
+    #[serde(default)]
+    pub check_runs: Vec<ApiCheckRun>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApiCheckRun {
+    #[serde(default)]
+    pub id: Option<u64>,
+    pub name: String,
+    pub status: String,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    #[serde(default)]
+    pub html_url: Option<String>,
+    #[serde(default)]
+    pub details_url: Option<String>,
+    #[serde(default)]
+    pub completed_at: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApiCombinedStatus {
+    #[serde(default)]
+    pub statuses: Vec<ApiStatus>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApiStatus {
+    pub context: String,
+    pub state: String,
+    #[serde(default)]
+    pub target_url: Option<String>,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}

@@ -1,0 +1,317 @@
+//! GitHub's REST API on octocrab, with the retry rules every request goes
+//! through: 5xx answers and transport errors with bounded exponential
+//! backoff, rate limits (primary and secondary, 403/429 with `retry-after`
+//! or `x-ratelimit-reset`) by waiting within a budget. octocrab's own retry
+//! is off: it retries POSTs immediately, which could post a comment twice.
+//! Writes are made idempotent by the forge instead.
+
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http::{HeaderMap, Method, StatusCode};
+use octocrab::Octocrab;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::forge::ForgeError;
+use crate::vocab::secret::Secret;
+use crate::vocab::time::Timestamp;
+
+/// How hard to try before giving up.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts for 5xx answers and transport errors.
+    pub attempts: u32,
+    /// The first backoff; it doubles each time.
+    pub base_delay: Duration,
+    /// The longest the bot waits, in total, for rate limits to lift.
+    pub rate_limit_budget: Duration,
+    /// Per request.
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            attempts: 5,
+            base_delay: Duration::from_millis(500),
+            rate_limit_budget: Duration::from_secs(600),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Quota {
+    remaining: u64,
+    limit: u64,
+    reset: i64,
+}
+
+/// The API behind the retry rules.
+pub struct Client {
+    runtime: tokio::runtime::Runtime,
+    octocrab: Octocrab,
+    retry: RetryPolicy,
+    quota: Mutex<Option<Quota>>,
+    waited: Mutex<Duration>,
+}
+
+/// A raw answer.
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: String,
+}
+
+impl Client {
+    pub fn new(api_url: &str, token: &Secret, retry: RetryPolicy) -> Result<Self, ForgeError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ForgeError::Other(format!("cannot start the HTTP runtime: {e}")))?;
+        let octocrab = runtime.block_on(async {
+            Octocrab::builder()
+                .personal_token(token.expose().to_owned())
+                .base_uri(api_url)
+                .map_err(|e| {
+                    ForgeError::Other(format!(
+                        "`{api_url}` is not a usable API URL: {}",
+                        describe(&e)
+                    ))
+                })?
+                .set_connect_timeout(Some(retry.timeout))
+                .set_read_timeout(Some(retry.timeout))
+                .set_write_timeout(Some(retry.timeout))
+                .build()
+                .map_err(|e| {
+                    ForgeError::Other(format!("cannot build the GitHub client: {}", describe(&e)))
+                })
+        })?;
+        Ok(Self {
+            runtime,
+            octocrab,
+            retry,
+            quota: Mutex::new(None),
+            waited: Mutex::new(Duration::ZERO),
+        })
+    }
+
+    /// One request with the retry rules; non-2xx answers become errors.
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, ForgeError> {
+        let what = format!("{method} {path}");
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let sent = self.runtime.block_on(async {
+                let response = match method {
+                    Method::GET => self.octocrab._get(path).await,
+                    Method::POST => self.octocrab._post(path, body).await,
+                    Method::PATCH => self.octocrab._patch(path, body).await,
+                    Method::PUT => self.octocrab._put(path, body).await,
+                    _ => self.octocrab._delete(path, body).await,
+                }?;
+                let status = response.status();
+                let headers = response.headers().clone();
+                let text = self.octocrab.body_to_string(response).await?;
+                Ok::<_, octocrab::Error>((status, headers, text))
+            });
+            let (status, headers, text) = match sent {
+                Ok(answer) => answer,
+                Err(e) => {
+                    if attempt < self.retry.attempts {
+                        tracing::debug!("{what}: {} (attempt {attempt})", describe(&e));
+                        std::thread::sleep(self.backoff(attempt));
+                        continue;
+                    }
+                    return Err(ForgeError::Unavailable {
+                        what,
+                        attempts: attempt,
+                        message: describe(&e),
+                    });
+                }
+            };
+            self.note_quota(&headers);
+            if status.is_success() {
+                return Ok(Answer { status, body: text });
+            }
+            if let Some(wait) = rate_limit_wait(status, &headers) {
+                let mut waited = self.waited.lock().unwrap_or_else(|p| p.into_inner());
+                if *waited + wait > self.retry.rate_limit_budget {
+                    let until =
+                        Timestamp(now() + i64::try_from(wait.as_secs()).unwrap_or(i64::MAX / 2));
+                    return Err(ForgeError::RateLimited {
+                        until: until.to_string(),
+                    });
+                }
+                *waited += wait;
+                drop(waited);
+                tracing::warn!("{what}: rate limited; waiting {} s", wait.as_secs());
+                std::thread::sleep(wait);
+                attempt -= 1;
+                continue;
+            }
+            if status.is_server_error() && attempt < self.retry.attempts {
+                tracing::debug!("{what}: {status} (attempt {attempt})");
+                std::thread::sleep(self.backoff(attempt));
+                continue;
+            }
+            let message = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
+                .unwrap_or_else(|| text.chars().take(200).collect());
+            return Err(ForgeError::Api {
+                what,
+                status: status.as_u16(),
+                message,
+            });
+        }
+    }
+
+    pub fn json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<T, ForgeError> {
+        let answer = self.request(method.clone(), path, body)?;
+        serde_json::from_str(&answer.body).map_err(|e| ForgeError::Api {
+            what: format!("{method} {path}"),
+            status: answer.status.as_u16(),
+            message: format!("an answer patchwright cannot read: {e}"),
+        })
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        self.retry.base_delay * 2u32.saturating_pow(attempt.saturating_sub(1).min(6))
+    }
+
+    fn note_quota(&self, headers: &HeaderMap) {
+        let get = |name: &str| headers.get(name)?.to_str().ok()?.parse::<i64>().ok();
+        if let (Some(remaining), Some(limit), Some(reset)) = (
+            get("x-ratelimit-remaining"),
+            get("x-ratelimit-limit"),
+            get("x-ratelimit-reset"),
+        ) {
+            let quota = Quota {
+                remaining: u64::try_from(remaining).unwrap_or(0),
+                limit: u64::try_from(limit).unwrap_or(0),
+                reset,
+            };
+            *self.quota.lock().unwrap_or_else(|p| p.into_inner()) = Some(quota);
+        }
+    }
+
+    /// The API quota the last answer reported, for the log.
+    pub fn quota(&self) -> Option<String> {
+        let quota = (*self.quota.lock().unwrap_or_else(|p| p.into_inner()))?;
+        Some(format!(
+            "{} of {} GitHub API requests left until {}",
+            quota.remaining,
+            quota.limit,
+            Timestamp(quota.reset)
+        ))
+    }
+}
+
+/// How long to wait before retrying a rate-limited request, if it is one.
+fn rate_limit_wait(status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
+    if status != StatusCode::FORBIDDEN && status != StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(seconds) = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
+        return Some(Duration::from_secs(seconds.max(1)));
+    }
+    if header("x-ratelimit-remaining") == Some("0")
+        && let Some(reset) = header("x-ratelimit-reset").and_then(|v| v.trim().parse::<i64>().ok())
+    {
+        let seconds = u64::try_from((reset - now()).max(1)).unwrap_or(1);
+        return Some(Duration::from_secs(seconds));
+    }
+    // A 429 without headers is still a rate limit; GitHub asks for a minute.
+    (status == StatusCode::TOO_MANY_REQUESTS).then(|| Duration::from_secs(60))
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+}
+
+/// octocrab's `Display` says only "GitHub"; say what GitHub said.
+fn describe(e: &octocrab::Error) -> String {
+    match e {
+        octocrab::Error::GitHub { source, .. } => {
+            format!("{} {}", source.status_code, source.message)
+        }
+        other => {
+            let mut text = other.to_string();
+            let mut source = std::error::Error::source(other);
+            while let Some(s) = source {
+                text.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            text
+        }
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limits_are_read_from_headers() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(
+            rate_limit_wait(StatusCode::FORBIDDEN, &headers),
+            None,
+            "a plain 403 is a refusal"
+        );
+        assert_eq!(
+            rate_limit_wait(StatusCode::TOO_MANY_REQUESTS, &headers),
+            Some(Duration::from_secs(60))
+        );
+        headers.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(
+            rate_limit_wait(StatusCode::FORBIDDEN, &headers),
+            Some(Duration::from_secs(7))
+        );
+        let mut primary = HeaderMap::new();
+        primary.insert("x-ratelimit-remaining", "0".parse().unwrap());
+        primary.insert(
+            "x-ratelimit-reset",
+            (now() + 30).to_string().parse().unwrap(),
+        );
+        let wait = rate_limit_wait(StatusCode::FORBIDDEN, &primary).unwrap();
+        assert!((29..=31).contains(&wait.as_secs()), "{wait:?}");
+        assert_eq!(
+            rate_limit_wait(StatusCode::INTERNAL_SERVER_ERROR, &headers),
+            None
+        );
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode("octo:patchwright/a b"), "octo%3Apatchwright%2Fa%20b");
+    }
+}

@@ -1,0 +1,440 @@
+//! The GitHub forge: pull requests, checks, comments, reactions, labels
+//! and the dashboard issue through GitHub's REST API. Every request goes
+//! through [`client::Client`] and its retry rules; writes are idempotent (a
+//! pull request is looked up by branch before one is opened, a comment by
+//! its marker).
+
+pub mod api;
+pub mod client;
+
+use http::Method;
+use serde_json::json;
+
+use api::{
+    ApiCheckRuns, ApiCombinedStatus, ApiComment, ApiIssue, ApiPermission, ApiPull, ApiReview,
+};
+use client::{Client, encode};
+
+pub use client::RetryPolicy;
+
+use super::{Forge, ForgeError, PullDraft, PullState, Reaction, Rerun, Review, marker_of};
+use crate::store::checks::{CheckRun, Checks};
+use crate::store::ledger::{Proposal, PullRef, ticked_reason};
+use crate::vocab::access::Permission;
+use crate::vocab::git_names::CommitSha;
+use crate::vocab::secret::Secret;
+
+/// The label that finds the dashboard issue.
+pub const DASHBOARD_LABEL: &str = "patchwright:dashboard";
+
+/// How to reach a repository on GitHub.
+#[derive(Debug, Clone)]
+pub struct GitHubOptions {
+    /// `https://api.github.com`, or a GitHub Enterprise Server's `…/api/v3`.
+    pub api_url: String,
+    pub owner: String,
+    pub repo: String,
+    pub token: Secret,
+    pub reviewers: Vec<String>,
+    pub retry: RetryPolicy,
+}
+
+pub struct GitHubForge {
+    client: Client,
+    options: GitHubOptions,
+}
+
+impl std::fmt::Debug for GitHubForge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitHubForge")
+            .field("api_url", &self.options.api_url)
+            .field(
+                "repository",
+                &format!("{}/{}", self.options.owner, self.options.repo),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl GitHubForge {
+    pub fn new(options: GitHubOptions) -> Result<Self, ForgeError> {
+        let client = Client::new(&options.api_url, &options.token, options.retry.clone())?;
+        Ok(Self { client, options })
+    }
+
+    fn repo_path(&self, rest: &str) -> String {
+        format!("/repos/{}/{}{rest}", self.options.owner, self.options.repo)
+    }
+
+    /// The open pull request whose head is `branch`.
+    fn find_open_pull(&self, branch: &str) -> Result<Option<ApiPull>, ForgeError> {
+        let path = self.repo_path(&format!(
+            "/pulls?state=open&per_page=100&head={}",
+            encode(&format!("{}:{branch}", self.options.owner))
+        ));
+        let pulls: Vec<ApiPull> = self.client.json(Method::GET, &path, None)?;
+        Ok(pulls.into_iter().find(|p| p.head.ref_name == branch))
+    }
+
+    fn add_labels(&self, number: u64, labels: &[String]) -> Result<(), ForgeError> {
+        if labels.is_empty() {
+            return Ok(());
+        }
+        self.client.request(
+            Method::POST,
+            &self.repo_path(&format!("/issues/{number}/labels")),
+            Some(&json!({ "labels": labels })),
+        )?;
+        Ok(())
+    }
+
+    fn pull_ref(&self, pull: &ApiPull) -> PullRef {
+        PullRef {
+            forge: "github".into(),
+            number: Some(pull.number),
+            url: pull.html_url.clone(),
+        }
+    }
+
+    /// Check runs and commit statuses of a commit, combined.
+    pub fn commit_checks(&self, sha: &CommitSha) -> Result<Checks, ForgeError> {
+        let runs: ApiCheckRuns = self.client.json(
+            Method::GET,
+            &self.repo_path(&format!(
+                "/commits/{sha}/check-runs?filter=latest&per_page=100"
+            )),
+            None,
+        )?;
+        let status: ApiCombinedStatus = self.client.json(
+            Method::GET,
+            &self.repo_path(&format!("/commits/{sha}/status")),
+            None,
+        )?;
+        let mut failing = Vec::new();
+        let mut passing = Vec::new();
+        let mut pending = false;
+        for run in &runs.check_runs {
+            let url = run.html_url.clone().or_else(|| run.details_url.clone());
+            let check = CheckRun {
+                name: run.name.clone(),
+                id: run.id,
+                run_id: url.as_deref().and_then(actions_run_id),
+                url,
+                completed_at: run.completed_at.as_deref().and_then(|t| t.parse().ok()),
+            };
+            match (run.status.as_str(), run.conclusion.as_deref()) {
+                ("completed", Some("success" | "neutral" | "skipped")) => passing.push(check),
+                ("completed", _) => failing.push(check),
+                _ => pending = true,
+            }
+        }
+        for s in &status.statuses {
+            let check = CheckRun {
+                name: s.context.clone(),
+                id: None,
+                url: s.target_url.clone(),
+                run_id: s.target_url.as_deref().and_then(actions_run_id),
+                completed_at: s.updated_at.as_deref().and_then(|t| t.parse().ok()),
+            };
+            match s.state.as_str() {
+                "success" => passing.push(check),
+                "pending" => pending = true,
+                _ => failing.push(check),
+            }
+        }
+        Ok(if !failing.is_empty() {
+            Checks::Failed {
+                failing,
+                tail: None,
+            }
+        } else if pending {
+            Checks::Pending
+        } else if passing.is_empty() {
+            Checks::Missing
+        } else {
+            Checks::Passed { passing }
+        })
+    }
+
+    /// Every comment of an issue or pull request (first 100 pages' worth).
+    pub fn comments(&self, number: u64) -> Result<Vec<ApiComment>, ForgeError> {
+        let mut all = Vec::new();
+        for page in 1..=100 {
+            let batch: Vec<ApiComment> = self.client.json(
+                Method::GET,
+                &self.repo_path(&format!(
+                    "/issues/{number}/comments?per_page=100&page={page}"
+                )),
+                None,
+            )?;
+            let last = batch.len() < 100;
+            all.extend(batch);
+            if last {
+                break;
+            }
+        }
+        Ok(all)
+    }
+}
+
+/// `…/actions/runs/123/job/456` → 123.
+fn actions_run_id(url: &str) -> Option<u64> {
+    let rest = &url[url.find("/actions/runs/")? + "/actions/runs/".len()..];
+    rest.split(['/', '?']).next()?.parse().ok()
+}
+
+impl Forge for GitHubForge {
+    fn kind(&self) -> &'static str {
+        "github"
+    }
+
+    fn open_pull(&self, draft: &PullDraft<'_>) -> Result<PullRef, ForgeError> {
+        if let Some(existing) = self.find_open_pull(draft.branch.as_str())? {
+            let changed = existing.title.as_deref() != Some(draft.title)
+                || existing.body.as_deref() != Some(draft.body);
+            if changed {
+                self.client.request(
+                    Method::PATCH,
+                    &self.repo_path(&format!("/pulls/{}", existing.number)),
+                    Some(&json!({ "title": draft.title, "body": draft.body })),
+                )?;
+            }
+            return Ok(self.pull_ref(&existing));
+        }
+        let created = self.client.json::<ApiPull>(
+            Method::POST,
+            &self.repo_path("/pulls"),
+            Some(&json!({
+                "title": draft.title,
+                "head": draft.branch.as_str(),
+                "base": draft.base.as_str(),
+                "body": draft.body,
+                "maintainer_can_modify": false,
+            })),
+        );
+        let pull = match created {
+            Ok(pull) => pull,
+            // Opened by an attempt whose answer was lost: find it.
+            Err(ForgeError::Api { status: 422, .. }) => {
+                self.find_open_pull(draft.branch.as_str())?.ok_or_else(|| {
+                    ForgeError::Other(format!(
+                        "GitHub refused a pull request for {}",
+                        draft.branch
+                    ))
+                })?
+            }
+            Err(e) => return Err(e),
+        };
+        self.add_labels(pull.number, &draft.labels)?;
+        if !self.options.reviewers.is_empty()
+            && let Err(e) = self.client.request(
+                Method::POST,
+                &self.repo_path(&format!("/pulls/{}/requested_reviewers", pull.number)),
+                Some(&json!({ "reviewers": self.options.reviewers })),
+            )
+        {
+            tracing::warn!("cannot request reviewers on #{}: {e}", pull.number);
+        }
+        Ok(self.pull_ref(&pull))
+    }
+
+    fn pull_state(&self, proposal: &Proposal) -> Result<PullState, ForgeError> {
+        let number = match proposal.pull.as_ref().and_then(|p| p.number) {
+            Some(n) => n,
+            None => match self.find_open_pull(proposal.branch.as_str())? {
+                Some(p) => p.number,
+                None => return Ok(PullState::Closed { why: None }),
+            },
+        };
+        let pull: ApiPull = self.client.json(
+            Method::GET,
+            &self.repo_path(&format!("/pulls/{number}")),
+            None,
+        )?;
+        let why = ticked_reason(pull.body.as_deref().unwrap_or(""));
+        Ok(
+            match (pull.state.as_str(), pull.merged, pull.merge_commit_sha) {
+                ("open", _, _) => PullState::Open,
+                (_, Some(true), Some(sha)) => match sha.parse() {
+                    Ok(commit) => PullState::Merged { commit },
+                    Err(_) => PullState::Closed { why },
+                },
+                _ => PullState::Closed { why },
+            },
+        )
+    }
+
+    fn checks(&self, proposal: &Proposal) -> Result<Checks, ForgeError> {
+        self.commit_checks(&proposal.head)
+    }
+
+    fn pull_labels(&self, number: u64) -> Result<Vec<String>, ForgeError> {
+        let pull: ApiPull = self.client.json(
+            Method::GET,
+            &self.repo_path(&format!("/pulls/{number}")),
+            None,
+        )?;
+        Ok(pull.labels.into_iter().map(|l| l.name).collect())
+    }
+
+    fn comment_on(&self, number: u64, body: &str) -> Result<(), ForgeError> {
+        let marker = marker_of(body);
+        let exists = self.comments(number)?.iter().any(|c| {
+            let text = c.body.as_deref().unwrap_or("");
+            match marker {
+                Some(m) => text.lines().next().map(str::trim) == Some(m),
+                None => text == body,
+            }
+        });
+        if !exists {
+            self.client.request(
+                Method::POST,
+                &self.repo_path(&format!("/issues/{number}/comments")),
+                Some(&json!({ "body": body })),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn reviews(&self, proposal: &Proposal) -> Result<Vec<Review>, ForgeError> {
+        let Some(number) = proposal.pull.as_ref().and_then(|p| p.number) else {
+            return Ok(Vec::new());
+        };
+        let reviews: Vec<ApiReview> = self.client.json(
+            Method::GET,
+            &self.repo_path(&format!("/pulls/{number}/reviews?per_page=100")),
+            None,
+        )?;
+        Ok(reviews
+            .into_iter()
+            .map(|r| Review {
+                user: r.user.map(|u| u.login).unwrap_or_default(),
+                state: r.state,
+            })
+            .collect())
+    }
+
+    fn commit_checks(&self, commit: &CommitSha) -> Result<Checks, ForgeError> {
+        GitHubForge::commit_checks(self, commit)
+    }
+
+    fn merged_pull(&self, number: u64) -> Result<Option<(CommitSha, String)>, ForgeError> {
+        let pull: ApiPull = self.client.json(
+            Method::GET,
+            &self.repo_path(&format!("/pulls/{number}")),
+            None,
+        )?;
+        Ok(
+            match (
+                pull.merged,
+                pull.merge_commit_sha.and_then(|s| s.parse().ok()),
+            ) {
+                (Some(true), Some(sha)) => Some((sha, pull.title.unwrap_or_default())),
+                _ => None,
+            },
+        )
+    }
+
+    fn rerun_failed(&self, _commit: &CommitSha, failing: &[CheckRun]) -> Result<Rerun, ForgeError> {
+        let mut runs: Vec<u64> = failing.iter().filter_map(|f| f.run_id).collect();
+        runs.sort_unstable();
+        runs.dedup();
+        for run_id in &runs {
+            self.client.request(
+                Method::POST,
+                &self.repo_path(&format!("/actions/runs/{run_id}/rerun-failed-jobs")),
+                None,
+            )?;
+        }
+        Ok(Rerun::Requested(runs.len()))
+    }
+
+    fn react(&self, comment_id: u64, reaction: Reaction) -> Result<(), ForgeError> {
+        self.client.request(
+            Method::POST,
+            &self.repo_path(&format!("/issues/comments/{comment_id}/reactions")),
+            Some(&json!({ "content": reaction.api_name() })),
+        )?;
+        Ok(())
+    }
+
+    fn permission(&self, user: &str) -> Result<Permission, ForgeError> {
+        let answer = self.client.json::<ApiPermission>(
+            Method::GET,
+            &self.repo_path(&format!("/collaborators/{}/permission", encode(user))),
+            None,
+        );
+        let level = match answer {
+            Ok(level) => level,
+            // Not a collaborator at all.
+            Err(ForgeError::Api { status: 404, .. }) => return Ok(Permission::None),
+            Err(e) => return Err(e),
+        };
+        let name = level.role_name.as_deref().unwrap_or(&level.permission);
+        Ok(name
+            .parse()
+            .or_else(|_| level.permission.parse())
+            .unwrap_or(Permission::None))
+    }
+
+    fn close_pull(&self, proposal: &Proposal, comment: Option<&str>) -> Result<(), ForgeError> {
+        let Some(number) = proposal.pull.as_ref().and_then(|p| p.number) else {
+            return Ok(());
+        };
+        if let Some(body) = comment {
+            self.comment_on(number, body)?;
+        }
+        self.client.request(
+            Method::PATCH,
+            &self.repo_path(&format!("/pulls/{number}")),
+            Some(&json!({ "state": "closed" })),
+        )?;
+        Ok(())
+    }
+
+    fn upsert_dashboard(&self, title: &str, body: &str) -> Result<Option<u64>, ForgeError> {
+        let path = self.repo_path(&format!(
+            "/issues?state=open&per_page=100&labels={}",
+            encode(DASHBOARD_LABEL)
+        ));
+        let issues: Vec<ApiIssue> = self.client.json(Method::GET, &path, None)?;
+        if let Some(issue) = issues.into_iter().find(|i| i.pull_request.is_none()) {
+            if issue.body.as_deref() != Some(body) {
+                self.client.request(
+                    Method::PATCH,
+                    &self.repo_path(&format!("/issues/{}", issue.number)),
+                    Some(&json!({ "body": body })),
+                )?;
+            }
+            return Ok(Some(issue.number));
+        }
+        let created: ApiIssue = self.client.json(
+            Method::POST,
+            &self.repo_path("/issues"),
+            Some(&json!({ "title": title, "body": body, "labels": [DASHBOARD_LABEL] })),
+        )?;
+        Ok(Some(created.number))
+    }
+
+    fn quota(&self) -> Option<String> {
+        self.client.quota()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_ids_come_from_actions_urls() {
+        assert_eq!(
+            actions_run_id("https://github.com/o/r/actions/runs/123/job/456"),
+            Some(123)
+        );
+        assert_eq!(
+            actions_run_id("https://github.com/o/r/actions/runs/77?check_suite_focus=true"),
+            Some(77)
+        );
+        assert_eq!(actions_run_id("https://ci.example.com/build/9"), None);
+    }
+}
