@@ -5,6 +5,10 @@
 //! YAML is read with serde-saphyr: maintained, free of `unsafe`, with limits
 //! against alias bombs and deep nesting, and errors that carry locations
 //! (serde_yaml, the former default, is deprecated).
+//!
+//! Every layer reads the configuration, so it sits just above the
+//! vocabulary and imports nothing else; the defaults other layers share
+//! (the command prefix, the ledger ref, the bot's identity) live here.
 
 use std::collections::BTreeMap;
 use std::fmt;

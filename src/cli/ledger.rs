@@ -14,8 +14,7 @@ use crate::cli::setup::GitSetup;
 
 pub fn pulls(cli: &Options, registry: &Registry, args: PullsArgs) -> Result<ExitCode> {
     let PullsArgs { path, format } = args;
-    let git = GitSetup::open(&path, cli, registry)?;
-    git.repo.fetch()?;
+    let git = GitSetup::fetched(&path, cli, registry)?;
     let (ledger, _) = git.store().read()?;
     let out = match format {
         ListFormat::Json => pretty(&ledger.proposals.values().collect::<Vec<_>>())?,
@@ -28,8 +27,7 @@ pub fn pulls(cli: &Options, registry: &Registry, args: PullsArgs) -> Result<Exit
 pub fn ledger(cli: &Options, registry: &Registry, command: LedgerCommand) -> Result<ExitCode> {
     match command {
         LedgerCommand::Show { path, json } => {
-            let git = GitSetup::open(&path, cli, registry)?;
-            git.repo.fetch()?;
+            let git = GitSetup::fetched(&path, cli, registry)?;
             let store = git.store();
             let (ledger, commit) = store.read()?;
             let out = if json {
@@ -41,8 +39,7 @@ pub fn ledger(cli: &Options, registry: &Registry, command: LedgerCommand) -> Res
             Ok(ExitCode::SUCCESS)
         }
         LedgerCommand::Log { path, max_count } => {
-            let git = GitSetup::open(&path, cli, registry)?;
-            git.repo.fetch()?;
+            let git = GitSetup::fetched(&path, cli, registry)?;
             let mut out = String::new();
             for entry in git.store().log(max_count)? {
                 let first = entry.message.lines().next().unwrap_or("");

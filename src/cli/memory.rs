@@ -21,8 +21,7 @@ use crate::cli::setup::{GitSetup, actor};
 
 pub fn stop(cli: &Options, registry: &Registry, args: StopArgs) -> Result<ExitCode> {
     let StopArgs { path, reason, by } = args;
-    let git = GitSetup::open(&path, cli, registry)?;
-    git.repo.fetch()?;
+    let git = GitSetup::fetched(&path, cli, registry)?;
     let by = by.unwrap_or_else(|| actor(&git.repo));
     if control::stop(&git.store(), &by, &reason)? {
         eprintln!("stopped: runs now only record outcomes (`patchwright resume` to start again)");
@@ -34,8 +33,7 @@ pub fn stop(cli: &Options, registry: &Registry, args: StopArgs) -> Result<ExitCo
 
 pub fn resume(cli: &Options, registry: &Registry, args: ResumeArgs) -> Result<ExitCode> {
     let ResumeArgs { path, skill, by } = args;
-    let git = GitSetup::open(&path, cli, registry)?;
-    git.repo.fetch()?;
+    let git = GitSetup::fetched(&path, cli, registry)?;
     let by = by.unwrap_or_else(|| actor(&git.repo));
     match skill {
         Some(id) => {
@@ -65,8 +63,7 @@ pub fn resume(cli: &Options, registry: &Registry, args: ResumeArgs) -> Result<Ex
 
 pub fn stats(cli: &Options, registry: &Registry, args: StatsArgs) -> Result<ExitCode> {
     let StatsArgs { path, format } = args;
-    let git = GitSetup::open(&path, cli, registry)?;
-    git.repo.fetch()?;
+    let git = GitSetup::fetched(&path, cli, registry)?;
     let (ledger, _) = git.store().read()?;
     let out = match format {
         ListFormat::Text => learn::stats_markdown(&ledger),
@@ -87,8 +84,7 @@ pub fn ignore(cli: &Options, registry: &Registry, args: IgnoreArgs) -> Result<Ex
         .iter()
         .map(|f| f.parse::<Fingerprint>())
         .collect::<Result<Vec<_>, _>>()?;
-    let git = GitSetup::open(&path, cli, registry)?;
-    git.repo.fetch()?;
+    let git = GitSetup::fetched(&path, cli, registry)?;
     let by = by.unwrap_or_else(|| actor(&git.repo));
     let new = control::ignore(&git.store(), &fingerprints, &by, &reason)?;
     eprintln!("{new} of {} fingerprints newly ignored", fingerprints.len());
@@ -97,8 +93,7 @@ pub fn ignore(cli: &Options, registry: &Registry, args: IgnoreArgs) -> Result<Ex
 
 pub fn explain(cli: &Options, registry: &Registry, args: ExplainArgs) -> Result<ExitCode> {
     let ExplainArgs { target, path } = args;
-    let git = GitSetup::open(&path, cli, registry)?;
-    git.repo.fetch()?;
+    let git = GitSetup::fetched(&path, cli, registry)?;
     let store = git.store();
     let (ledger, _) = store.read()?;
     let Some(proposal) = memory::find_proposal(&ledger, &target) else {
@@ -113,8 +108,7 @@ pub fn explain(cli: &Options, registry: &Registry, args: ExplainArgs) -> Result<
 
 pub fn ignored(cli: &Options, registry: &Registry, args: IgnoredArgs) -> Result<ExitCode> {
     let IgnoredArgs { path } = args;
-    let git = GitSetup::open(&path, cli, registry)?;
-    git.repo.fetch()?;
+    let git = GitSetup::fetched(&path, cli, registry)?;
     let (ledger, _) = git.store().read()?;
     print(&memory::ignored(&ledger, Timestamp::now()))?;
     Ok(ExitCode::SUCCESS)
@@ -122,8 +116,7 @@ pub fn ignored(cli: &Options, registry: &Registry, args: IgnoredArgs) -> Result<
 
 pub fn unignore(cli: &Options, registry: &Registry, args: UnignoreArgs) -> Result<ExitCode> {
     let UnignoreArgs { target, path, by } = args;
-    let git = GitSetup::open(&path, cli, registry)?;
-    git.repo.fetch()?;
+    let git = GitSetup::fetched(&path, cli, registry)?;
     let by = by.unwrap_or_else(|| actor(&git.repo));
     let done = memory::unignore(&git.store(), registry, &target, &by)?;
     if done.is_error() {

@@ -7,11 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 
+use patchwright::bot::context::Bot;
 use patchwright::bot::cycle;
 use patchwright::bot::dashboard::update_dashboard;
 use patchwright::bot::events::{self, Trigger};
 use patchwright::bot::on_event::on_trigger;
-use patchwright::bot::run::RunOptions;
+use patchwright::bot::run::{RunOptions, RunReport};
 use patchwright::engine::skills::Registry;
 use patchwright::forge::Forge;
 use patchwright::forge::github::GitHubForge;
@@ -49,28 +50,17 @@ pub fn run(cli: &Options, registry: &Registry, args: RunArgs) -> Result<ExitCode
         requested,
         ..RunOptions::default()
     };
-    let default_branch = git
-        .repo
-        .default_branch(git.config.git.default_branch.as_ref())?;
+    let default_branch = git.default_branch()?;
     let report = match forge {
         ForgeKind::Local => {
             let forge = local_forge(&git, &default_branch)?;
-            let bot = git.bot(registry, &forge, default_branch);
-            let report = cycle::run(&bot, &options)?;
-            if !dry_run {
-                update_dashboard(&bot, &report)?;
-            }
-            report
+            run_once(&git.bot(registry, &forge, default_branch), &options)?
         }
         ForgeKind::Github => {
             let forge = github_forge(&git, &github)?;
-            let bot = git.bot(registry, &forge, default_branch);
-            let report = cycle::run(&bot, &options)?;
-            if !dry_run {
-                update_dashboard(&bot, &report)?;
-            }
+            let report = run_once(&git.bot(registry, &forge, default_branch), &options);
             log_quota(&forge);
-            report
+            report?
         }
     };
     print(&report.to_text())?;
@@ -98,9 +88,7 @@ pub fn event(cli: &Options, registry: &Registry, args: EventArgs) -> Result<Exit
     }
     let git = GitSetup::open(&path, cli, registry)?;
     let forge = github_forge(&git, &github)?;
-    let default_branch = git
-        .repo
-        .default_branch(git.config.git.default_branch.as_ref())?;
+    let default_branch = git.default_branch()?;
     let bot = git.bot(registry, &forge, default_branch);
     let summary = on_trigger(&bot, &trigger);
     log_quota(&forge);
@@ -108,6 +96,15 @@ pub fn event(cli: &Options, registry: &Registry, args: EventArgs) -> Result<Exit
     print(&summary)?;
     write_step_summary(&summary)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// One cycle, and the dashboard after it unless nothing may be written.
+fn run_once(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport> {
+    let report = cycle::run(bot, options)?;
+    if !options.dry_run {
+        update_dashboard(bot, &report)?;
+    }
+    Ok(report)
 }
 
 pub fn log_quota(forge: &GitHubForge) {

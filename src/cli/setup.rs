@@ -105,6 +105,21 @@ impl GitSetup {
         Ok(Self { repo, config })
     }
 
+    /// Opens the repository and fetches what the remote has, for the
+    /// commands that read or change the ledger.
+    pub fn fetched(path: &Path, cli: &Options, registry: &Registry) -> Result<Self> {
+        let git = Self::open(path, cli, registry)?;
+        git.repo.fetch()?;
+        Ok(git)
+    }
+
+    /// The branch proposals target.
+    pub fn default_branch(&self) -> Result<BranchName> {
+        Ok(self
+            .repo
+            .default_branch(self.config.git.default_branch.as_ref())?)
+    }
+
     pub fn bot<'a>(
         &'a self,
         registry: &'a Registry,

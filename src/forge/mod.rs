@@ -6,6 +6,10 @@
 //!
 //! The trait is synchronous: the bot does one thing at a time, and the
 //! GitHub forge drives its own async client on a private runtime.
+//!
+//! A forge imports the store (the ledger's types, check results, and for
+//! the local forge the repository), config and vocab; never the engine,
+//! policy or the bot. It is the only layer that talks HTTP.
 
 pub mod github;
 pub mod local;

@@ -1,6 +1,10 @@
 //! Renderings of what a scan found: plain text for people, JSON for
 //! scripts, SARIF for GitHub code scanning, and the project report (the
-//! self-analysis) as markdown or JSON.
+//! self-analysis) as markdown or JSON; and in [`templates`], the bodies of
+//! pull requests, reverts and the dashboard.
+//!
+//! Report turns values into text: it imports the engine's results, the
+//! ledger model, config and vocab, never the bot, a forge or git.
 
 mod json;
 mod markdown;

@@ -5,6 +5,10 @@
 //! formatting check passes). The skill is registered in `src/engine/skills/mod.rs`
 //! with inserts at span-located points, leaving the rest of that file as it
 //! was, byte for byte.
+//!
+//! Scaffolding imports the engine (to parse and splice) and vocab; it makes
+//! files as values and knows nothing of git, the ledger or forges: the bot
+//! proposes what it makes.
 
 pub mod provenance;
 
