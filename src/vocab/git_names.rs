@@ -173,5 +173,12 @@ mod tests {
         }
         assert!("main".parse::<BranchName>().is_ok());
         assert!("a..b".parse::<BranchName>().is_err());
+        assert!(
+            "patchwright/derive-debug/1a2b3c4d"
+                .parse::<BranchName>()
+                .is_ok()
+        );
+        assert!("bad..name".parse::<BranchName>().is_err());
+        assert!("".parse::<BranchName>().is_err());
     }
 }
