@@ -10,6 +10,7 @@
 //! may import every layer below it; nothing but the command line imports
 //! it.
 
+pub mod checks;
 pub mod commands;
 pub mod context;
 pub mod control;

@@ -175,7 +175,7 @@ pub fn publish_proposal(
         Ok(Some(format!("propose {}", recorded.id)))
     })?;
     let checks = if checks {
-        record_checks(bot, &proposal, None)?
+        record_checks(bot, &proposal, &mut report.warnings, false)?
     } else {
         None
     };

@@ -61,9 +61,22 @@ pub struct Opened {
     pub changed_lines: usize,
     /// Whether the branch was already there (from a run that died before recording it).
     pub adopted: bool,
-    /// `Some(true)` passed, `Some(false)` failed, `None` not run.
-    pub checks: Option<bool>,
+    /// What its checks said, when they were run or read and are done.
+    pub checks: Option<CheckVerdict>,
     pub pull: Option<PullRef>,
+}
+
+/// What a proposal's checks said about its fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckVerdict {
+    Passed,
+    /// Green on the base, red on the fix: closed, and held until its files change.
+    Failed,
+    /// Red on the base too: not the fix's fault, so not counted.
+    RedOnBase,
+    /// Red, but the checks did not run on the base to compare: not counted.
+    Unknown,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -208,8 +221,10 @@ impl RunReport {
         }
         for o in &self.opened {
             let checks = match o.checks {
-                Some(true) => ", checks passed",
-                Some(false) => ", checks FAILED",
+                Some(CheckVerdict::Passed) => ", checks passed",
+                Some(CheckVerdict::Failed) => ", checks FAILED",
+                Some(CheckVerdict::RedOnBase) => ", checks red on the base too, not counted",
+                Some(CheckVerdict::Unknown) => ", checks red but not run on the base, not counted",
                 None => "",
             };
             let _ = writeln!(

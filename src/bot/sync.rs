@@ -5,13 +5,14 @@
 
 use std::collections::BTreeMap;
 
+use crate::bot::checks;
 use crate::bot::context::{BOT_ACTOR, Bot, CycleError};
 use crate::bot::control;
-use crate::bot::run::{RunReport, Synced};
+use crate::bot::run::{CheckVerdict, RunReport, Synced};
 use crate::forge::PullState;
+use crate::policy::checks::{Judgement, judge};
 use crate::policy::learn;
 use crate::policy::watch;
-use crate::store::checks::Checks;
 use crate::store::ledger::{CloseKind, FailedFix, Outcome, OutcomeEntry, Proposal, State};
 use crate::vocab::hash;
 use crate::vocab::time::Timestamp;
@@ -77,16 +78,18 @@ pub fn sync(bot: &Bot<'_>, checks: bool, report: &mut RunReport) -> Result<(), C
             }
             PullState::Open if checks && proposal.checks().is_none() => {
                 let opened_at = proposal.outcomes.first().map_or(now.0, |e| e.at.0);
-                if let Some(passed) = record_checks(
+                let verdict = record_checks(
                     bot,
                     &proposal,
-                    (now.0 - opened_at > NO_CHECKS_WARNING_SECS).then_some(&mut *warnings),
-                )? {
-                    let outcome = if passed {
-                        "checks passed"
-                    } else {
-                        "checks failed"
-                    };
+                    warnings,
+                    now.0 - opened_at > NO_CHECKS_WARNING_SECS,
+                )?;
+                let outcome = match verdict {
+                    Some(CheckVerdict::Passed) => Some("checks passed"),
+                    Some(CheckVerdict::Failed) => Some("checks failed"),
+                    _ => None,
+                };
+                if let Some(outcome) = outcome {
                     synced.push(Synced {
                         id,
                         outcome: outcome.into(),
@@ -187,36 +190,72 @@ pub fn sync_pull(bot: &Bot<'_>, number: u64, report: &mut RunReport) -> Result<(
     sync(bot, true, report)
 }
 
-/// Asks the forge for the proposal's checks and records a final result.
-/// With `warn_missing`, a proposal without any check is reported there.
+/// Reads the proposal's checks and records what they say about its fix:
+/// passed, or failed (closed, held until its files change) — but a red
+/// counts against the fix only when the same check is green on its base.
+/// Red on the base too, or not run there, is said in `warnings` and
+/// recorded nowhere, so nothing is learned from it. With `warn_missing`, a
+/// proposal without any check is reported there too.
 pub(crate) fn record_checks(
     bot: &Bot<'_>,
     proposal: &Proposal,
-    warn_missing: Option<&mut Vec<String>>,
-) -> Result<Option<bool>, CycleError> {
-    let (outcome, passed) = match bot.forge.checks(proposal)? {
-        Checks::Missing => {
-            if let Some(warnings) = warn_missing {
-                let warning = "proposals have had no checks for 30 minutes: pull requests opened with the default \
+    warnings: &mut Vec<String>,
+    warn_missing: bool,
+) -> Result<Option<CheckVerdict>, CycleError> {
+    let fix = checks::of_proposal(bot, proposal)?;
+    let mut judgement = judge(&fix, None);
+    if judgement == Judgement::NeedBase {
+        let base = checks::of_commit(bot, &proposal.base)?;
+        judgement = judge(&fix, Some(&base));
+    }
+    let (outcome, passed) = match judgement {
+        Judgement::Pending | Judgement::NeedBase => return Ok(None),
+        Judgement::Missing => {
+            if warn_missing {
+                warn_once(
+                    warnings,
+                    "proposals have had no checks for 30 minutes: pull requests opened with the default \
                     GITHUB_TOKEN do not start workflows; give patchwright a GitHub App token or a personal access token"
-                    .to_owned();
-                if !warnings.contains(&warning) {
-                    warnings.push(warning);
-                }
+                        .to_owned(),
+                );
             }
             return Ok(None);
         }
-        Checks::Pending => return Ok(None),
-        Checks::Passed { .. } => (
+        Judgement::RedOnBase { names, first_error } => {
+            warn_once(
+                warnings,
+                format!(
+                    "the check fails on `{}` itself (`{}` at {}): {}; fix the check command or the branch",
+                    bot.default_branch,
+                    names.join("`, `"),
+                    proposal.base.short(),
+                    first_error.as_deref().unwrap_or("it says nothing more")
+                ),
+            );
+            return Ok(Some(CheckVerdict::RedOnBase));
+        }
+        Judgement::Unknown { names } => {
+            warn_once(
+                warnings,
+                format!(
+                    "{}: `{}` failed, but did not run on its base {} to compare; not counted against the fix",
+                    proposal.id,
+                    names.join("`, `"),
+                    proposal.base.short()
+                ),
+            );
+            return Ok(Some(CheckVerdict::Unknown));
+        }
+        Judgement::Passed => (
             Outcome::ChecksPassed {
                 commit: proposal.head.clone(),
             },
             true,
         ),
-        Checks::Failed { failing, tail } => (
+        Judgement::Failed { names, tail } => (
             Outcome::ChecksFailed {
                 commit: proposal.head.clone(),
-                names: failing.into_iter().map(|f| f.name).collect(),
+                names,
                 tail,
             },
             false,
@@ -228,12 +267,12 @@ pub(crate) fn record_checks(
         let event = format!("outcome checks-passed {id}");
         bot.store()
             .update(&|l| Ok(l.record(&id, outcome.clone(), now).then(|| event.clone())))?;
-        return Ok(Some(true));
+        return Ok(Some(CheckVerdict::Passed));
     }
     // A fix that breaks the build is not wanted as it is: close it, and try
     // again only once the files it touches have changed.
     let Outcome::ChecksFailed { names, .. } = &outcome else {
-        return Ok(Some(false));
+        return Ok(Some(CheckVerdict::Failed));
     };
     let comment = format!(
         "<!-- patchwright:checks-failed {} -->\nThe checks failed ({}). Closing; these findings will be proposed again once the files they are in change.",
@@ -272,5 +311,11 @@ pub(crate) fn record_checks(
         }
         Ok(Some(event.clone()))
     })?;
-    Ok(Some(false))
+    Ok(Some(CheckVerdict::Failed))
+}
+
+fn warn_once(warnings: &mut Vec<String>, warning: String) {
+    if !warnings.contains(&warning) {
+        warnings.push(warning);
+    }
 }

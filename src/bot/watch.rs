@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::bot::checks;
 use crate::bot::context::{BOT_ACTOR, Bot, CycleError};
 use crate::bot::control;
 use crate::bot::run::RunReport;
@@ -23,7 +24,7 @@ use crate::policy::watch::{
 };
 use crate::report::templates::{self, RevertBody};
 use crate::store::checks::{CheckRun, Checks};
-use crate::store::ledger::{CachedCheck, Proposal, ProposalId, PullRef, Watch, WatchState};
+use crate::store::ledger::{Proposal, ProposalId, PullRef, Watch, WatchState};
 use crate::store::repo::GitError;
 use crate::vocab::git_names::{BranchName, CommitSha, InvalidName};
 use crate::vocab::time::Timestamp;
@@ -237,7 +238,7 @@ fn rerun(
             check_ids: evidence.failing.iter().filter_map(|f| f.id).collect(),
         })),
         Rerun::Done(checks) => {
-            cache(bot, &evidence.red, &checks)?;
+            checks::keep(bot, &evidence.red, &checks)?;
             let config = &bot.config.revert;
             match policy::after_rerun(
                 policy::filter(checks, &config.checks),
@@ -280,67 +281,10 @@ fn rerun(
     }
 }
 
-/// A commit's checks, filtered to `revert.checks`; results the forge had
-/// to compute itself are kept in the ledger by commit.
+/// A commit's checks, filtered to `revert.checks`.
 fn checks_of(bot: &Bot<'_>, commit: &CommitSha) -> Result<Checks, CycleError> {
-    if bot.forge.runs_checks_itself() {
-        let (ledger, _) = bot.store().read()?;
-        if let Some(cached) = ledger.check_cache.get(commit) {
-            let check = |name: &String| CheckRun {
-                name: name.clone(),
-                id: None,
-                url: None,
-                run_id: None,
-                completed_at: Some(cached.at),
-            };
-            return Ok(if cached.passed {
-                Checks::Passed {
-                    passing: vec![check(&"cached".to_owned())],
-                }
-            } else {
-                Checks::Failed {
-                    failing: cached.failing.iter().map(check).collect(),
-                    tail: None,
-                }
-            });
-        }
-    }
-    let checks = bot.forge.commit_checks(commit)?;
-    cache(bot, commit, &checks)?;
-    Ok(policy::filter(checks, &bot.config.revert.checks))
-}
-
-fn cache(bot: &Bot<'_>, commit: &CommitSha, checks: &Checks) -> Result<(), CycleError> {
-    if !bot.forge.runs_checks_itself() {
-        return Ok(());
-    }
-    let cached = match checks {
-        Checks::Passed { .. } => CachedCheck {
-            at: Timestamp::now(),
-            passed: true,
-            failing: Vec::new(),
-        },
-        Checks::Failed { failing, .. } => CachedCheck {
-            at: Timestamp::now(),
-            passed: false,
-            failing: failing.iter().map(|f| f.name.clone()).collect(),
-        },
-        Checks::Pending | Checks::Missing => return Ok(()),
-    };
-    let commit = commit.clone();
-    let event = format!(
-        "checks {} {}",
-        if cached.passed { "passed" } else { "failed" },
-        commit.short()
-    );
-    bot.store().update(&|l| {
-        if l.check_cache.get(&commit) == Some(&cached) {
-            return Ok(None);
-        }
-        l.check_cache.insert(commit.clone(), cached.clone());
-        Ok(Some(event.clone()))
-    })?;
-    Ok(())
+    let found = checks::of_commit(bot, commit)?;
+    Ok(policy::filter(found, &bot.config.revert.checks))
 }
 
 fn set_state(bot: &Bot<'_>, merge: &CommitSha, state: WatchState) -> Result<(), CycleError> {

@@ -248,12 +248,10 @@ impl LocalForge<'_> {
         let run = self.check.run(dir.path()).map_err(|e| {
             ForgeError::Other(format!("cannot run `{}`: {e}", self.check.display()))
         })?;
+        // The name stays the command's, so a run on the base and one on a
+        // proposal compare; a timeout is said in the output.
         let check = CheckRun {
-            name: if run.timed_out {
-                format!("{} (timed out)", self.check.display())
-            } else {
-                self.check.display()
-            },
+            name: self.check.display(),
             id: None,
             url: None,
             run_id: None,
@@ -264,9 +262,19 @@ impl LocalForge<'_> {
                 passing: vec![check],
             }
         } else {
+            let tail = if run.timed_out {
+                format!(
+                    "{}error: timed out after {} s and was stopped\n",
+                    run.tail,
+                    self.check.timeout.as_secs()
+                )
+            } else {
+                run.tail
+            };
             Checks::Failed {
                 failing: vec![check],
-                tail: Some(run.tail),
+                passing: Vec::new(),
+                tail: Some(tail),
             }
         })
     }
@@ -304,8 +312,8 @@ impl Forge for LocalForge<'_> {
         self.run_checks(commit)
     }
 
-    fn runs_checks_itself(&self) -> bool {
-        true
+    fn own_check(&self) -> Option<String> {
+        Some(self.check.display())
     }
 
     fn rerun_failed(&self, commit: &CommitSha, _failing: &[CheckRun]) -> Result<Rerun, ForgeError> {

@@ -137,10 +137,11 @@ pub trait Forge {
     }
     /// The checks on any commit (of the default branch, say).
     fn commit_checks(&self, commit: &CommitSha) -> Result<Checks, ForgeError>;
-    /// Whether the forge runs checks itself (slowly), so results are worth
-    /// keeping by commit.
-    fn runs_checks_itself(&self) -> bool {
-        false
+    /// The command a forge runs itself (slowly) to check a commit, where it
+    /// does: its results are worth keeping by tree and command. `None` where
+    /// checks run elsewhere (CI) and the forge only reads them.
+    fn own_check(&self) -> Option<String> {
+        None
     }
     /// Re-runs the failing checks of `commit`.
     fn rerun_failed(&self, commit: &CommitSha, failing: &[CheckRun]) -> Result<Rerun, ForgeError>;

@@ -1,5 +1,5 @@
 //! Pure decisions: values in, values out. What to propose and in what
-//! order ([`plan`]), what outcomes teach ([`learn`]), how many proposals
+//! order ([`plan`]), whose fault a red check is ([`checks`]), what outcomes teach ([`learn`]), how many proposals
 //! may be open ([`pace`]), and whether a red on the default branch is a
 //! merge's fault and may be reverted ([`watch`]).
 //!
@@ -8,6 +8,7 @@
 //! change, the next step). Nothing here touches git2, a forge, the
 //! filesystem or the clock, so every decision is tested with plain values.
 
+pub mod checks;
 pub mod learn;
 pub mod pace;
 pub mod plan;

@@ -345,14 +345,21 @@ pub fn filter(checks: Checks, names: &[String]) -> Checks {
             .any(|n| c.name == *n || c.name.starts_with(&format!("{n} ")))
     };
     match checks {
-        Checks::Failed { failing, tail } => {
+        Checks::Failed {
+            failing,
+            passing,
+            tail,
+        } => {
             let failing: Vec<CheckRun> = failing.into_iter().filter(wanted).collect();
+            let passing: Vec<CheckRun> = passing.into_iter().filter(wanted).collect();
             if failing.is_empty() {
-                Checks::Passed {
-                    passing: Vec::new(),
-                }
+                Checks::Passed { passing }
             } else {
-                Checks::Failed { failing, tail }
+                Checks::Failed {
+                    failing,
+                    passing,
+                    tail,
+                }
             }
         }
         Checks::Passed { passing } => {
@@ -417,6 +424,7 @@ mod tests {
     fn failed(id: u64) -> Checks {
         Checks::Failed {
             failing: vec![run("test", id)],
+            passing: Vec::new(),
             tail: None,
         }
     }
@@ -691,6 +699,7 @@ mod tests {
     fn configured_checks_decide_alone() {
         let failed = Checks::Failed {
             failing: vec![run("lint", 1), run("test (ubuntu)", 2)],
+            passing: Vec::new(),
             tail: None,
         };
         assert_eq!(filter(failed.clone(), &[]), failed);

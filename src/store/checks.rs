@@ -30,6 +30,8 @@ pub enum Checks {
     },
     Failed {
         failing: Vec<CheckRun>,
+        /// The checks that passed beside them, to compare one by one.
+        passing: Vec<CheckRun>,
         /// The end of the failing output, when the forge has it.
         tail: Option<String>,
     },

@@ -10,9 +10,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::store::checks::{CheckRun, Checks};
 use crate::vocab::hash::hex;
 
-use crate::vocab::git_names::{BranchName, CommitSha};
+use crate::vocab::git_names::{BranchName, CommitSha, TreeSha};
 use crate::vocab::ids::{Fingerprint, SkillId};
 use crate::vocab::rel_path::RelPath;
 use crate::vocab::time::Timestamp;
@@ -378,9 +379,10 @@ pub struct Ledger {
     /// Merged proposals being watched for a regression, by merge commit.
     #[serde(default)]
     pub watch: BTreeMap<CommitSha, Watch>,
-    /// Results of checks the bot ran itself (the local forge), by commit.
+    /// Results of checks the bot ran itself (the local forge), by the tree
+    /// they ran on: the same files check the same.
     #[serde(default)]
-    pub check_cache: BTreeMap<CommitSha, CachedCheck>,
+    pub check_cache: BTreeMap<TreeSha, CachedCheck>,
 }
 
 /// A fix whose checks failed, and its proposal's files as they were then.
@@ -393,7 +395,7 @@ pub struct FailedFix {
     pub files: BTreeMap<RelPath, String>,
 }
 
-/// The result of checks the bot ran on a commit.
+/// The result of a check the bot ran on a tree.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CachedCheck {
@@ -401,6 +403,57 @@ pub struct CachedCheck {
     pub passed: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failing: Vec<String>,
+    /// The command that ran: a result of another command does not count.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub command: String,
+    /// The end of a failing run's output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tail: Option<String>,
+}
+
+impl CachedCheck {
+    /// What to keep of `checks`, run by `command`; nothing while they are
+    /// unfinished or missing.
+    pub fn from_checks(checks: &Checks, command: &str, at: Timestamp) -> Option<Self> {
+        let (passed, failing, tail) = match checks {
+            Checks::Passed { .. } => (true, Vec::new(), None),
+            Checks::Failed { failing, tail, .. } => (
+                false,
+                failing.iter().map(|f| f.name.clone()).collect(),
+                tail.clone(),
+            ),
+            Checks::Pending | Checks::Missing => return None,
+        };
+        Some(Self {
+            at,
+            passed,
+            failing,
+            command: command.to_owned(),
+            tail,
+        })
+    }
+
+    /// The checks as they were found.
+    pub fn to_checks(&self) -> Checks {
+        let check = |name: &str| CheckRun {
+            name: name.to_owned(),
+            id: None,
+            url: None,
+            run_id: None,
+            completed_at: Some(self.at),
+        };
+        if self.passed {
+            Checks::Passed {
+                passing: vec![check(&self.command)],
+            }
+        } else {
+            Checks::Failed {
+                failing: self.failing.iter().map(|n| check(n)).collect(),
+                passing: Vec::new(),
+                tail: self.tail.clone(),
+            }
+        }
+    }
 }
 
 /// A merged proposal under watch.

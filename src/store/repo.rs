@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{ErrorCode, ObjectType, Oid, Repository};
 
-use crate::vocab::git_names::{BranchName, CommitSha, InvalidName};
+use crate::vocab::git_names::{BranchName, CommitSha, InvalidName, TreeSha};
 use crate::vocab::rel_path::RelPath;
 use crate::vocab::secret::Secret;
 
@@ -344,6 +344,13 @@ impl Repo {
             .write_tree_to(&self.repo)
             .context(|| "cannot write a merged tree".to_owned())?;
         Ok(merged == ours.id())
+    }
+
+    /// The tree of a commit: its files, whatever its history.
+    pub fn tree_of(&self, commit: &CommitSha) -> Result<TreeSha, GitError> {
+        Ok(TreeSha::from_raw(
+            self.find_commit(commit)?.tree_id().as_bytes(),
+        ))
     }
 
     /// Whether two commits have the same tree (the same files).

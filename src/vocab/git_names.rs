@@ -71,6 +71,39 @@ impl FromStr for CommitSha {
 
 string_newtype!(CommitSha);
 
+/// The id of a tree: what a commit's files are, whatever its history. The
+/// same tree checks the same, so check results are kept by tree.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TreeSha(String);
+
+impl TreeSha {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The id whose raw bytes are `raw`.
+    pub fn from_raw(raw: &[u8]) -> Self {
+        Self(hex(raw))
+    }
+
+    /// The first eight digits, for messages.
+    pub fn short(&self) -> &str {
+        &self.0[..8]
+    }
+}
+
+impl FromStr for TreeSha {
+    type Err = InvalidName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse::<CommitSha>()
+            .map(|c| Self(c.0))
+            .map_err(|_| InvalidName(format!("`{s}` is not a full tree id")))
+    }
+}
+
+string_newtype!(TreeSha);
+
 /// A branch name (without `refs/heads/`) that git accepts.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -4,6 +4,7 @@
 
 mod architecture;
 mod bad_input;
+mod baseline;
 mod cargo_check;
 mod cli;
 mod fake_github;

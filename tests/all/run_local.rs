@@ -83,14 +83,17 @@ fn a_run_proposes_branches_with_exactly_the_fixes_and_a_second_run_changes_nothi
         );
     }
 
-    // The ledger: one commit per event, checks recorded, the scan last.
+    // The ledger: one commit per event — each proposal, its check's result
+    // kept by tree, the outcome — and the scan last. Every fix passed, so no
+    // base needed checking.
     let events = project.ledger_events();
-    assert_eq!(events.len(), 11, "{events:#?}");
-    for pair in events[..10].chunks(2) {
-        let id = pair[0].strip_prefix("propose ").unwrap();
-        assert_eq!(pair[1], format!("outcome checks-passed {id}"));
+    assert_eq!(events.len(), 16, "{events:#?}");
+    for triple in events[..15].chunks(3) {
+        let id = triple[0].strip_prefix("propose ").unwrap();
+        assert!(triple[1].starts_with("checks passed tree "), "{triple:?}");
+        assert_eq!(triple[2], format!("outcome checks-passed {id}"));
     }
-    assert_eq!(events[10], format!("scan {}", &main[..8]));
+    assert_eq!(events[15], format!("scan {}", &main[..8]));
     let ledger = project.ledger_json();
     for p in ledger["proposals"].as_object().unwrap().values() {
         let kinds: Vec<&str> = p["outcomes"]
@@ -599,17 +602,7 @@ fn merge_len_zero(project: &Project) -> (String, String) {
 }
 
 fn run_with_env(project: &Project, env: &[(&str, &str)]) -> crate::support::Run {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_patchwright"))
-        .arg("run")
-        .current_dir(&project.work)
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    let run = crate::support::Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
+    let run = crate::support::patchwright_with_env(&project.work, &["run"], env);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     run
 }
@@ -647,9 +640,20 @@ fn the_local_forge_reverts_a_merge_its_check_command_finds_broken() {
 
     let ledger = project.ledger_json();
     assert_eq!(ledger["watch"][&merge]["state"]["kind"], "reverted");
-    // Results are kept by commit: the merge failed, its parent passed.
-    assert_eq!(ledger["check_cache"][&merge]["passed"], false);
-    assert_eq!(ledger["check_cache"][&parent]["passed"], true);
+    // Results are kept by tree, with the command that ran: the merge
+    // failed, its parent passed.
+    let tree = |commit: &str| {
+        git(
+            &project.origin,
+            &["rev-parse", &format!("{commit}^{{tree}}")],
+        )
+    };
+    assert_eq!(ledger["check_cache"][&tree(&merge)]["passed"], false);
+    assert_eq!(ledger["check_cache"][&tree(&parent)]["passed"], true);
+    assert_eq!(
+        ledger["check_cache"][&tree(&parent)]["command"],
+        "sh check.sh"
+    );
     let reverted = ledger["proposals"]
         .as_object()
         .unwrap()

@@ -22,10 +22,16 @@ pub struct Run {
 /// Runs `patchwright` with `args` in `cwd`, with no terminal and no log
 /// override from the environment.
 pub fn patchwright(cwd: &Path, args: &[&str]) -> Run {
+    patchwright_with_env(cwd, args, &[])
+}
+
+/// [`patchwright`] with more environment (which the check command sees too).
+pub fn patchwright_with_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_patchwright"))
         .args(args)
         .current_dir(cwd)
         .env_remove("PATCHWRIGHT_LOG")
+        .envs(env.iter().copied())
         .output()
         .expect("the patchwright binary runs");
     Run {

@@ -145,6 +145,7 @@ impl GitHubForge {
         Ok(if !failing.is_empty() {
             Checks::Failed {
                 failing,
+                passing,
                 tail: None,
             }
         } else if pending {

@@ -1,0 +1,260 @@
+//! A red check counts against a fix only when the same check is green on
+//! the fix's base: the local forge checks the base too (once per tree and
+//! command), closes only what broke a green check, and says plainly when
+//! the check fails on the default branch itself.
+
+use crate::support::{Project, patchwright_with_env};
+
+/// Counts its runs in `$COUNT_FILE`; fails when `src/lib.rs` says
+/// `is_empty` (the `len-zero` fix), or always with `$ALWAYS_RED` set, the
+/// way an offline check fails on a crate that cannot be resolved.
+const CHECK: &str = r#"#!/bin/sh
+echo run >> "$COUNT_FILE"
+if [ -n "$ALWAYS_RED" ]; then
+  echo "    Updating crates.io index" >&2
+  echo "error: no matching package named \`rand\` found" >&2
+  exit 101
+fi
+if grep -q is_empty src/lib.rs; then
+  echo "error: test broken: is_empty is not what we want" >&2
+  exit 1
+fi
+exit 0
+"#;
+
+const CONFIG: &str =
+    "limits:\n  max_prs_per_run: 10\nforge:\n  local:\n    check_command: sh check.sh\n";
+
+struct Checked {
+    project: Project,
+    count: tempfile::NamedTempFile,
+}
+
+impl Checked {
+    fn new() -> Self {
+        Self {
+            project: Project::sample_with(CONFIG, &[("check.sh", CHECK)]),
+            count: tempfile::NamedTempFile::new().unwrap(),
+        }
+    }
+
+    fn run(&self, always_red: bool) -> crate::support::Run {
+        let count = self.count.path().to_str().unwrap();
+        let mut env = vec![("COUNT_FILE", count)];
+        if always_red {
+            env.push(("ALWAYS_RED", "1"));
+        }
+        let run = patchwright_with_env(&self.project.work, &["run"], &env);
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+        run
+    }
+
+    fn check_runs(&self) -> usize {
+        std::fs::read_to_string(self.count.path())
+            .unwrap()
+            .lines()
+            .count()
+    }
+
+    fn outcomes(&self) -> Vec<(String, Vec<String>)> {
+        let ledger = self.project.ledger_json();
+        let mut out: Vec<(String, Vec<String>)> = ledger["proposals"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|p| {
+                let kinds = p["outcomes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| o["kind"].as_str().unwrap().to_owned())
+                    .collect();
+                (p["skill"].as_str().unwrap().to_owned(), kinds)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+#[test]
+fn a_fix_that_breaks_a_green_check_is_closed_and_the_others_stay() {
+    let checked = Checked::new();
+    let first = checked.run(false);
+    let outcomes = checked.outcomes();
+    for (skill, kinds) in &outcomes {
+        if skill == "len-zero" {
+            assert_eq!(kinds, &["opened", "checks-failed", "closed"], "{skill}");
+        } else {
+            assert_eq!(kinds, &["opened", "checks-passed"], "{skill}");
+        }
+    }
+    assert!(first.stdout.contains("checks FAILED"), "{}", first.stdout);
+    let ledger = checked.project.ledger_json();
+    assert!(
+        !ledger["failed_fixes"].as_object().unwrap().is_empty(),
+        "the failed fix is held until its files change"
+    );
+    // Five proposals and the base, each checked once.
+    assert_eq!(checked.check_runs(), 6);
+
+    let second = checked.run(false);
+    assert_eq!(checked.check_runs(), 6, "nothing is checked twice");
+    assert_eq!(checked.outcomes(), outcomes);
+    assert!(!second.stdout.contains("FAILED"), "{}", second.stdout);
+}
+
+#[test]
+fn a_check_that_fails_on_the_base_closes_nothing_and_says_so() {
+    let checked = Checked::new();
+    let main = crate::support::git(&checked.project.origin, &["rev-parse", "--short=8", "main"]);
+    let first = checked.run(true);
+    let says = format!(
+        "the check fails on `main` itself (`sh check.sh` at {main}): error: no matching package named `rand` found; fix the check command or the branch"
+    );
+    assert!(first.stdout.contains(&says), "{}", first.stdout);
+    assert_eq!(
+        first.stdout.matches(&says).count(),
+        1,
+        "said once, not once per proposal"
+    );
+    assert!(
+        first
+            .stdout
+            .contains("checks red on the base too, not counted"),
+        "{}",
+        first.stdout
+    );
+    assert!(!first.stdout.contains("FAILED"), "{}", first.stdout);
+
+    let branches = checked.project.proposal_branches();
+    assert_eq!(branches.len(), 5, "every proposal stays open");
+    for (skill, kinds) in checked.outcomes() {
+        assert_eq!(
+            kinds,
+            ["opened"],
+            "{skill}: nothing recorded, nothing learned"
+        );
+    }
+    let ledger = checked.project.ledger_json();
+    assert!(ledger["failed_fixes"].as_object().unwrap().is_empty());
+    assert_eq!(checked.check_runs(), 6);
+
+    let dashboard =
+        std::fs::read_to_string(checked.project.work.join(".git/patchwright/dashboard.md"))
+            .unwrap();
+    assert!(dashboard.contains(&says), "{dashboard}");
+
+    // The next run says it again, from what it kept: no check runs, nothing closed.
+    let second = checked.run(true);
+    assert!(second.stdout.contains(&says), "{}", second.stdout);
+    assert_eq!(checked.check_runs(), 6);
+    assert_eq!(checked.project.proposal_branches(), branches);
+
+    // Once the check command is fixed, the same proposals are judged for
+    // real: a result of another command does not count.
+    std::fs::write(
+        checked.project.work.join(".github/patchwright.yml"),
+        CONFIG.replace("sh check.sh", "sh ./check.sh"),
+    )
+    .unwrap();
+    let third = checked.run(false);
+    assert!(third.stdout.contains("checks failed"), "{}", third.stdout);
+    let closed: Vec<String> = checked
+        .outcomes()
+        .into_iter()
+        .filter(|(_, kinds)| kinds.contains(&"closed".to_owned()))
+        .map(|(skill, _)| skill)
+        .collect();
+    assert_eq!(closed, ["len-zero"]);
+}
+
+/// On GitHub each check is compared with the same check on the pull
+/// request's base commit.
+#[test]
+fn on_github_only_checks_green_on_the_base_count_against_a_fix() {
+    use crate::github::{Hub, payload};
+    let hub = Hub::new("limits:\n  max_prs_per_run: 10\n");
+    hub.schedule();
+    let base = crate::support::git(&hub.project.origin, &["rev-parse", "main"]);
+    let head = |skill: &str| {
+        let number = hub.pull_number(skill);
+        hub.fake.world().issues[&number]
+            .pull
+            .as_ref()
+            .unwrap()
+            .head_sha
+            .clone()
+    };
+    let (red_on_base, broken, not_on_base) = (
+        head("len-zero"),
+        head("question-mark"),
+        head("derive-debug"),
+    );
+    {
+        let mut world = hub.fake.world();
+        world.set_check(&base, "test", "failure", 1);
+        world.set_check(&base, "lint", "success", 2);
+        world.set_check(&red_on_base, "test", "failure", 3);
+        world.set_check(&red_on_base, "lint", "success", 4);
+        world.set_check(&broken, "test", "failure", 5);
+        world.set_check(&broken, "lint", "failure", 6);
+        world.set_check(&not_on_base, "docs", "failure", 7);
+    }
+    let run = hub.event("check_suite", &payload("check_suite.completed.json"));
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+
+    let state = |skill: &str| hub.fake.world().pull_for(skill).state.clone();
+    assert_eq!(
+        state("question-mark"),
+        "closed",
+        "lint was green on the base"
+    );
+    assert_eq!(
+        state("len-zero"),
+        "open",
+        "test was red on the base already"
+    );
+    assert_eq!(state("derive-debug"), "open", "docs never ran on the base");
+    let ledger = hub.ledger();
+    let failed: Vec<&str> = ledger["proposals"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|p| {
+            p["outcomes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["kind"] == "checks-failed")
+        })
+        .map(|p| p["skill"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["question-mark"]);
+    let closed_names = ledger["proposals"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|p| p["skill"] == "question-mark")
+        .unwrap()["outcomes"][1]["names"]
+        .clone();
+    assert_eq!(
+        closed_names,
+        serde_json::json!(["lint"]),
+        "only what the fix broke"
+    );
+    assert!(
+        run.stdout.contains(&format!(
+            "the check fails on `main` itself (`test` at {})",
+            &base[..8]
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("`docs` failed, but did not run on its base"),
+        "{}",
+        run.stdout
+    );
+}
