@@ -79,7 +79,13 @@ pub struct ScanReport {
     pub files: Vec<FileScan>,
     pub warnings: Vec<ScanWarning>,
     pub bytes_scanned: u64,
+    /// What skills learned about each package from all of its files, by
+    /// (package, skill id): what decided findings across files.
+    pub crate_facts: CrateFacts,
 }
+
+/// Facts by (package, skill id).
+pub type CrateFacts = BTreeMap<(String, String), BTreeSet<String>>;
 
 impl ScanReport {
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
@@ -126,24 +132,66 @@ pub fn scan(
         })
         .collect();
     let mut report = ScanReport::default();
+    let mut scanned_files = Vec::new();
     for result in results {
         match result {
             Ok(scanned) => {
+                for (skill, fact) in &scanned.analysed.facts {
+                    report
+                        .crate_facts
+                        .entry((scanned.package.clone(), (*skill).to_owned()))
+                        .or_default()
+                        .insert(fact.clone());
+                }
                 report.bytes_scanned += scanned.bytes;
-                report.files.push(scanned.file);
                 report.warnings.extend(scanned.skill_failures);
+                scanned_files.push(scanned.analysed);
             }
             Err(warning) => report.warnings.push(warning),
         }
     }
+    report.files = scanned_files
+        .into_iter()
+        .map(|analysed| analysed.standing(skills, &report.crate_facts))
+        .collect();
     report
 }
 
-/// A scanned file, its size, and the skills that failed on it.
+/// A scanned file, its package and size, and the skills that failed on it.
 struct Scanned {
-    file: FileScan,
+    analysed: Analysed,
+    package: String,
     bytes: u64,
     skill_failures: Vec<ScanWarning>,
+}
+
+/// One file's findings before the facts of its crate are known.
+struct Analysed {
+    file: FileScan,
+    /// Each finding's detection key, in the order of `file.findings`.
+    keys: Vec<String>,
+    /// (skill id, fact) this file says about its crate.
+    facts: Vec<(&'static str, String)>,
+    failed: Vec<&'static str>,
+}
+
+impl Analysed {
+    /// The file's findings that still stand, given its crate's facts.
+    fn standing(mut self, skills: &[&dyn Skill], facts: &CrateFacts) -> FileScan {
+        let none = BTreeSet::new();
+        let mut keys = self.keys.into_iter();
+        self.file.findings.retain(|finding| {
+            let key = keys.next().unwrap_or_default();
+            let Some(skill) = skills.iter().find(|s| finding.skill == *s.id()) else {
+                return true;
+            };
+            let known = facts
+                .get(&(finding.package.clone(), finding.skill.to_string()))
+                .unwrap_or(&none);
+            skill.stands(&key, known)
+        });
+        self.file
+    }
 }
 
 fn scan_file(
@@ -196,11 +244,12 @@ fn scan_file(
     let result = analyse(file.path.clone(), text, skills, &cx, options);
     // The tree and its spans are gone by now; free the thread's span map.
     release_thread_spans();
-    result.map(|(scan, failed)| Scanned {
-        file: scan,
+    result.map(|analysed| Scanned {
+        package: cx.package.to_owned(),
         bytes: size,
-        skill_failures: failed
-            .into_iter()
+        skill_failures: analysed
+            .failed
+            .iter()
             .map(|skill| {
                 warn(
                     SkipReason::SkillFailed,
@@ -211,6 +260,7 @@ fn scan_file(
                 )
             })
             .collect(),
+        analysed,
     })
 }
 
@@ -266,7 +316,8 @@ pub fn apply_until_stable(
                 continue;
             };
             let cx = context_for(workspace, file);
-            if let Ok((scan, _)) = analyse(path.clone(), text.clone(), skills, &cx, &options) {
+            if let Ok(analysed) = analyse(path.clone(), text.clone(), skills, &cx, &options) {
+                let scan = analysed.standing(skills, &report.crate_facts);
                 next_fixes.extend(scan.findings.into_iter().filter_map(|f| f.fix));
             }
             release_thread_spans();
@@ -304,7 +355,7 @@ fn analyse(
     skills: &[&dyn Skill],
     cx: &SkillContext<'_>,
     options: &ScanOptions,
-) -> Result<(FileScan, Vec<&'static str>), ScanWarning> {
+) -> Result<Analysed, ScanWarning> {
     let source = SourceFile::parse(path.clone(), text).map_err(|err| ScanWarning {
         path: path.clone(),
         reason: SkipReason::DoesNotParse,
@@ -312,21 +363,29 @@ fn analyse(
     })?;
     let items = ItemIndex::build(&source);
     let mut findings = Vec::new();
+    let mut facts = Vec::new();
     let mut failed = Vec::new();
     for skill in skills {
         // A bug in one skill must not cost the whole scan.
-        match std::panic::catch_unwind(AssertUnwindSafe(|| skill.check(&source, cx))) {
-            Ok(detections) => findings.extend(
-                detections
-                    .into_iter()
-                    .map(|d| (skill.id(), skill.severity(), d)),
-            ),
+        let found = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            (skill.check(&source, cx), skill.crate_facts(&source, cx))
+        }));
+        match found {
+            Ok((detections, said)) => {
+                findings.extend(
+                    detections
+                        .into_iter()
+                        .map(|d| (skill.id(), skill.severity(), d)),
+                );
+                facts.extend(said.into_iter().map(|fact| (skill.id(), fact)));
+            }
             Err(_) => failed.push(skill.id()),
         }
     }
     findings.sort_by(|a, b| (a.2.range.start, a.0).cmp(&(b.2.range.start, b.0)));
 
     let mut occurrences: HashMap<(&str, &str, String), usize> = HashMap::new();
+    let keys: Vec<String> = findings.iter().map(|(_, _, d)| d.key.clone()).collect();
     let findings: Vec<Finding> = findings
         .into_iter()
         .map(|(skill, severity, detection)| {
@@ -371,15 +430,17 @@ fn analyse(
     drop(items);
     let keep = options.keep_fixable_sources && findings.iter().any(Finding::fixable);
     let text = keep.then(|| source.into_text());
-    Ok((
-        FileScan {
+    Ok(Analysed {
+        file: FileScan {
             path,
             findings,
             metrics,
             text,
         },
+        keys,
+        facts,
         failed,
-    ))
+    })
 }
 
 #[cfg(test)]
@@ -387,6 +448,51 @@ mod tests {
     use super::*;
     use crate::config::ScanConfig;
     use crate::engine::skills::Registry;
+
+    #[test]
+    fn a_hand_written_debug_in_another_file_retracts_the_derive() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"two\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(
+            dir.path().join("src/lib.rs"),
+            "pub mod parse;\nmod fmt_impls;\npub struct Plain;\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("src/parse.rs"),
+            "pub struct Error {\n    pub at: usize,\n}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("src/fmt_impls.rs"),
+            "use std::fmt;\nimpl fmt::Debug for crate::parse::Error {\n    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {\n        f.write_str(\"Error\")\n    }\n}\n",
+        )
+        .unwrap();
+        let report = scan_dir(dir.path());
+        let derive: Vec<&str> = report
+            .findings()
+            .filter(|f| f.skill.as_str() == "derive-debug")
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(derive, ["public struct `Plain` does not implement `Debug`"]);
+        assert_eq!(
+            report.crate_facts[&("two".to_owned(), "derive-debug".to_owned())],
+            BTreeSet::from(["Error".to_owned()])
+        );
+        let registry = Registry::builtin();
+        let skills: Vec<&dyn Skill> = registry.all().collect();
+        let ws = Workspace::discover(dir.path(), &ScanConfig::default()).unwrap();
+        let applied = apply_until_stable(&ws, &skills, &report, 4);
+        assert!(
+            !applied.files.contains_key(&"src/parse.rs".parse().unwrap()),
+            "never re-found on a later pass"
+        );
+    }
 
     fn scan_dir(dir: &std::path::Path) -> ScanReport {
         let ws = Workspace::discover(dir, &ScanConfig::default()).unwrap();

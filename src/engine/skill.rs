@@ -2,6 +2,7 @@
 //! returns what it found, with the edits that fix each finding when it can.
 //! The built-in skills and their registry are in [`super::skills`].
 
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 use crate::engine::edit::Edit;
@@ -33,6 +34,17 @@ pub trait Skill: Send + Sync {
     /// Fixes are computed here, while the tree is at hand: the scan drops
     /// each file's tree as soon as its skills are done.
     fn check(&self, file: &SourceFile, cx: &SkillContext<'_>) -> Vec<Detection>;
+    /// What this file says about its crate that decides detections in other
+    /// files of the same package (the types with a hand-written `Debug`,
+    /// say). Nothing by default.
+    fn crate_facts(&self, _file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<String> {
+        Vec::new()
+    }
+    /// Whether a detection (by its key) stands once the facts of every file
+    /// of its package are known. It does by default.
+    fn stands(&self, _key: &str, _facts: &BTreeSet<String>) -> bool {
+        true
+    }
 }
 
 /// What a skill knows about the file's surroundings.

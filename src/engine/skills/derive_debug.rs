@@ -1,9 +1,10 @@
 //! `derive-debug`: public structs and enums that neither derive nor
-//! implement `Debug` in their file. The fix adds `Debug` to an existing
+//! implement `Debug` — a hand-written `impl Debug for` a type anywhere in
+//! its crate counts, by the type's name. The fix adds `Debug` to an existing
 //! `#[derive(...)]`, or inserts `#[derive(Debug)]` after the doc comments and
 //! before other attributes, indented like the item.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::punctuated::Punctuated;
@@ -42,6 +43,19 @@ impl Skill for DeriveDebug {
 
     fn can_fix(&self) -> bool {
         true
+    }
+
+    fn crate_facts(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<String> {
+        let mut impls = DebugImpls(Vec::new());
+        impls.visit_file(file.ast());
+        impls.0
+    }
+
+    /// A type with a hand-written `Debug` in another file of its crate
+    /// needs no derive: adding one would conflict (E0119).
+    fn stands(&self, key: &str, facts: &BTreeSet<String>) -> bool {
+        key.split_once(' ')
+            .is_none_or(|(_, name)| !facts.contains(name))
     }
 
     fn check(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<Detection> {
@@ -272,17 +286,32 @@ impl<'ast> Visit<'ast> for Types<'_> {
     }
 
     fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
-        let implements_debug = node
-            .trait_
-            .as_ref()
-            .and_then(|(path, _)| path.segments.last())
-            .is_some_and(|s| s.ident == "Debug");
-        if implements_debug
-            && let syn::Type::Path(ty) = &*node.self_ty
-            && let Some(seg) = ty.path.segments.last()
-        {
-            self.manual_impls.insert(seg.ident.to_string());
+        if let Some(name) = debug_impl_for(node) {
+            self.manual_impls.insert(name);
         }
+        visit::visit_item_impl(self, node);
+    }
+}
+
+/// The type an `impl Debug for …` is for (by its last path segment).
+fn debug_impl_for(node: &syn::ItemImpl) -> Option<String> {
+    let implements_debug = node
+        .trait_
+        .as_ref()
+        .and_then(|(path, _)| path.segments.last())
+        .is_some_and(|s| s.ident == "Debug");
+    if let (true, syn::Type::Path(ty)) = (implements_debug, &*node.self_ty) {
+        return ty.path.segments.last().map(|seg| seg.ident.to_string());
+    }
+    None
+}
+
+/// Every type of a file with a hand-written `Debug`.
+struct DebugImpls(Vec<String>);
+
+impl<'ast> Visit<'ast> for DebugImpls {
+    fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
+        self.0.extend(debug_impl_for(node));
         visit::visit_item_impl(self, node);
     }
 }
