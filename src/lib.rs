@@ -12,7 +12,7 @@
 //! | [`forge`] | where pull requests live: the `Forge` trait, GitHub and local |
 //! | [`engine`] | scanning and fixing: workspace, source, skills, findings, edits |
 //! | [`store`] | the ledger and its compare-and-swap store, git plumbing |
-//! | [`config`] | `.github/patchwright.yml` |
+//! | [`config`], [`sys`] | `.github/patchwright.yml`; running commands and writing files |
 //! | [`vocab`] | ids, paths, timestamps, access levels: the shared vocabulary |
 //!
 //! `bot` may use every layer below it; `policy` uses `engine` and the
@@ -29,4 +29,5 @@ pub mod policy;
 pub mod report;
 pub mod scaffold;
 pub mod store;
+pub mod sys;
 pub mod vocab;

@@ -10,7 +10,7 @@ use patchwright::engine::edit::Applied;
 use patchwright::engine::scan::{self, ScanOptions, ScanReport};
 use patchwright::engine::skills::Registry;
 use patchwright::report::{self, ProjectReport};
-use patchwright::store::files::write_atomically;
+use patchwright::sys::files::write_atomically;
 
 use crate::cli::args::{
     FixArgs, ListFormat, Options, ReportArgs, ReportFormat, ScanArgs, ScanFormat, SkillsArgs,

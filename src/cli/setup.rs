@@ -15,9 +15,10 @@ use patchwright::engine::skills::Registry;
 use patchwright::engine::workspace::Workspace;
 use patchwright::forge::Forge;
 use patchwright::forge::github::{GitHubForge, GitHubOptions, RetryPolicy};
-use patchwright::forge::local::{CheckCommand, LocalForge};
+use patchwright::forge::local::LocalForge;
 use patchwright::store::ledger_store::LedgerStore;
 use patchwright::store::repo::Repo;
+use patchwright::sys::command::CommandLine;
 use patchwright::vocab::git_names::BranchName;
 use patchwright::vocab::secret::Secret;
 
@@ -150,7 +151,7 @@ pub fn local_forge<'g>(git: &'g GitSetup, default_branch: &BranchName) -> Result
     let timeout = Duration::from_secs(local.check_timeout_minutes.saturating_mul(60));
     // Kept between runs so each check builds only what changed.
     let target_dir = git.repo.git_dir().join("patchwright").join("target");
-    let check = CheckCommand::parse(&local.check_command, timeout, Some(target_dir))
+    let check = CommandLine::parse(&local.check_command, timeout, Some(target_dir))
         .map_err(anyhow::Error::msg)?;
     Ok(LocalForge::new(&git.repo, default_branch.clone(), check))
 }

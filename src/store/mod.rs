@@ -1,7 +1,7 @@
 //! Where the bot keeps things: the [`ledger`] model (its whole memory, as
 //! plain values) and the [`ledger_store`] that keeps it on a ref updated
 //! compare-and-swap; git plumbing with git2 ([`repo`], [`commits`],
-//! [`publish`]); check results ([`checks`]); files written atomically.
+//! [`publish`]); check results ([`checks`]).
 //!
 //! The store imports only `config` and `vocab`. It is the only layer that
 //! uses git2. The ledger model and check results are plain values, so the
@@ -10,7 +10,6 @@
 
 pub mod checks;
 pub mod commits;
-pub mod files;
 pub mod ledger;
 pub mod ledger_store;
 pub mod publish;
