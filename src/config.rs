@@ -50,6 +50,71 @@ pub struct Config {
     pub learning: LearningConfig,
     /// Watching merged proposals and reverting regressions.
     pub revert: RevertConfig,
+    /// Proving fixes with the compiler before they are proposed or written;
+    /// `false` turns it off.
+    pub validate: ValidateConfig,
+}
+
+/// The command validation runs unless configured otherwise.
+pub const DEFAULT_VALIDATE_COMMAND: &str = "cargo check --all-targets --message-format=json";
+
+/// Proving fixes with the compiler.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ValidateSettings {
+    /// Whether fixes are compiled before anyone sees them. Default: `true`.
+    pub enabled: bool,
+    /// Run in a scratch copy with the fixes applied; it must print cargo's
+    /// JSON messages. Default: `cargo check --all-targets
+    /// --message-format=json` (with `--offline` first when there is a
+    /// `Cargo.lock`).
+    pub command: String,
+    /// Minutes before one compile is stopped. Default: 15.
+    pub timeout_minutes: u64,
+    /// Compiles at most, dropping the fixes that break the build each time;
+    /// then the remaining fixes are dropped too. Default: 3.
+    pub max_rounds: usize,
+}
+
+impl Default for ValidateSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            command: DEFAULT_VALIDATE_COMMAND.into(),
+            timeout_minutes: 15,
+            max_rounds: 3,
+        }
+    }
+}
+
+/// `validate:` — `false`, `true`, or the settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ValidateConfig(pub ValidateSettings);
+
+impl<'de> Deserialize<'de> for ValidateConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ValidateConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("`true`, `false`, or the validation settings")
+            }
+            fn visit_bool<E: serde::de::Error>(self, enabled: bool) -> Result<ValidateConfig, E> {
+                Ok(ValidateConfig(ValidateSettings {
+                    enabled,
+                    ..ValidateSettings::default()
+                }))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ValidateConfig, A::Error> {
+                ValidateSettings::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(ValidateConfig)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// Learning from outcomes.
@@ -458,6 +523,21 @@ impl Config {
                 "the check command is empty".into(),
             ));
         }
+        let validate = &self.validate.0;
+        if validate.command.split_whitespace().next().is_none() {
+            return Err(invalid(
+                "validate.command".into(),
+                "command",
+                "the validation command is empty".into(),
+            ));
+        }
+        if validate.max_rounds == 0 {
+            return Err(invalid(
+                "validate.max_rounds".into(),
+                "max_rounds",
+                "at least one round is needed; say `validate: false` to turn validation off".into(),
+            ));
+        }
         for (field, globs) in [
             ("include", &self.scan.include),
             ("exclude", &self.scan.exclude),
@@ -651,5 +731,33 @@ mod tests {
                 .starts_with("cannot read the configuration file"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn validation_is_on_by_default_and_turned_off_with_false() {
+        let on = Config::parse("", Path::new("p.yml"), KNOWN).unwrap();
+        assert!(on.validate.0.enabled);
+        assert_eq!(on.validate.0.command, DEFAULT_VALIDATE_COMMAND);
+        let off = Config::parse("validate: false\n", Path::new("p.yml"), KNOWN).unwrap();
+        assert!(!off.validate.0.enabled);
+        let tuned = Config::parse(
+            "validate:\n  command: cargo check --lib --message-format=json\n  max_rounds: 2\n",
+            Path::new("p.yml"),
+            KNOWN,
+        )
+        .unwrap();
+        assert!(tuned.validate.0.enabled);
+        assert_eq!(tuned.validate.0.max_rounds, 2);
+        let err = Config::parse("validate:\n  max_rounds: 0\n", Path::new("p.yml"), KNOWN)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "p.yml:2:3: key `validate.max_rounds`: at least one round is needed; say `validate: false` to turn validation off"
+        );
+        let err = Config::parse("validate:\n  rounds: 2\n", Path::new("p.yml"), KNOWN)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("p.yml:2:3: key `validate"), "{err}");
     }
 }

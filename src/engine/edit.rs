@@ -294,22 +294,35 @@ fn culprits_in(
 /// Splices non-conflicting edits into `original`, keeping its line endings in
 /// the inserted text. Identical edits are applied once.
 pub fn splice<'a>(original: &str, edits: impl IntoIterator<Item = &'a Edit>) -> String {
+    splice_mapped(original, edits).0
+}
+
+/// [`splice`], and where each applied edit's text landed in the result
+/// (by the edit), so what a compiler says about the new text can be traced
+/// back to the edit that wrote it.
+pub fn splice_mapped<'a>(
+    original: &str,
+    edits: impl IntoIterator<Item = &'a Edit>,
+) -> (String, Vec<(&'a Edit, Range<usize>)>) {
     let mut edits: Vec<&Edit> = edits.into_iter().collect();
     edits.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     edits.dedup();
     let ending = LineEnding::of(original);
     let mut out = String::with_capacity(original.len() + 64);
+    let mut landed = Vec::with_capacity(edits.len());
     let mut pos = 0;
     for edit in edits {
         if edit.range.start < pos {
             continue;
         }
         out.push_str(&original[pos..edit.range.start]);
+        let start = out.len();
         out.push_str(&ending.apply(&edit.text));
+        landed.push((edit, start..out.len()));
         pos = edit.range.end;
     }
     out.push_str(&original[pos..]);
-    out
+    (out, landed)
 }
 
 /// A unified diff with `a/` and `b/` headers and three lines of context.
@@ -527,6 +540,21 @@ mod tests {
                 pos = e.range.end;
             }
             prop_assert_eq!(&spliced[out_pos..], &text[pos..]);
+        }
+
+        #[test]
+        fn mapped_ranges_hold_each_edits_text((text, edits) in arb_edits()) {
+            let mut accepted: Vec<Edit> = Vec::new();
+            for e in edits {
+                if !accepted.iter().any(|a| a.conflicts_with(&e) || *a == e) {
+                    accepted.push(e);
+                }
+            }
+            let (spliced, landed) = splice_mapped(&text, &accepted);
+            prop_assert_eq!(landed.len(), accepted.len());
+            for (edit, range) in landed {
+                prop_assert_eq!(&spliced[range], edit.text.as_str());
+            }
         }
 
         #[test]

@@ -8,6 +8,7 @@
 //! `vocab`.
 
 pub mod bench;
+pub mod diagnostics;
 pub mod edit;
 pub mod finding;
 pub mod items;
@@ -16,4 +17,5 @@ pub mod scan;
 pub mod skill;
 pub mod skills;
 pub mod source;
+pub mod validate;
 pub mod workspace;

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::engine::diagnostics::first_error_line;
 use crate::store::checks::Checks;
 
 /// What a proposal's checks say about its fix.
@@ -90,30 +91,6 @@ pub fn judge(fix: &Checks, base: Option<&Checks>) -> Judgement {
     Judgement::Unknown {
         names: failing.into_iter().collect(),
     }
-}
-
-/// The line that says what went wrong in a failing run's output: the first
-/// that starts like an error (`error:`, `error[E0425]:`, `ERROR`, `fatal:`,
-/// a panic), else the last non-empty line.
-pub fn first_error_line(output: &str) -> Option<String> {
-    let lines = output.lines().map(str::trim).filter(|l| !l.is_empty());
-    let looks_like_error = |line: &&str| {
-        let lower = line.to_ascii_lowercase();
-        lower.starts_with("error")
-            || lower.starts_with("fatal:")
-            || lower.contains("panicked at")
-            || lower.starts_with("failed")
-    };
-    let line = lines
-        .clone()
-        .find(looks_like_error)
-        .or_else(|| lines.clone().next_back())?;
-    const MAX: usize = 200;
-    Some(if line.chars().count() > MAX {
-        line.chars().take(MAX).chain(std::iter::once('…')).collect()
-    } else {
-        line.to_owned()
-    })
 }
 
 #[cfg(test)]
@@ -230,23 +207,5 @@ mod tests {
                 names: vec!["lint".into(), "test".into()]
             }
         );
-    }
-
-    #[test]
-    fn the_first_error_line_says_what_went_wrong() {
-        assert_eq!(
-            first_error_line(
-                "  Updating index\nwarning: x\nerror: no matching package named `foo`\nerror: other\n"
-            ),
-            Some("error: no matching package named `foo`".into())
-        );
-        assert_eq!(
-            first_error_line("thread 'main' panicked at src/lib.rs:3:5:\nboom\n"),
-            Some("thread 'main' panicked at src/lib.rs:3:5:".into())
-        );
-        assert_eq!(first_error_line("all\nquiet\n\n"), Some("quiet".into()));
-        assert_eq!(first_error_line("\n  \n"), None);
-        let long = format!("error: {}", "x".repeat(300));
-        assert_eq!(first_error_line(&long).unwrap().chars().count(), 201);
     }
 }

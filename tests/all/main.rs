@@ -16,4 +16,5 @@ mod run_local;
 mod skill_fixtures;
 mod skill_new;
 mod support;
+mod validate;
 mod workflows;

@@ -1,0 +1,198 @@
+//! Fixes proven with real `cargo check` before anyone sees them: what does
+//! not compile is dropped with the compiler's reason, the rest is kept, and
+//! a base cargo cannot build is not validated at all.
+
+use std::path::Path;
+
+use patchwright::config::ValidateSettings;
+use patchwright::engine::scan::{self, ScanOptions, ScanReport};
+use patchwright::engine::skill::Skill;
+use patchwright::engine::skills::Registry;
+use patchwright::engine::validate::{self, Compiler, Outcome};
+use patchwright::engine::workspace::Workspace;
+
+use crate::support::{copy_dir, fixtures};
+
+/// The fixture crate in a temp dir, scanned with every skill.
+fn scanned(crate_name: &str) -> (tempfile::TempDir, ScanReport) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("crates").join(crate_name), dir.path());
+    let registry = Registry::builtin();
+    let skills: Vec<&dyn Skill> = registry.all().collect();
+    let workspace = Workspace::discover(dir.path(), &Default::default()).unwrap();
+    let options = ScanOptions {
+        keep_fixable_sources: true,
+        ..ScanOptions::default()
+    };
+    let report = scan::scan(&workspace, &skills, &options, &|_| {});
+    (dir, report)
+}
+
+fn compiler(target: &Path) -> Compiler {
+    Compiler::new(&ValidateSettings::default(), target.to_path_buf()).unwrap()
+}
+
+#[test]
+fn fixes_that_do_not_compile_are_dropped_with_the_compilers_reason() {
+    let (dir, report) = scanned("uncompilable");
+    let target = tempfile::tempdir().unwrap();
+    let compiler = compiler(target.path());
+    let scratch = validate::scratch_copy(dir.path()).unwrap();
+    let fixes: Vec<_> = report.fixes().cloned().collect();
+    assert_eq!(fixes.len(), 6);
+    let validation =
+        validate::validate(&compiler, scratch.path(), &report.sources(), &fixes, 3).unwrap();
+
+    assert_eq!(validation.outcome, Outcome::Compiled);
+    assert_eq!(
+        validation.rounds, 2,
+        "one compile finds both, the next proves the rest"
+    );
+    let message_of = |fp: &patchwright::vocab::ids::Fingerprint| {
+        report
+            .findings()
+            .find(|f| f.fingerprint == *fp)
+            .unwrap()
+            .message
+            .clone()
+    };
+    let mut dropped: Vec<(String, String)> = validation
+        .dropped
+        .iter()
+        .map(|(fp, why)| (message_of(fp), why.clone()))
+        .collect();
+    dropped.sort();
+    assert_eq!(dropped.len(), 2, "{dropped:#?}");
+    assert_eq!(
+        dropped[0].0,
+        "`bag.len() == 0` reads better as `bag.is_empty()`"
+    );
+    assert!(
+        dropped[0]
+            .1
+            .starts_with("E0599 at src/lib.rs:18: no method named `is_empty`"),
+        "{}",
+        dropped[0].1
+    );
+    assert_eq!(
+        dropped[1].0,
+        "public struct `Error` does not implement `Debug`"
+    );
+    assert!(
+        dropped[1]
+            .1
+            .starts_with("E0119 at src/shapes.rs:4: conflicting implementations"),
+        "{}",
+        dropped[1].1
+    );
+    assert_eq!(validation.applied.applied.len(), 4);
+    insta::assert_snapshot!(
+        validation.summary(&compiler, 3).replace(&dropped[0].1, "<why>").replace(&dropped[1].1, "<why>"),
+        @"compiled with `cargo check --all-targets` (round 2 of 3; 2 fixes dropped, the first: <why>)"
+    );
+
+    // What is kept compiles, for real, in the user's copy too.
+    for (path, patched) in &validation.applied.files {
+        std::fs::write(path.to_path(dir.path()), &patched.new).unwrap();
+    }
+    let check = std::process::Command::new("cargo")
+        .args(["check", "--quiet", "--offline"])
+        .current_dir(dir.path())
+        .env("CARGO_TARGET_DIR", target.path())
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
+fn the_users_tree_is_never_touched_and_a_clean_batch_costs_one_compile() {
+    let (dir, report) = scanned("uncompilable");
+    let before = crate::support::snapshot_tree(dir.path());
+    let target = tempfile::tempdir().unwrap();
+    let scratch = validate::scratch_copy(dir.path()).unwrap();
+    // Only the fixes that compile: one round proves them.
+    let good: Vec<_> = report
+        .findings()
+        .filter(|f| {
+            f.message.contains("bytes")
+                || f.message.contains("Point")
+                || f.message.contains("count")
+        })
+        .filter_map(|f| f.fix.clone())
+        .collect();
+    assert_eq!(good.len(), 3);
+    let validation = validate::validate(
+        &compiler(target.path()),
+        scratch.path(),
+        &report.sources(),
+        &good,
+        3,
+    )
+    .unwrap();
+    assert_eq!(validation.rounds, 1);
+    assert!(validation.dropped.is_empty());
+    assert_eq!(crate::support::snapshot_tree(dir.path()), before);
+    assert!(!dir.path().join("target").exists());
+}
+
+#[test]
+fn a_base_cargo_cannot_build_is_not_validated() {
+    let (dir, report) = scanned("uncompilable");
+    let manifest = dir.path().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "[dependencies]",
+            "[dependencies]\nno-such-crate-patchwright-test = { path = \"../nowhere\" }",
+        ),
+    )
+    .unwrap();
+    let target = tempfile::tempdir().unwrap();
+    let scratch = validate::scratch_copy(dir.path()).unwrap();
+    let fixes: Vec<_> = report.fixes().cloned().collect();
+    let validation = validate::validate(
+        &compiler(target.path()),
+        scratch.path(),
+        &report.sources(),
+        &fixes,
+        3,
+    )
+    .unwrap();
+    let Outcome::Skipped(why) = &validation.outcome else {
+        panic!("{:?}", validation.outcome);
+    };
+    assert!(
+        why.contains("no-such-crate-patchwright-test") || why.contains("nowhere"),
+        "{why}"
+    );
+    assert!(
+        validation.dropped.is_empty(),
+        "nothing is dropped for the base's sake"
+    );
+    assert_eq!(validation.applied.applied.len(), fixes.len());
+}
+
+#[test]
+fn settings_shape_the_command() {
+    let settings = ValidateSettings {
+        command: "cargo check --lib --message-format=json".into(),
+        ..ValidateSettings::default()
+    };
+    let compiler = Compiler::new(&settings, "t".into()).unwrap();
+    assert_eq!(compiler.describe(), "cargo check --lib");
+    assert!(
+        Compiler::new(
+            &ValidateSettings {
+                command: "  ".into(),
+                ..ValidateSettings::default()
+            },
+            "t".into()
+        )
+        .is_err()
+    );
+}
