@@ -103,6 +103,9 @@ pub struct FixArgs {
     /// Write the fixed files (atomically, keeping line endings).
     #[arg(long)]
     pub apply: bool,
+    /// Do not compile the fixes first (as `validate: false` does).
+    #[arg(long)]
+    pub no_validate: bool,
     /// Exit with 1 when anything is found.
     #[arg(long)]
     pub fail_on_findings: bool,

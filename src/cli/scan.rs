@@ -1,16 +1,18 @@
 //! `scan`, `fix`, `report` and `skills`: the engine on a work tree, no git needed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 
 use patchwright::config::Config;
-use patchwright::engine::edit::Applied;
+use patchwright::engine::edit::{Applied, Fix};
 use patchwright::engine::scan::{self, ScanOptions, ScanReport};
 use patchwright::engine::skills::Registry;
+use patchwright::engine::validate::{self, Compiler};
 use patchwright::report::{self, ProjectReport};
 use patchwright::sys::files::write_atomically;
+use patchwright::vocab::hash::content_hash;
 
 use crate::cli::args::{
     FixArgs, ListFormat, Options, ReportArgs, ReportFormat, ScanArgs, ScanFormat, SkillsArgs,
@@ -42,6 +44,7 @@ pub fn fix(cli: &Options, registry: &Registry, args: FixArgs) -> Result<ExitCode
         path,
         skills,
         apply,
+        no_validate,
         fail_on_findings,
     } = args;
     let setup = Setup::load(&path, cli.config.as_deref(), registry, &skills)?;
@@ -50,14 +53,65 @@ pub fn fix(cli: &Options, registry: &Registry, args: FixArgs) -> Result<ExitCode
         ..ScanOptions::default()
     };
     let report = setup.scan(options, cli.quiet);
-    let applied = scan::apply_until_stable(&setup.workspace, &setup.skills, &report, 4);
+    let wanted = setup.config.validate.0.enabled && !no_validate && report.fixes().next().is_some();
+    let compilable = setup.workspace.root.join("Cargo.toml").is_file();
+    let validating = wanted && compilable;
+    // Fixes that had to wait for an overlapping one are found again in
+    // later passes; with validation they wait for the next run instead, so
+    // that everything written has been compiled.
+    let (applied, validated) = if validating {
+        let (applied, summary) = validated(&setup, &report)?;
+        (applied, Some(summary))
+    } else if wanted {
+        let note = format!(
+            "not compiled: {} has no Cargo.toml (run `fix` at a crate or workspace root to have the fixes compiled)",
+            setup.workspace.root.display()
+        );
+        let applied = scan::apply_until_stable(&setup.workspace, &setup.skills, &report, 4);
+        (applied, Some(note))
+    } else {
+        let passes = if validating { 1 } else { 4 };
+        let applied = scan::apply_until_stable(&setup.workspace, &setup.skills, &report, passes);
+        (applied, None)
+    };
     if apply {
         write_fixes(&setup.workspace.root, &applied)?;
     } else {
         print(&applied.diff())?;
     }
+    if let Some(summary) = validated {
+        eprintln!("{summary}");
+    }
     eprintln!("{}", fix_summary(&applied, apply));
     Ok(findings_exit(fail_on_findings, &report))
+}
+
+/// Compiles the fixes in a scratch copy; what compiles, applied, and a
+/// report of what was dropped and why.
+fn validated(setup: &Setup<'_>, report: &ScanReport) -> Result<(Applied, String)> {
+    let settings = &setup.config.validate.0;
+    let root = &setup.workspace.root;
+    let compiler = Compiler::new(settings, validation_target(root))?;
+    let scratch = validate::scratch_copy(root)?;
+    let fixes: Vec<Fix> = report.fixes().cloned().collect();
+    let validation = validate::validate(
+        &compiler,
+        scratch.path(),
+        &report.sources(),
+        &fixes,
+        settings.max_rounds,
+    )?;
+    let mut out = String::new();
+    for (fingerprint, why) in &validation.dropped {
+        if let Some(f) = report.findings().find(|f| f.fingerprint == *fingerprint) {
+            out.push_str(&format!(
+                "dropped {}:{} {}: {why}\n",
+                f.path, f.start.line, f.skill
+            ));
+        }
+    }
+    out.push_str(&validation.summary(&compiler, settings.max_rounds));
+    Ok((validation.applied, out))
 }
 
 pub fn report(cli: &Options, registry: &Registry, args: ReportArgs) -> Result<ExitCode> {
@@ -93,6 +147,24 @@ pub fn findings_exit(fail_on_findings: bool, report: &ScanReport) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Where `fix` builds to validate: one directory per project in the user's
+/// cache, kept between runs so only what changed is compiled again, and
+/// never inside the project.
+fn validation_target(root: &Path) -> PathBuf {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|d| !d.is_empty())
+                .map(|h| PathBuf::from(h).join(".cache"))
+        })
+        .unwrap_or_else(std::env::temp_dir);
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let id = content_hash(root.to_string_lossy().as_bytes());
+    cache.join("patchwright").join("validate").join(id)
 }
 
 /// Writes each patched file unless it changed on disk since the scan read it.

@@ -28,7 +28,10 @@ fn the_sample_crate_builds_after_fix_apply() {
 
     let run = patchwright(&krate, &["fix", "--apply"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stderr.trim(), "13 fixes in 4 files");
+    assert_eq!(
+        run.stderr.trim(),
+        "compiled with `cargo check --all-targets` (round 1 of 3)\n13 fixes in 4 files"
+    );
     cargo_check(&krate);
 
     // Complete and idempotent: nothing fixable is left, a second pass writes nothing.

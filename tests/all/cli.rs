@@ -147,12 +147,18 @@ fn fix_without_apply_prints_diffs_and_writes_nothing() {
         "a dry run must not write"
     );
     assert_golden(&golden_dir().join("fix-sample.diff"), &run.stdout);
-    insta::assert_snapshot!(run.stderr, @"13 fixes in 4 files (nothing written; pass --apply to write them)");
+    insta::assert_snapshot!(run.stderr, @r"
+    compiled with `cargo check --all-targets` (round 1 of 3)
+    13 fixes in 4 files (nothing written; pass --apply to write them)
+    ");
 }
 
 #[test]
 fn fix_skill_limits_the_diff() {
-    let run = patchwright(&sample(), &["fix", "--skill", "question-mark"]);
+    // A copy: compiling the fixes builds into the crate's target directory.
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&sample(), dir.path());
+    let run = patchwright(dir.path(), &["fix", "--skill", "question-mark"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout.contains("+    let c = s.chars().next()?;"),
@@ -160,7 +166,10 @@ fn fix_skill_limits_the_diff() {
         run.stdout
     );
     assert!(!run.stdout.contains("is_empty"));
-    insta::assert_snapshot!(run.stderr, @"4 fixes in 2 files (nothing written; pass --apply to write them)");
+    insta::assert_snapshot!(run.stderr, @r"
+    compiled with `cargo check --all-targets` (round 1 of 3)
+    4 fixes in 2 files (nothing written; pass --apply to write them)
+    ");
 }
 
 #[test]

@@ -196,3 +196,61 @@ fn settings_shape_the_command() {
         .is_err()
     );
 }
+
+#[test]
+fn fix_apply_writes_only_what_compiles_and_says_what_it_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("crates/uncompilable"), dir.path());
+    let cache = tempfile::tempdir().unwrap();
+    let run = crate::support::patchwright_with_env(
+        dir.path(),
+        &["fix", "--apply"],
+        &[("XDG_CACHE_HOME", cache.path().to_str().unwrap())],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert!(
+        lines.contains(&"dropped src/lib.rs:18 len-zero: E0599 at src/lib.rs:18: no method named `is_empty` found for reference `&Bag` in the current scope"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("dropped src/shapes.rs:4 derive-debug: E0119 at src/shapes.rs:4: conflicting implementations of trait `Debug`")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(lines.last(), Some(&"4 fixes in 2 files"), "{}", run.stderr);
+    assert!(
+        !dir.path().join("target").exists(),
+        "builds go to the cache"
+    );
+    let check = std::process::Command::new("cargo")
+        .args(["check", "--quiet", "--offline", "--all-targets"])
+        .current_dir(dir.path())
+        .env("CARGO_TARGET_DIR", cache.path().join("check"))
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    // The dropped ones are still found, and still not written.
+    let again = crate::support::patchwright_with_env(
+        dir.path(),
+        &["fix", "--apply"],
+        &[("XDG_CACHE_HOME", cache.path().to_str().unwrap())],
+    );
+    let dropped_again = again
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("dropped "))
+        .count();
+    assert_eq!(dropped_again, 2, "{}", again.stderr);
+    assert!(
+        again.stderr.ends_with("nothing to fix\n"),
+        "{}",
+        again.stderr
+    );
+}
