@@ -4,6 +4,7 @@
 
 use crate::config::Config;
 use crate::engine::skills::{Registry, UnknownSkill};
+use crate::engine::validate::ValidateError;
 use crate::engine::workspace::WorkspaceError;
 use crate::forge::{Forge, ForgeError};
 use crate::scaffold::ScaffoldError;
@@ -72,6 +73,8 @@ pub enum CycleError {
     Skill(#[from] UnknownSkill),
     #[error(transparent)]
     Scaffold(#[from] ScaffoldError),
+    #[error(transparent)]
+    Validate(#[from] ValidateError),
     #[error("{0}")]
     Other(String),
 }

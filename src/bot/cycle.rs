@@ -7,10 +7,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::bot::context::{Bot, CycleError};
-use crate::bot::propose::propose;
-use crate::bot::run::{RunOptions, RunReport, WAITING_SHOWN, listed};
+use crate::bot::propose::{Batch, propose};
+use crate::bot::run::{DroppedFix, RunOptions, RunReport, WAITING_SHOWN, listed};
 use crate::bot::sync::sync;
 use crate::bot::tree_scan::scan_commit;
+use crate::bot::validation;
 use crate::bot::watch;
 use crate::engine::edit::Fix;
 use crate::engine::finding::Finding;
@@ -84,11 +85,35 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
         .map(|(k, v)| (k.to_string(), *v))
         .collect();
 
+    // Nothing is proposed that has not compiled: the whole plan is one batch.
+    let planned_fixes: Vec<Fix> = plan.proposals.iter().flat_map(|p| p.fixes()).collect();
+    let proven = validation::prove(bot, &base, &sources, &planned_fixes, !options.dry_run)?;
+    if let Some(proven) = &proven {
+        report.validation = Some(proven.summary.clone());
+        report.dropped = proven
+            .dropped
+            .iter()
+            .filter_map(|(fp, why)| {
+                let f = findings.iter().find(|f| f.fingerprint == *fp)?;
+                Some(DroppedFix {
+                    skill: f.skill.to_string(),
+                    path: f.path.to_string(),
+                    line: f.start.line,
+                    why: why.clone(),
+                })
+            })
+            .collect();
+    }
     for planned in &plan.proposals {
         let Some(skill) = bot.registry.get(planned.skill.as_str()) else {
             continue;
         };
-        propose(bot, skill, planned, &sources, &base, options, &mut report)?;
+        let batch = Batch {
+            base: &base,
+            sources: &sources,
+            proven: proven.as_ref(),
+        };
+        propose(bot, skill, planned, batch, options, &mut report)?;
     }
     let proposed: BTreeSet<&Fingerprint> = plan
         .proposals

@@ -24,4 +24,5 @@ pub mod propose;
 pub mod run;
 pub mod sync;
 pub mod tree_scan;
+pub mod validation;
 pub mod watch;

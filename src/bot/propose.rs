@@ -10,6 +10,7 @@ use crate::bot::run::RunOptions;
 use crate::bot::run::{DryRunProposal, Opened, RunReport, listed};
 use crate::bot::sync::record_checks;
 use crate::bot::tree_scan::scan_commit;
+use crate::bot::validation::{Proven, prove};
 use crate::engine::edit::{Applied, Fix, apply_fixes};
 use crate::engine::finding::Finding;
 use crate::engine::skill::Skill;
@@ -23,21 +24,39 @@ use crate::vocab::ids::{Fingerprint, SkillId};
 use crate::vocab::rel_path::RelPath;
 use crate::vocab::time::Timestamp;
 
+/// What every proposal of one run shares: the base commit, its files that
+/// have fixes, and what compiling the run's fixes proved.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a> {
+    pub base: &'a CommitSha,
+    pub sources: &'a BTreeMap<RelPath, String>,
+    pub proven: Option<&'a Proven>,
+}
+
 pub fn propose(
     bot: &Bot<'_>,
     skill: &dyn Skill,
     planned: &Planned<'_>,
-    sources: &BTreeMap<RelPath, String>,
-    base: &CommitSha,
+    batch: Batch<'_>,
     options: &RunOptions,
     report: &mut RunReport,
 ) -> Result<(), CycleError> {
+    let Batch {
+        base,
+        sources,
+        proven,
+    } = batch;
     let originals: BTreeMap<RelPath, String> = planned
         .files
         .iter()
         .filter_map(|p| Some((p.clone(), sources.get(p)?.clone())))
         .collect();
-    let applied = apply_fixes(&originals, &planned.fixes());
+    let fixes: Vec<Fix> = planned
+        .fixes()
+        .into_iter()
+        .filter(|f| proven.is_none_or(|p| p.kept.contains(&f.fingerprint)))
+        .collect();
+    let applied = apply_fixes(&originals, &fixes);
     if applied.applied.is_empty() {
         return Ok(());
     }
@@ -50,7 +69,13 @@ pub fn propose(
         .filter(|f| fingerprints.contains(&f.fingerprint))
         .collect();
     let title = plan::title(skill.title(), &planned.package, findings.len());
-    let body = body(bot, skill, &findings, &applied);
+    let planned_fingerprints: BTreeSet<Fingerprint> = planned
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.clone())
+        .collect();
+    let note = proven.map(|p| p.note(&planned_fingerprints));
+    let body = body(bot, skill, &findings, &applied, note.as_deref());
     if options.dry_run {
         let (ledger, _) = bot.store().read()?;
         let id = ledger.fresh_id(&planned.skill, &fingerprints);
@@ -239,15 +264,33 @@ pub fn recreate(bot: &Bot<'_>, id: &ProposalId) -> Result<String, CycleError> {
         .iter()
         .filter_map(|f| Some((f.path.clone(), sources.get(&f.path)?.clone())))
         .collect();
-    let fixes: Vec<Fix> = findings.iter().filter_map(|f| f.fix.clone()).collect();
+    let all: Vec<Fix> = findings.iter().filter_map(|f| f.fix.clone()).collect();
+    // Rebuilt fixes are proven like new ones.
+    let proven = prove(bot, &base, &originals, &all, true)?;
+    let fixes: Vec<Fix> = all
+        .into_iter()
+        .filter(|f| {
+            proven
+                .as_ref()
+                .is_none_or(|p| p.kept.contains(&f.fingerprint))
+        })
+        .collect();
     let applied = apply_fixes(&originals, &fixes);
     let fixed: Vec<&Finding> = findings
         .iter()
         .copied()
         .filter(|f| applied.applied.contains(&f.fingerprint))
         .collect();
+    if fixed.is_empty() {
+        return Err(CycleError::Other(format!(
+            "none of its fixes compiles on `{}` any more; {}",
+            bot.default_branch,
+            proven.map_or_else(String::new, |p| p.summary)
+        )));
+    }
     let title = plan::title(skill.title(), &proposal.package, fixed.len());
-    let body = body(bot, skill, &fixed, &applied);
+    let note = proven.as_ref().map(|p| p.note(&proposal.fingerprints));
+    let body = body(bot, skill, &fixed, &applied, note.as_deref());
     let message = format!(
         "{title}\n\n{body}\nPatchwright-Skill: {}\nPatchwright-Proposal: {id}\n",
         proposal.skill
@@ -370,7 +413,13 @@ fn publish(
 
 /// The description of a proposal: what was found, why it matters, and
 /// how to steer it.
-fn body(bot: &Bot<'_>, skill: &dyn Skill, findings: &[&Finding], applied: &Applied) -> String {
+fn body(
+    bot: &Bot<'_>,
+    skill: &dyn Skill,
+    findings: &[&Finding],
+    applied: &Applied,
+    validation: Option<&str>,
+) -> String {
     let (added, removed) = applied.line_stats();
     templates::pull_body(&templates::PullBody {
         skill: skill.id(),
@@ -383,6 +432,7 @@ fn body(bot: &Bot<'_>, skill: &dyn Skill, findings: &[&Finding], applied: &Appli
         fingerprints: findings.iter().map(|f| f.fingerprint.to_string()).collect(),
         prefix: &bot.config.commands.prefix,
         later_days: bot.config.learning.later_days,
+        validation,
     })
 }
 

@@ -40,7 +40,20 @@ pub struct RunReport {
     pub held_back: BTreeMap<String, usize>,
     /// Fixable findings not proposed, the first few.
     pub waiting: Vec<ListedFinding>,
+    /// How the planned fixes were compiled, when they were.
+    pub validation: Option<String>,
+    /// Planned fixes that did not compile, and why.
+    pub dropped: Vec<DroppedFix>,
     pub warnings: Vec<String>,
+}
+
+/// A planned fix that did not compile.
+#[derive(Debug, Clone, Serialize)]
+pub struct DroppedFix {
+    pub skill: String,
+    pub path: String,
+    pub line: usize,
+    pub why: String,
 }
 
 /// How many not-yet-proposed findings a report lists.
@@ -165,6 +178,19 @@ impl RunReport {
                 self.findings
             );
         }
+        if let Some(validation) = &self.validation {
+            let _ = writeln!(out, "Fixes {validation}.\n");
+        }
+        for d in &self.dropped {
+            let _ = writeln!(
+                out,
+                "- Dropped `{}:{}` (`{}`): {}",
+                d.path, d.line, d.skill, d.why
+            );
+        }
+        if !self.dropped.is_empty() {
+            out.push('\n');
+        }
         out.push_str(&self.opened_markdown());
         if !self.opened.is_empty() {
             out.push('\n');
@@ -215,6 +241,12 @@ impl RunReport {
                     String::new()
                 }
             );
+        }
+        for d in &self.dropped {
+            let _ = writeln!(out, "dropped {}:{} {}: {}", d.path, d.line, d.skill, d.why);
+        }
+        if let Some(validation) = &self.validation {
+            let _ = writeln!(out, "fixes {validation}");
         }
         for p in &self.dry_run {
             let _ = writeln!(out, "\nwould propose {}: {}\n{}", p.branch, p.title, p.diff);

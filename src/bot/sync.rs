@@ -304,8 +304,9 @@ pub(crate) fn record_checks(
                 fp.clone(),
                 FailedFix {
                     at: now,
-                    proposal: id.clone(),
+                    proposal: Some(id.clone()),
                     files: files.clone(),
+                    reason: Some(format!("its checks failed ({})", names.join(", "))),
                 },
             );
         }

@@ -82,6 +82,8 @@ impl Planned<'_> {
 pub enum HeldBack {
     Rejected,
     FailedChecks,
+    /// The fix did not compile (never proposed).
+    DidNotCompile,
     InOpenProposal,
     SkillPaused,
     RiskAboveCeiling,
@@ -100,6 +102,9 @@ impl fmt::Display for HeldBack {
             HeldBack::Rejected => "rejected before",
             HeldBack::FailedChecks => {
                 "their fix failed its checks and the file has not changed since"
+            }
+            HeldBack::DidNotCompile => {
+                "their fix did not compile and the file has not changed since"
             }
             HeldBack::InOpenProposal => "already in an open proposal",
             HeldBack::SkillPaused => "their skill is paused",
@@ -152,11 +157,15 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Plan<'a> {
             .ledger
             .failed_fixes
             .get(&finding.fingerprint)
-            .is_some_and(|failed| {
+            .filter(|failed| {
                 failed
                     .files
                     .get(&finding.path)
                     .is_some_and(|then| (input.file_hash)(&finding.path).as_ref() == Some(then))
+            })
+            .map(|failed| match failed.proposal {
+                Some(_) => HeldBack::FailedChecks,
+                None => HeldBack::DidNotCompile,
             });
         let rejected = input
             .ledger
@@ -174,8 +183,8 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Plan<'a> {
             Some(HeldBack::Protected)
         } else if input.own_tip {
             Some(HeldBack::OwnCommit)
-        } else if !requested && failed_unchanged {
-            Some(HeldBack::FailedChecks)
+        } else if let Some(failed) = failed_unchanged.filter(|_| !requested) {
+            Some(failed)
         } else if in_flight.contains(&finding.fingerprint) {
             Some(HeldBack::InOpenProposal)
         } else if !requested && input.ledger.paused.contains_key(&finding.skill) {
@@ -613,11 +622,12 @@ mod tests {
             owned[0].fingerprint.clone(),
             crate::store::ledger::FailedFix {
                 at: Timestamp(0),
-                proposal: ProposalId::new(
+                proposal: Some(ProposalId::new(
                     &owned[0].skill,
                     &BTreeSet::from([owned[0].fingerprint.clone()]),
-                ),
+                )),
                 files: BTreeMap::from([("src/a.rs".parse().unwrap(), "same".into())]),
+                reason: None,
             },
         );
         let skills = skills();

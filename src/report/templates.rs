@@ -35,6 +35,8 @@ pub struct PullBody<'a> {
     pub prefix: &'a str,
     /// How long "not now" lasts.
     pub later_days: u64,
+    /// How the fixes were compiled before they were proposed.
+    pub validation: Option<&'a str>,
 }
 
 /// A row of the dashboard's open proposals.
@@ -151,6 +153,9 @@ mod tests {
             fingerprints: vec!["aaaaaaaaaaaaaaaa".into(), "bbbbbbbbbbbbbbbb".into()],
             prefix: "/patchwright",
             later_days: 30,
+            validation: Some(
+                "Compiled with `cargo check --all-targets` before it was proposed (round 1 of 3).",
+            ),
         });
         insta::assert_snapshot!(body, @"
         patchwright's `len-zero` skill (risk: **low**) fixes 2 findings in 1 file (+2 −2 lines).
@@ -159,6 +164,8 @@ mod tests {
 
         - `src/lib.rs:3` message 3
         - `src/lib.rs:9` message 9
+
+        Compiled with `cargo check --all-targets` before it was proposed (round 1 of 3).
 
         ### Why it matters
 

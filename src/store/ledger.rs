@@ -390,9 +390,15 @@ pub struct Ledger {
 #[serde(deny_unknown_fields)]
 pub struct FailedFix {
     pub at: Timestamp,
-    pub proposal: ProposalId,
+    /// The proposal whose checks failed; none for a fix that did not
+    /// compile, so was never proposed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<ProposalId>,
     /// Content hashes (see [`crate::vocab::hash::content_hash`]) of the files, by path.
     pub files: BTreeMap<RelPath, String>,
+    /// What went wrong, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The result of a check the bot ran on a tree.

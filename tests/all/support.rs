@@ -140,8 +140,14 @@ impl Project {
 
     /// The sample crate with more files.
     pub fn sample_with(config: &str, files: &[(&str, &str)]) -> Self {
-        Self::new("the sample crate", |work| {
-            copy_dir(&fixtures().join("crates/sample"), work);
+        Self::fixture("sample", config, files)
+    }
+
+    /// A fixture crate (`tests/fixtures/crates/<name>`) with `config` and
+    /// more files.
+    pub fn fixture(name: &str, config: &str, files: &[(&str, &str)]) -> Self {
+        Self::new(&format!("the {name} crate"), |work| {
+            copy_dir(&fixtures().join("crates").join(name), work);
             std::fs::create_dir_all(work.join(".github")).unwrap();
             std::fs::write(work.join(".github/patchwright.yml"), config).unwrap();
             std::fs::write(work.join(".gitignore"), "/target\n").unwrap();

@@ -254,3 +254,89 @@ fn fix_apply_writes_only_what_compiles_and_says_what_it_dropped() {
         again.stderr
     );
 }
+
+#[test]
+fn run_proposes_only_what_compiles_and_holds_the_rest_until_its_file_changes() {
+    use crate::support::{Project, git, patchwright};
+    let project = Project::fixture("uncompilable", "limits:\n  max_prs_per_run: 10\n", &[]);
+    let first = patchwright(&project.work, &["run", "--no-checks"]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    for dropped in [
+        "dropped src/lib.rs:18 len-zero: E0599 at src/lib.rs:18: no method named `is_empty`",
+        "dropped src/shapes.rs:4 derive-debug: E0119 at src/shapes.rs:4: conflicting implementations",
+    ] {
+        assert!(first.stdout.contains(dropped), "{}", first.stdout);
+    }
+    assert!(
+        first.stdout.contains(
+            "fixes compiled with `cargo check --all-targets` (round 2 of 3; 2 fixes dropped"
+        ),
+        "{}",
+        first.stdout
+    );
+    assert_eq!(project.proposal_branches().len(), 3, "{}", first.stdout);
+    let derive = project
+        .proposal_branches()
+        .into_iter()
+        .find(|b| b.contains("derive-debug"))
+        .unwrap();
+    let shapes = git(
+        &project.origin,
+        &["show", &format!("{derive}:src/shapes.rs")],
+    );
+    assert!(
+        shapes.contains("#[derive(Debug)]\npub struct Point"),
+        "{shapes}"
+    );
+    assert!(
+        !shapes.contains("#[derive(Debug)]\npub struct Error"),
+        "{shapes}"
+    );
+    let body = git(&project.origin, &["log", "-1", "--format=%B", &derive]);
+    assert!(
+        body.contains("Compiled with `cargo check --all-targets` before it was proposed (round 2 of 3; 1 fix dropped: E0119 at src/shapes.rs:4"),
+        "{body}"
+    );
+    let ledger = project.ledger_json();
+    let held = ledger["failed_fixes"].as_object().unwrap();
+    assert_eq!(held.len(), 2);
+    assert!(
+        held.values()
+            .all(|f| f["proposal"].is_null() && f["reason"].is_string())
+    );
+
+    // Held until their files change: not planned, not compiled again.
+    let second = patchwright(&project.work, &["run", "--no-checks"]);
+    assert!(
+        second.stdout.contains(
+            "waiting: 2 findings because their fix did not compile and the file has not changed since"
+        ),
+        "{}",
+        second.stdout
+    );
+    assert!(!second.stdout.contains("dropped"), "{}", second.stdout);
+
+    // Once `Bag` has `is_empty`, its fix compiles and is proposed.
+    let maint = project.clone_as("maintainer");
+    let lib = std::fs::read_to_string(maint.join("src/lib.rs")).unwrap();
+    std::fs::write(
+        maint.join("src/lib.rs"),
+        lib.replace(
+            "    pub fn len(&self) -> usize {",
+            "    pub fn is_empty(&self) -> bool {\n        self.items.is_empty()\n    }\n\n    pub fn len(&self) -> usize {",
+        ),
+    )
+    .unwrap();
+    git(&maint, &["commit", "-qam", "Bag::is_empty"]);
+    git(&maint, &["push", "-q", "origin", "main"]);
+    let third = patchwright(&project.work, &["run", "--no-checks"]);
+    assert!(
+        third
+            .stdout
+            .contains("waiting: 1 finding because their fix did not compile"),
+        "only the derive is still held: {}",
+        third.stdout
+    );
+    assert!(!third.stdout.contains("dropped"), "{}", third.stdout);
+    assert_eq!(project.proposal_branches().len(), 4, "{}", third.stdout);
+}
