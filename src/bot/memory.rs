@@ -218,7 +218,7 @@ pub fn ignored(ledger: &Ledger, now: Timestamp) -> String {
             .then_with(|| a.proposal.cmp(&b.proposal))
             .then_with(|| fa.cmp(fb))
     });
-    if rejected.is_empty() && ledger.paused.is_empty() {
+    if rejected.is_empty() && ledger.paused.is_empty() && ledger.failed_fixes.is_empty() {
         return "Nothing is ignored: every finding may be proposed and no skill is paused.\n"
             .into();
     }
@@ -241,6 +241,30 @@ pub fn ignored(ledger: &Ledger, now: Timestamp) -> String {
                 "| `{fp}` | {skill} | {} | {} | {why} | {from} |",
                 who(&r.by),
                 r.at.date()
+            );
+        }
+        out.push('\n');
+    }
+    if !ledger.failed_fixes.is_empty() {
+        let _ = writeln!(
+            out,
+            "**Fixes held until their file changes** ({})\n\n| fingerprint | when | why | until one of these changes |\n|---|---|---|---|",
+            ledger.failed_fixes.len()
+        );
+        let mut held: Vec<_> = ledger.failed_fixes.iter().collect();
+        held.sort_by(|(fa, a), (fb, b)| b.at.cmp(&a.at).then_with(|| fa.cmp(fb)));
+        for (fp, failed) in held {
+            let why = match (&failed.reason, &failed.proposal) {
+                (Some(reason), _) => escape_cell(reason),
+                (None, Some(id)) => format!("the checks of `{id}` failed"),
+                (None, None) => "it did not compile".into(),
+            };
+            let files: Vec<String> = failed.files.keys().map(|p| format!("`{p}`")).collect();
+            let _ = writeln!(
+                out,
+                "| `{fp}` | {} | {why} | {} |",
+                failed.at.date(),
+                files.join(", ")
             );
         }
         out.push('\n');

@@ -304,6 +304,21 @@ fn run_proposes_only_what_compiles_and_holds_the_rest_until_its_file_changes() {
         held.values()
             .all(|f| f["proposal"].is_null() && f["reason"].is_string())
     );
+    let ignored = patchwright(&project.work, &["ignored"]);
+    assert!(
+        ignored
+            .stdout
+            .contains("**Fixes held until their file changes** (2)"),
+        "{}",
+        ignored.stdout
+    );
+    assert!(
+        ignored.stdout.contains(
+            "E0119 at src/shapes.rs:4: conflicting implementations of trait `Debug` for type `shapes::Error` | `src/shapes.rs` |"
+        ),
+        "{}",
+        ignored.stdout
+    );
 
     // Held until their files change: not planned, not compiled again.
     let second = patchwright(&project.work, &["run", "--no-checks"]);
