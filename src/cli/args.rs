@@ -232,6 +232,10 @@ pub struct PullsArgs {
 #[derive(clap::Args)]
 pub struct BenchArgs {
     pub path: Option<PathBuf>,
+    /// Measure compiling the fixes of the crate at PATH instead (cold, warm,
+    /// and warm with only what compiles).
+    #[arg(long)]
+    pub validate: bool,
     /// Measure each phase this many times and keep the best.
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,

@@ -1,9 +1,12 @@
-//! `bench`: scan throughput against bare parsing on a corpus.
+//! `bench`: scan throughput against bare parsing on a corpus, or what
+//! compiling a crate's fixes costs.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
+use patchwright::config::ValidateSettings;
 use patchwright::engine::bench;
 
 use crate::cli::args::{BenchArgs, ListFormat};
@@ -12,9 +15,19 @@ use crate::cli::output::{pretty, print};
 pub fn bench(args: BenchArgs) -> Result<ExitCode> {
     let BenchArgs {
         path,
+        validate,
         rounds,
         format,
     } = args;
+    if validate {
+        let dir = path.unwrap_or_else(|| PathBuf::from("."));
+        let report = bench::validation(&dir, &ValidateSettings::default())?;
+        print(&match format {
+            ListFormat::Text => report.to_text(),
+            ListFormat::Json => pretty(&report)?,
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let report = bench::run(path.as_deref(), rounds)?;
     let out = match format {
         ListFormat::Text => report.to_text(),

@@ -1,6 +1,7 @@
 //! `patchwright bench`: scan throughput on a real corpus, next to bare
 //! `syn::parse_file` throughput measured in the same run, and peak memory.
 //! By default the corpus is the crate sources in the local cargo registry.
+//! `bench --validate` measures what compiling a crate's fixes costs.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -8,11 +9,14 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::config::{ScanConfig, ValidateSettings};
+use crate::engine::edit::Fix;
 use crate::engine::scan::{ScanOptions, scan};
 use crate::engine::skill::Skill;
 use crate::engine::skills::Registry;
 use crate::engine::source::release_thread_spans;
-use crate::engine::workspace::Workspace;
+use crate::engine::validate::{self, Compiler, ValidateError};
+use crate::engine::workspace::{Workspace, WorkspaceError};
 
 /// Files over this size are left out of both measurements, as the scan's
 /// default `max_file_bytes` leaves them out.
@@ -45,12 +49,119 @@ pub struct Throughput {
     pub peak_rss_mb: Option<f64>,
 }
 
+/// What validating a crate's fixes costs: a cold build directory, the same
+/// batch again warm, and warm with only the fixes that compile (the common
+/// case, which should take one compile).
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidationBench {
+    pub crate_dir: PathBuf,
+    pub command: String,
+    pub fixes: usize,
+    pub files: usize,
+    pub runs: Vec<ValidationRun>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidationRun {
+    pub label: &'static str,
+    pub fixes: usize,
+    pub rounds: usize,
+    /// Every compile, the base's included.
+    pub compiles: usize,
+    pub dropped: usize,
+    pub seconds: f64,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error(transparent)]
+    Validate(#[from] ValidateError),
+    #[error("{} has no fixes to compile", .0.display())]
+    NothingToValidate(PathBuf),
     #[error("no corpus given and no cargo registry sources found; pass a directory of Rust code")]
     NoCorpus,
     #[error("{} holds no .rs files to measure", .0.display())]
     Empty(PathBuf),
+}
+
+/// Validates every fix of the crate at `dir` three times: cold (a fresh
+/// build directory), warm, and warm with only the fixes that compiled.
+pub fn validation(dir: &Path, settings: &ValidateSettings) -> Result<ValidationBench, BenchError> {
+    let registry = Registry::builtin();
+    let skills: Vec<&dyn Skill> = registry.all().collect();
+    let workspace = Workspace::discover(dir, &ScanConfig::default())?;
+    let options = ScanOptions {
+        keep_fixable_sources: true,
+        ..ScanOptions::default()
+    };
+    let report = scan(&workspace, &skills, &options, &|_| {});
+    let fixes: Vec<Fix> = report.fixes().cloned().collect();
+    if fixes.is_empty() {
+        return Err(BenchError::NothingToValidate(dir.to_path_buf()));
+    }
+    let sources = report.sources();
+    let target = tempfile::tempdir().map_err(|e| ValidateError::Write {
+        path: "a build directory".into(),
+        source: e,
+    })?;
+    let compiler = Compiler::new(settings, target.path().to_path_buf())?;
+    let mut runs = Vec::new();
+    let mut batch = fixes.clone();
+    for label in ["cold", "warm", "warm, only what compiles"] {
+        let scratch = validate::scratch_copy(dir)?;
+        let done = validate::validate(
+            &compiler,
+            scratch.path(),
+            &sources,
+            &batch,
+            settings.max_rounds,
+        )?;
+        runs.push(ValidationRun {
+            label,
+            fixes: batch.len(),
+            rounds: done.rounds,
+            compiles: done.compiles,
+            dropped: done.dropped.len(),
+            seconds: done.seconds,
+        });
+        if label == "warm" {
+            batch.retain(|f| done.applied.applied.contains(&f.fingerprint));
+        }
+    }
+    Ok(ValidationBench {
+        crate_dir: dir.to_path_buf(),
+        command: compiler.describe(),
+        fixes: fixes.len(),
+        files: sources.len(),
+        runs,
+    })
+}
+
+impl ValidationBench {
+    pub fn to_text(&self) -> String {
+        let mut out = format!(
+            "validating {} fixes in {} files of {} with `{}`\n\n{:<26} {:>6} {:>7} {:>9} {:>8} {:>9}\n",
+            self.fixes,
+            self.files,
+            self.crate_dir.display(),
+            self.command,
+            "batch",
+            "fixes",
+            "rounds",
+            "compiles",
+            "dropped",
+            "seconds"
+        );
+        for run in &self.runs {
+            out.push_str(&format!(
+                "{:<26} {:>6} {:>7} {:>9} {:>8} {:>9.1}\n",
+                run.label, run.fixes, run.rounds, run.compiles, run.dropped, run.seconds
+            ));
+        }
+        out
+    }
 }
 
 /// `$CARGO_HOME/registry/src`, else `~/.cargo/registry/src`, when it exists.

@@ -188,9 +188,10 @@ pub struct Validation {
     pub applied: Applied,
     /// The fixes dropped, and why.
     pub dropped: Vec<(Fingerprint, String)>,
-    /// Compiles of the fixed tree (the base's, when it had to be looked
-    /// at, not counted).
+    /// Compiles of the fixed tree.
     pub rounds: usize,
+    /// Every compile, the base's included when it had to be looked at.
+    pub compiles: usize,
     pub outcome: Outcome,
     pub seconds: f64,
 }
@@ -247,30 +248,22 @@ pub fn validate(
     let started = Instant::now();
     let mut live: Vec<Fix> = fixes.to_vec();
     let mut dropped: Vec<(Fingerprint, String)> = Vec::new();
-    let mut base: Option<BTreeSet<ErrorKey>> = None;
+    let mut base = Base::default();
     let mut written: BTreeMap<RelPath, String> = BTreeMap::new();
     let mut rounds = 0;
-    loop {
+    let (applied, outcome) = loop {
         let applied = apply_fixes(originals, &live);
         live.retain(|f| applied.applied.contains(&f.fingerprint));
-        let done = |applied: Applied, dropped, rounds, outcome| Validation {
-            applied,
-            dropped,
-            rounds,
-            outcome,
-            seconds: started.elapsed().as_secs_f64(),
-        };
         if live.is_empty() {
-            return Ok(done(applied, dropped, rounds, Outcome::Compiled));
+            break (applied, Outcome::Compiled);
         }
         write_tree(scratch, originals, &applied, &mut written)?;
         rounds += 1;
         let errors = match compiler.compile(scratch)? {
             Compiled::Errors(errors) => errors,
             Compiled::Unbuildable(why) => {
-                let base = base_errors(compiler, scratch, originals, &mut written, &mut base)?;
-                if let Err(base_why) = base {
-                    return Ok(done(applied, dropped, rounds, Outcome::Skipped(base_why)));
+                if let Err(base_why) = base.errors(compiler, scratch, originals, &mut written)? {
+                    break (applied, Outcome::Skipped(base_why));
                 }
                 let reason = format!("with these fixes cargo cannot build: {why}");
                 dropped.extend(live.drain(..).map(|f| (f.fingerprint, reason.clone())));
@@ -278,13 +271,12 @@ pub fn validate(
             }
         };
         if errors.is_empty() {
-            return Ok(done(applied, dropped, rounds, Outcome::Compiled));
+            break (applied, Outcome::Compiled);
         }
-        let known = match base_errors(compiler, scratch, originals, &mut written, &mut base)? {
+        let known = match base.errors(compiler, scratch, originals, &mut written)? {
             Ok(known) => known,
-            Err(why) => return Ok(done(applied, dropped, rounds, Outcome::Skipped(why))),
+            Err(why) => break (applied, Outcome::Skipped(why)),
         };
-        // The base was written for its compile; the next round writes the fixes again.
         let new: Vec<CompileError> = errors
             .into_iter()
             .filter(|e| {
@@ -293,8 +285,9 @@ pub fn validate(
             })
             .collect();
         if new.is_empty() {
+            // The base was written for its compile; leave the copy as proven.
             write_tree(scratch, originals, &applied, &mut written)?;
-            return Ok(done(applied, dropped, rounds, Outcome::Compiled));
+            break (applied, Outcome::Compiled);
         }
         let blamed = blame(&new, originals, &applied, &live);
         if rounds >= max_rounds {
@@ -314,36 +307,53 @@ pub fn validate(
             }
             None => true,
         });
-    }
+    };
+    Ok(Validation {
+        applied,
+        dropped,
+        rounds,
+        compiles: rounds + usize::from(base.compiled),
+        outcome,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
-/// The base's errors (`Err` with why when cargo cannot build it), compiled
-/// once with every file as it was.
-fn base_errors(
-    compiler: &Compiler,
-    scratch: &Path,
-    originals: &BTreeMap<RelPath, String>,
-    written: &mut BTreeMap<RelPath, String>,
-    known: &mut Option<BTreeSet<ErrorKey>>,
-) -> Result<Result<BTreeSet<ErrorKey>, String>, ValidateError> {
-    if let Some(known) = known {
-        return Ok(Ok(known.clone()));
-    }
-    write_tree(scratch, originals, &Applied::default(), written)?;
-    Ok(match compiler.compile(scratch)? {
-        Compiled::Errors(errors) => {
-            let set: BTreeSet<_> = errors
+/// The base's errors, compiled once, when they are needed.
+#[derive(Default)]
+struct Base {
+    compiled: bool,
+    /// The errors, or why cargo cannot build the base.
+    found: Option<Result<BTreeSet<ErrorKey>, String>>,
+}
+
+impl Base {
+    /// The base's errors (`Err` with why when cargo cannot build it); the
+    /// first call compiles it with every file as it was.
+    fn errors(
+        &mut self,
+        compiler: &Compiler,
+        scratch: &Path,
+        originals: &BTreeMap<RelPath, String>,
+        written: &mut BTreeMap<RelPath, String>,
+    ) -> Result<Result<BTreeSet<ErrorKey>, String>, ValidateError> {
+        if let Some(found) = &self.found {
+            return Ok(found.clone());
+        }
+        write_tree(scratch, originals, &Applied::default(), written)?;
+        self.compiled = true;
+        let found = match compiler.compile(scratch)? {
+            Compiled::Errors(errors) => Ok(errors
                 .iter()
                 .map(|e| {
                     let (code, message, path) = e.identity();
                     (code.map(str::to_owned), message.to_owned(), path.clone())
                 })
-                .collect();
-            *known = Some(set.clone());
-            Ok(set)
-        }
-        Compiled::Unbuildable(why) => Err(why),
-    })
+                .collect()),
+            Compiled::Unbuildable(why) => Err(why),
+        };
+        self.found = Some(found.clone());
+        Ok(found)
+    }
 }
 
 /// Writes each file with fixes as `applied` has it, and every other file

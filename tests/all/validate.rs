@@ -355,3 +355,27 @@ fn run_proposes_only_what_compiles_and_holds_the_rest_until_its_file_changes() {
     assert!(!third.stdout.contains("dropped"), "{}", third.stdout);
     assert_eq!(project.proposal_branches().len(), 4, "{}", third.stdout);
 }
+
+#[test]
+fn the_validation_bench_shows_one_compile_for_a_clean_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("crates/uncompilable"), dir.path());
+    let run = crate::support::patchwright(
+        dir.path(),
+        &["bench", "--validate", ".", "--format", "json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let runs = report["runs"].as_array().unwrap();
+    let shape: Vec<(u64, u64, u64, u64)> = runs
+        .iter()
+        .map(|r| {
+            let n = |k: &str| r[k].as_u64().unwrap();
+            (n("fixes"), n("rounds"), n("compiles"), n("dropped"))
+        })
+        .collect();
+    // Six fixes: two rounds and the base's compile to drop two; the four
+    // that compile take one compile.
+    assert_eq!(shape, [(6, 2, 3, 2), (6, 2, 3, 2), (4, 1, 1, 0)]);
+    assert!(!dir.path().join("target").exists());
+}
