@@ -10,7 +10,7 @@ use crate::bot::context::{Bot, CycleError};
 use crate::bot::propose::{Batch, propose};
 use crate::bot::run::{DroppedFix, RunOptions, RunReport, WAITING_SHOWN, listed};
 use crate::bot::sync::sync;
-use crate::bot::tree_scan::scan_commit;
+use crate::bot::tree_scan::{lint_families, scan_commit};
 use crate::bot::validation;
 use crate::bot::watch;
 use crate::engine::edit::Fix;
@@ -47,12 +47,24 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
 
     let requested: Vec<String> = options.requested.iter().map(ToString::to_string).collect();
     let skills = bot.registry.select(bot.config, &requested)?;
-    let scanned = scan_commit(bot, &base, &skills)?;
+    let lints = lint_families(bot.config, &options.requested);
+    let scanned = scan_commit(bot, &base, &skills, &lints)?;
+    report.warnings.extend(scanned.notes.iter().cloned());
     report.findings = scanned.findings().count();
     report.skipped_files = scanned.warnings.len();
     let sources = scanned.sources();
 
-    let infos = skill_infos(&skills);
+    // The lint skills that found something are skills of this run too.
+    let mut with_lints = skills.clone();
+    for finding in scanned.findings() {
+        if finding.skill.lint().is_some()
+            && !with_lints.iter().any(|s| finding.skill == *s.id())
+            && let Some(skill) = bot.registry.get(finding.skill.as_str())
+        {
+            with_lints.push(skill);
+        }
+    }
+    let infos = skill_infos(&with_lints);
     let in_path = |f: &&Finding| match &options.only_path {
         Some(dir) => f.path == *dir || f.path.as_str().starts_with(&format!("{dir}/")),
         None => true,

@@ -79,7 +79,8 @@ pub fn explain(
     // The findings as they were at the base, found again by fingerprint.
     let found = match skill {
         Some(s) if repo.has_commit(&proposal.base) => {
-            let scanned = tree_scan::scan_tree(repo, config, &proposal.base, &[s])?;
+            let lints = tree_scan::lint_families(config, std::slice::from_ref(&proposal.skill));
+            let scanned = tree_scan::scan_tree(repo, config, &proposal.base, &[s], &lints)?;
             let mut found: Vec<_> = scanned
                 .findings()
                 .filter(|f| proposal.fingerprints.contains(&f.fingerprint))

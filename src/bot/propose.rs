@@ -9,7 +9,7 @@ use crate::bot::context::{Bot, CycleError};
 use crate::bot::run::RunOptions;
 use crate::bot::run::{DryRunProposal, Opened, RunReport, listed};
 use crate::bot::sync::record_checks;
-use crate::bot::tree_scan::scan_commit;
+use crate::bot::tree_scan::{lint_families, scan_commit};
 use crate::bot::validation::{Proven, prove};
 use crate::engine::edit::{Applied, Fix, apply_fixes};
 use crate::engine::finding::Finding;
@@ -232,7 +232,8 @@ pub fn recreate(bot: &Bot<'_>, id: &ProposalId) -> Result<String, CycleError> {
         CycleError::Other(format!("the skill `{}` no longer exists", proposal.skill))
     })?;
     let base = bot.default_tip()?;
-    let scanned = scan_commit(bot, &base, &[skill])?;
+    let lints = lint_families(bot.config, std::slice::from_ref(&proposal.skill));
+    let scanned = scan_commit(bot, &base, &[skill], &lints)?;
     let findings: Vec<&Finding> = scanned
         .findings()
         .filter(|f| f.fixable() && proposal.fingerprints.contains(&f.fingerprint))

@@ -3,21 +3,44 @@
 
 use crate::bot::context::{Bot, CycleError};
 use crate::bot::run::WAITING_SHOWN;
-use crate::config::Config;
+use crate::config::{Config, LintFamily};
+use crate::engine::lints::add_lints;
 use crate::engine::scan::{self, ScanOptions};
 use crate::engine::skill::Skill;
 use crate::engine::workspace::Workspace;
 use crate::store::repo::Repo;
 use crate::vocab::git_names::CommitSha;
+use crate::vocab::ids::SkillId;
 
 /// Scans exactly the tree of `commit` (not whatever the work tree holds),
-/// keeping the text of files with fixes.
+/// keeping the text of files with fixes; the lint families run there too.
 pub fn scan_commit(
     bot: &Bot<'_>,
     commit: &CommitSha,
     skills: &[&dyn Skill],
+    lints: &[LintFamily],
 ) -> Result<scan::ScanReport, CycleError> {
-    scan_tree(bot.repo, bot.config, commit, skills)
+    scan_tree(bot.repo, bot.config, commit, skills, lints)
+}
+
+/// The lint families to run: all that are configured, or with `only`, just
+/// the lints among those ids (a lint of an enabled family may be asked for
+/// beyond its set).
+pub fn lint_families(config: &Config, only: &[SkillId]) -> Vec<LintFamily> {
+    let mut families = config.lint_families();
+    if only.is_empty() {
+        return families;
+    }
+    for family in &mut families {
+        family.lints = only
+            .iter()
+            .filter_map(|id| id.lint())
+            .filter(|(f, _)| *f == family.name)
+            .map(|(_, lint)| lint.to_owned())
+            .collect();
+    }
+    families.retain(|f| !f.lints.is_empty());
+    families
 }
 
 /// Scans exactly the tree of `commit`, wherever the repository is.
@@ -26,6 +49,7 @@ pub fn scan_tree(
     config: &Config,
     commit: &CommitSha,
     skills: &[&dyn Skill],
+    lints: &[LintFamily],
 ) -> Result<scan::ScanReport, CycleError> {
     let export = tempfile::Builder::new()
         .prefix("patchwright-scan-")
@@ -38,7 +62,13 @@ pub fn scan_tree(
         metrics: false,
         max_file_bytes: config.scan.max_file_bytes,
     };
-    Ok(scan::scan(&workspace, skills, &options, &|_| {}))
+    let mut report = scan::scan(&workspace, skills, &options, &|_| {});
+    if !lints.is_empty() {
+        let target = repo.git_dir().join("patchwright").join("target");
+        let linted = add_lints(&mut report, lints, &workspace, export.path(), &target);
+        report.notes.extend(linted.warnings);
+    }
+    Ok(report)
 }
 
 /// What the skills find on the default branch, as a reply.
@@ -46,7 +76,7 @@ pub fn scan_summary(bot: &Bot<'_>) -> Result<String, CycleError> {
     bot.repo.fetch()?;
     let base = bot.default_tip()?;
     let skills = bot.registry.select(bot.config, &[])?;
-    let scanned = scan_commit(bot, &base, &skills)?;
+    let scanned = scan_commit(bot, &base, &skills, &lint_families(bot.config, &[]))?;
     let total = scanned.findings().count();
     let fixable = scanned.findings().filter(|f| f.fixable()).count();
     let mut out = format!(

@@ -53,20 +53,40 @@ pub struct Messages {
     pub garbage: usize,
 }
 
-/// Reads cargo's `--message-format=json` stream. `root` is where cargo ran:
-/// the paths in its messages are relative to it (or absolute).
-pub fn read_messages(stream: impl Read, root: &Path) -> Messages {
-    let mut out = Messages::default();
+/// Every compiler diagnostic in cargo's `--message-format=json` stream,
+/// and how many lines were not messages.
+pub fn read_diagnostics(stream: impl Read) -> (Vec<Diagnostic>, usize) {
+    let mut diagnostics = Vec::new();
+    let mut garbage = 0;
     for message in Message::parse_stream(BufReader::new(stream)) {
         match message {
-            Ok(Message::CompilerMessage(msg)) => add(&mut out, &msg.message, root),
-            Ok(Message::TextLine(line)) if !line.trim().is_empty() => out.garbage += 1,
+            Ok(Message::CompilerMessage(msg)) => diagnostics.push(msg.message),
+            Ok(Message::TextLine(line)) if !line.trim().is_empty() => garbage += 1,
             Ok(_) => {}
             // Not UTF-8 or unreadable: count it, never fail on it.
-            Err(_) => out.garbage += 1,
+            Err(_) => garbage += 1,
         }
     }
+    (diagnostics, garbage)
+}
+
+/// The errors among `diagnostics`, placed in the files under `root` (where
+/// cargo ran: the paths in its messages are relative to it, or absolute).
+pub fn errors(diagnostics: &[Diagnostic], root: &Path) -> Messages {
+    let mut out = Messages::default();
+    for diagnostic in diagnostics {
+        add(&mut out, diagnostic, root);
+    }
     out
+}
+
+/// Reads cargo's `--message-format=json` stream for its errors.
+pub fn read_messages(stream: impl Read, root: &Path) -> Messages {
+    let (diagnostics, garbage) = read_diagnostics(stream);
+    Messages {
+        garbage,
+        ..errors(&diagnostics, root)
+    }
 }
 
 fn add(out: &mut Messages, diagnostic: &Diagnostic, root: &Path) {
@@ -96,7 +116,7 @@ fn add(out: &mut Messages, diagnostic: &Diagnostic, root: &Path) {
 
 /// The span itself when it is in a workspace file, else the place a macro
 /// that produced it was called from, if that is.
-fn in_workspace<'s>(
+pub fn in_workspace<'s>(
     span: &'s DiagnosticSpan,
     root: &Path,
 ) -> Option<(RelPath, &'s DiagnosticSpan)> {

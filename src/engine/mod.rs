@@ -12,6 +12,8 @@ pub mod diagnostics;
 pub mod edit;
 pub mod finding;
 pub mod items;
+pub mod lint_skill;
+pub mod lints;
 pub mod metrics;
 pub mod scan;
 pub mod skill;

@@ -82,6 +82,9 @@ pub struct ScanReport {
     /// What skills learned about each package from all of its files, by
     /// (package, skill id): what decided findings across files.
     pub crate_facts: CrateFacts,
+    /// What is said about the scan as a whole (a lint family that could
+    /// not run, say).
+    pub notes: Vec<String>,
 }
 
 /// Facts by (package, skill id).

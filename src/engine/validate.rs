@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::config::{DEFAULT_VALIDATE_COMMAND, ValidateSettings};
-use crate::engine::diagnostics::{CompileError, first_error_line, read_messages};
+use cargo_metadata::diagnostic::Diagnostic;
+
+use crate::engine::diagnostics::{CompileError, errors, first_error_line, read_diagnostics};
 use crate::engine::edit::{Applied, Edit, Fix, apply_fixes, splice_mapped};
 use crate::engine::items::ItemIndex;
 use crate::engine::source::{SourceFile, release_thread_spans};
@@ -66,15 +68,41 @@ pub enum ValidateError {
     },
 }
 
+/// What one cargo run said.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Whether cargo exited successfully.
+    pub passed: bool,
+    /// The end of what it said on stderr.
+    pub tail: String,
+}
+
 impl Compiler {
-    /// The configured command, building into `target_dir`.
+    /// The configured validation command, building into `target_dir`.
     pub fn new(settings: &ValidateSettings, target_dir: PathBuf) -> Result<Self, ValidateError> {
-        let timeout = Duration::from_secs(settings.timeout_minutes.saturating_mul(60));
-        let command = CommandLine::parse(&settings.command, timeout, Some(target_dir))
+        Self::for_command(
+            &settings.command,
+            settings.timeout_minutes,
+            target_dir,
+            settings.command == DEFAULT_VALIDATE_COMMAND,
+        )
+    }
+
+    /// Any cargo command that prints JSON messages; with `offline_first`,
+    /// `--offline` is tried first where there is a lockfile.
+    pub fn for_command(
+        command: &str,
+        timeout_minutes: u64,
+        target_dir: PathBuf,
+        offline_first: bool,
+    ) -> Result<Self, ValidateError> {
+        let timeout = Duration::from_secs(timeout_minutes.saturating_mul(60));
+        let command = CommandLine::parse(command, timeout, Some(target_dir))
             .map_err(ValidateError::Command)?;
         Ok(Self {
-            offline_first: settings.command == DEFAULT_VALIDATE_COMMAND,
             command,
+            offline_first,
         })
     }
 
@@ -91,51 +119,72 @@ impl Compiler {
 
     /// Compiles the tree in `dir`.
     pub fn compile(&self, dir: &Path) -> Result<Compiled, ValidateError> {
-        if self.offline_first && dir.join("Cargo.lock").is_file() {
-            let mut offline = self.command.clone();
-            offline.argv.push("--offline".into());
-            match self.run(&offline, dir)? {
-                Compiled::Unbuildable(why) => {
-                    tracing::debug!("offline validation cannot build ({why}); trying online");
-                }
-                compiled => return Ok(compiled),
-            }
-        }
-        self.run(&self.command, dir)
-    }
-
-    fn run(&self, command: &CommandLine, dir: &Path) -> Result<Compiled, ValidateError> {
-        let (run, stdout) = command
-            .run_with_stdout(dir)
-            .map_err(|source| ValidateError::Run {
-                command: command.display(),
-                source,
-            })?;
-        if run.timed_out {
-            return Err(ValidateError::TimedOut {
-                command: command.display(),
-                minutes: command.timeout.as_secs() / 60,
-            });
-        }
-        let messages = read_messages(stdout, dir);
-        if messages.garbage > 0 {
-            tracing::warn!(
-                "{} lines of `{}`'s output were not cargo messages; skipped",
-                messages.garbage,
-                command.display()
-            );
-        }
-        if run.passed || !messages.errors.is_empty() {
+        let output = self.output(dir, &[])?;
+        let messages = errors(&output.diagnostics, dir);
+        if output.passed || !messages.errors.is_empty() {
             return Ok(Compiled::Errors(messages.errors));
         }
         let why = messages
             .elsewhere
             .first()
             .cloned()
-            .or_else(|| first_error_line(&run.tail))
-            .unwrap_or_else(|| format!("`{}` failed and said nothing", command.display()));
+            .or_else(|| first_error_line(&output.tail))
+            .unwrap_or_else(|| format!("`{}` failed and said nothing", self.describe()));
         Ok(Compiled::Unbuildable(why))
     }
+
+    /// Runs the command in `dir` with `extra` arguments after its own (a
+    /// `--` and lint flags, say) and reads what it said.
+    pub fn output(&self, dir: &Path, extra: &[String]) -> Result<Output, ValidateError> {
+        let with = |offline: bool| {
+            let mut command = self.command.clone();
+            if offline {
+                command.argv.push("--offline".into());
+            }
+            command.argv.extend(extra.iter().cloned());
+            command
+        };
+        if self.offline_first && dir.join("Cargo.lock").is_file() {
+            let output = run(&with(true), dir)?;
+            // Offline cannot build at all when a crate is not downloaded:
+            // then no compiler ran, and the network may help.
+            if output.passed || !output.diagnostics.is_empty() {
+                return Ok(output);
+            }
+            tracing::debug!(
+                "offline `{}` could not build; trying online",
+                self.describe()
+            );
+        }
+        run(&with(false), dir)
+    }
+}
+
+fn run(command: &CommandLine, dir: &Path) -> Result<Output, ValidateError> {
+    let (outcome, stdout) = command
+        .run_with_stdout(dir)
+        .map_err(|source| ValidateError::Run {
+            command: command.display(),
+            source,
+        })?;
+    if outcome.timed_out {
+        return Err(ValidateError::TimedOut {
+            command: command.display(),
+            minutes: command.timeout.as_secs() / 60,
+        });
+    }
+    let (diagnostics, garbage) = read_diagnostics(stdout);
+    if garbage > 0 {
+        tracing::warn!(
+            "{garbage} lines of `{}`'s output were not cargo messages; skipped",
+            command.display()
+        );
+    }
+    Ok(Output {
+        diagnostics,
+        passed: outcome.passed,
+        tail: outcome.tail,
+    })
 }
 
 /// A copy of the project at `root` to compile fixes in: every file git

@@ -54,9 +54,9 @@ impl ProposalId {
         &self.0
     }
 
-    /// `patchwright/<skill>/<hash8>`.
+    /// `patchwright/<skill>/<hash8>`, the skill id as a ref name allows.
     pub fn branch(&self) -> BranchName {
-        format!("patchwright/{}", self.0)
+        format!("patchwright/{}", self.0.replace("::", "."))
             .parse()
             .unwrap_or_else(|_| unreachable!("skill ids and hex digits make valid branch names"))
     }
@@ -629,6 +629,15 @@ mod tests {
         assert_eq!(a.branch().as_str(), format!("patchwright/{a}"));
         assert_eq!(a.as_str().parse::<ProposalId>().unwrap(), a);
         assert_ne!(a, ProposalId::new(&skill, &BTreeSet::from([fp(1)])));
+        let lint = SkillId::new("clippy::needless_return").unwrap();
+        let l = ProposalId::new(&lint, &BTreeSet::from([fp(1)]));
+        assert!(l.as_str().starts_with("clippy::needless_return/"));
+        assert!(
+            l.branch()
+                .as_str()
+                .starts_with("patchwright/clippy.needless_return/")
+        );
+        assert_eq!(l.as_str().parse::<ProposalId>().unwrap(), l);
 
         // Later proposals of the same findings, once earlier ones were decided.
         let fps = BTreeSet::from([fp(1)]);

@@ -10,20 +10,32 @@ use sha2::{Digest, Sha256};
 use super::hash::hex;
 
 /// The id of a skill: kebab-case, stable, because it names branches, labels
-/// and configuration keys.
+/// and configuration keys. A skill of a family that a tool reports — one
+/// per compiler lint — is `family::lint` (`clippy::needless_return`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct SkillId(String);
 
 impl SkillId {
-    /// Accepts `[a-z][a-z0-9-]*` without a trailing or doubled dash.
+    /// Accepts `[a-z][a-z0-9-]*` without a trailing or doubled dash, or
+    /// such a family followed by `::` and a lint name, `[a-z][a-z0-9_]*`.
     pub fn new(id: &str) -> Result<Self, InvalidSkillId> {
-        let valid = id.starts_with(|c: char| c.is_ascii_lowercase())
-            && id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            && !id.ends_with('-')
-            && !id.contains("--");
+        let kebab = |s: &str| {
+            s.starts_with(|c: char| c.is_ascii_lowercase())
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !s.ends_with('-')
+                && !s.contains("--")
+        };
+        let lint = |s: &str| {
+            s.starts_with(|c: char| c.is_ascii_lowercase())
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        };
+        let valid = match id.split_once("::") {
+            Some((family, name)) => kebab(family) && lint(name),
+            None => kebab(id),
+        };
         if valid {
             Ok(Self(id.to_owned()))
         } else {
@@ -33,6 +45,17 @@ impl SkillId {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The family and lint of a `family::lint` id.
+    pub fn lint(&self) -> Option<(&str, &str)> {
+        self.0.split_once("::")
+    }
+
+    /// The id as a git ref name component: `clippy::needless_return` →
+    /// `clippy.needless_return` (`:` cannot be in a ref name).
+    pub fn slug(&self) -> String {
+        self.0.replace("::", ".")
     }
 }
 
@@ -154,6 +177,20 @@ mod tests {
         assert!(SkillId::new("derive-debug").is_ok());
         assert!(SkillId::new("a1-b2").is_ok());
         for bad in ["", "Derive", "1abc", "a--b", "a-", "a_b", "a b", "-a"] {
+            assert!(SkillId::new(bad).is_err(), "{bad} should be rejected");
+        }
+        let lint = SkillId::new("clippy::needless_return").unwrap();
+        assert_eq!(lint.lint(), Some(("clippy", "needless_return")));
+        assert_eq!(lint.slug(), "clippy.needless_return");
+        assert_eq!(SkillId::new("len-zero").unwrap().lint(), None);
+        for bad in [
+            "clippy::",
+            "::x",
+            "clippy::Needless",
+            "clippy::a::b",
+            "a_b::c",
+            "clippy::a-b",
+        ] {
             assert!(SkillId::new(bad).is_err(), "{bad} should be rejected");
         }
     }

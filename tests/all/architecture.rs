@@ -76,7 +76,7 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         name: "config",
-        files: &["config.rs"],
+        files: &["config/"],
         may_import: &["vocab"],
     },
     Layer {

@@ -9,6 +9,7 @@ mod cargo_check;
 mod cli;
 mod fake_github;
 mod github;
+mod lints;
 mod memory;
 mod preservation;
 mod regression;

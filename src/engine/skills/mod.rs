@@ -15,6 +15,7 @@ mod todo_comments;
 mod template;
 
 use crate::config::Config;
+use crate::engine::lint_skill;
 use crate::engine::skill::Skill;
 
 /// All skills the scan can run.
@@ -49,8 +50,11 @@ impl Registry {
         self.all().map(|s| s.id()).collect()
     }
 
+    /// A built-in skill, or the skill of a compiler lint (`clippy::x`).
     pub fn get(&self, id: &str) -> Option<&dyn Skill> {
-        self.all().find(|s| s.id() == id)
+        self.all()
+            .find(|s| s.id() == id)
+            .or_else(|| lint_skill::skill(id).map(|s| s as &dyn Skill))
     }
 
     /// The skills to run: those named in `only` (any of them, even if the
@@ -119,7 +123,10 @@ mod tests {
         let mut config = Config::default();
         config.skills.insert(
             "len-zero".into(),
-            crate::config::SkillConfig { enabled: false },
+            crate::config::SkillConfig {
+                enabled: false,
+                ..Default::default()
+            },
         );
         let ids = |v: Vec<&dyn Skill>| v.iter().map(|s| s.id()).collect::<Vec<_>>();
         assert!(!ids(registry.select(&config, &[]).unwrap()).contains(&"len-zero"));

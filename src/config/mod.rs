@@ -16,14 +16,15 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::vocab::access::Permission;
-use crate::vocab::git_names::{BranchName, is_valid_refname};
-use crate::vocab::risk::Risk;
+use crate::vocab::git_names::is_valid_refname;
 
-/// What a command line in a comment starts with unless configured otherwise.
-pub const DEFAULT_PREFIX: &str = "/patchwright";
-/// Where the ledger lives unless configured otherwise.
-pub const DEFAULT_LEDGER_REF: &str = "refs/patchwright/state";
+mod lints;
+mod sections;
+
+pub use lints::{
+    DEFAULT_CLIPPY_LINTS, DEFAULT_RUSTC_LINTS, LINT_FAMILIES, LintFamily, is_lint_key,
+};
+pub use sections::*;
 
 /// Where the configuration is looked for, relative to the repository root.
 pub const DEFAULT_PATHS: [&str; 2] = [".github/patchwright.yml", ".github/patchwright.yaml"];
@@ -55,373 +56,15 @@ pub struct Config {
     pub validate: ValidateConfig,
 }
 
-/// The command validation runs unless configured otherwise.
-pub const DEFAULT_VALIDATE_COMMAND: &str = "cargo check --all-targets --message-format=json";
-
-/// Proving fixes with the compiler.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ValidateSettings {
-    /// Whether fixes are compiled before anyone sees them. Default: `true`.
-    pub enabled: bool,
-    /// Run in a scratch copy with the fixes applied; it must print cargo's
-    /// JSON messages. Default: `cargo check --all-targets
-    /// --message-format=json` (with `--offline` first when there is a
-    /// `Cargo.lock`).
-    pub command: String,
-    /// Minutes before one compile is stopped. Default: 15.
-    pub timeout_minutes: u64,
-    /// Compiles at most, dropping the fixes that break the build each time;
-    /// then the remaining fixes are dropped too. Default: 3.
-    pub max_rounds: usize,
-}
-
-impl Default for ValidateSettings {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            command: DEFAULT_VALIDATE_COMMAND.into(),
-            timeout_minutes: 15,
-            max_rounds: 3,
-        }
-    }
-}
-
-/// `validate:` — `false`, `true`, or the settings.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ValidateConfig(pub ValidateSettings);
-
-impl<'de> Deserialize<'de> for ValidateConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ValidateConfig;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("`true`, `false`, or the validation settings")
-            }
-            fn visit_bool<E: serde::de::Error>(self, enabled: bool) -> Result<ValidateConfig, E> {
-                Ok(ValidateConfig(ValidateSettings {
-                    enabled,
-                    ..ValidateSettings::default()
-                }))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<ValidateConfig, A::Error> {
-                ValidateSettings::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(ValidateConfig)
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
-}
-
-/// Learning from outcomes.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LearningConfig {
-    /// Decided proposals (merged, closed, reverted) needed before a skill
-    /// can be paused automatically. Default: 5.
-    pub min_decided: usize,
-    /// A skill is paused when even the upper end of its 95% acceptance
-    /// interval is below this. Default: 0.3.
-    pub min_acceptance: f64,
-    /// Days before findings closed as "not now" may be proposed again.
-    /// Default: 30.
-    pub later_days: u64,
-}
-
-impl Default for LearningConfig {
-    fn default() -> Self {
-        Self {
-            min_decided: 5,
-            min_acceptance: 0.3,
-            later_days: 30,
-        }
-    }
-}
-
-/// What happens when a merged proposal turns the default branch red.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RevertMode {
-    /// Open a revert pull request.
-    Pr,
-    /// Push the revert to the default branch (fast-forward only).
-    Push,
-    /// Only report.
-    Off,
-}
-
-/// Which merges `/patchwright revert` may revert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RevertScope {
-    /// Only patchwright's own pull requests.
-    Bot,
-    /// Any merged pull request.
-    Any,
-}
-
-/// Watching merged proposals and reverting regressions.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RevertConfig {
-    /// `pr`, `push` or `off`. Default: `pr`.
-    pub mode: RevertMode,
-    /// How long after a merge it is watched. Default: 48.
-    pub window_hours: u64,
-    /// The checks (workflow or check names) that decide green and red.
-    /// Default: all of them.
-    pub checks: Vec<String>,
-    /// How many times failed jobs are re-run before a red is believed.
-    /// Default: 1.
-    pub flaky_reruns: u32,
-    /// What `/patchwright revert` may revert: `bot` or `any`. Default: `bot`.
-    pub scope: RevertScope,
-    /// Automatic reverts in any 24 hours at most; more regressions are
-    /// reported. Default: 2.
-    pub daily_limit: u32,
-    /// Hours from a merge to its first red run beyond which a regression is
-    /// reported, not reverted automatically. Default: 6.
-    pub max_age_hours: u64,
-}
-
-impl Default for RevertConfig {
-    fn default() -> Self {
-        Self {
-            mode: RevertMode::Pr,
-            window_hours: 48,
-            checks: Vec::new(),
-            flaky_reruns: 1,
-            scope: RevertScope::Bot,
-            daily_limit: 2,
-            max_age_hours: 6,
-        }
-    }
-}
-
-/// Slash commands in comments.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CommandsConfig {
-    /// What a command line starts with. Default: `/patchwright`.
-    pub prefix: String,
-    /// The least access a commenter needs (asked of the API, never
-    /// inferred): `read`, `triage`, `write`, `maintain` or `admin`.
-    /// Default: `write`.
-    pub min_permission: Permission,
-}
-
-impl Default for CommandsConfig {
-    fn default() -> Self {
-        Self {
-            prefix: DEFAULT_PREFIX.into(),
-            min_permission: Permission::Write,
-        }
-    }
-}
-
-/// GitHub settings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GitHubConfig {
-    /// People asked to review each new pull request. Default: none.
-    pub reviewers: Vec<String>,
-}
-
-/// How many proposals, and how big.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Limits {
-    /// Open proposals at most: a number, or `auto` to follow how fast
-    /// proposals are decided). Default: 5.
-    pub max_open_prs: OpenLimit,
-    /// With `max_open_prs: auto`, the most it allows. Default: 10.
-    pub max_open_prs_ceiling: usize,
-    /// Proposals opened by one run at most. Default: 2.
-    pub max_prs_per_run: usize,
-    /// Added plus removed lines of one proposal at most. Default: 200.
-    pub max_changed_lines: usize,
-    /// Files one proposal touches at most. Default: 10.
-    pub max_files_per_pr: usize,
-    /// Skills riskier than this are proposed only on request. Default: `medium`.
-    pub max_auto_risk: Risk,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_open_prs: OpenLimit::Fixed(5),
-            max_open_prs_ceiling: 10,
-            max_prs_per_run: 2,
-            max_changed_lines: 200,
-            max_files_per_pr: 10,
-            max_auto_risk: Risk::Medium,
-        }
-    }
-}
-
-/// `limits.max_open_prs`: a number, or `auto`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpenLimit {
-    Fixed(usize),
-    Auto,
-}
-
-impl<'de> Deserialize<'de> for OpenLimit {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = OpenLimit;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a number or `auto`")
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<OpenLimit, E> {
-                usize::try_from(v)
-                    .map(OpenLimit::Fixed)
-                    .map_err(|_| E::custom("the number is too big"))
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<OpenLimit, E> {
-                u64::try_from(v)
-                    .map_err(|_| E::custom("a negative number is not a limit"))
-                    .and_then(|v| self.visit_u64(v))
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<OpenLimit, E> {
-                if v == "auto" {
-                    Ok(OpenLimit::Auto)
-                } else {
-                    Err(E::invalid_value(serde::de::Unexpected::Str(v), &self))
-                }
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
-}
-
-/// Where proposals and the ledger are published.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GitConfig {
-    /// The remote to publish to; `null` keeps everything in this repository.
-    /// Default: `origin` (a repository without it works on its own).
-    pub remote: Option<String>,
-    /// The branch proposals target. Default: the remote's HEAD, else `main`
-    /// or `master`.
-    pub default_branch: Option<BranchName>,
-    /// Who the bot's commits are by. Default:
-    /// `patchwright[bot] <patchwright[bot]@users.noreply.github.com>`.
-    pub identity: Identity,
-    /// The environment variable holding the token for HTTPS remotes.
-    /// Default: `GITHUB_TOKEN`.
-    pub token_env: String,
-    /// The ref holding the ledger. Default: `refs/patchwright/state`; use
-    /// `refs/heads/patchwright/state` where a forge refuses custom refs.
-    pub ledger_ref: String,
-}
-
-impl Default for GitConfig {
-    fn default() -> Self {
-        Self {
-            remote: Some("origin".into()),
-            default_branch: None,
-            identity: Identity::default(),
-            token_env: "GITHUB_TOKEN".into(),
-            ledger_ref: DEFAULT_LEDGER_REF.into(),
-        }
-    }
-}
-
-/// Who the bot's commits are by.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Identity {
-    pub name: String,
-    pub email: String,
-}
-
-impl Default for Identity {
-    fn default() -> Self {
-        Self {
-            name: "patchwright[bot]".into(),
-            email: "patchwright[bot]@users.noreply.github.com".into(),
-        }
-    }
-}
-
-/// Forge settings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ForgeConfig {
-    /// The local forge: proposal branches checked by a local command.
-    pub local: LocalForgeConfig,
-}
-
-/// The local forge's sandbox.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LocalForgeConfig {
-    /// Run in a temporary copy of each proposal; it passes when it exits 0.
-    /// Default: `cargo test --offline`.
-    pub check_command: String,
-    /// Minutes before the check is stopped and counted as failed. Default: 20.
-    pub check_timeout_minutes: u64,
-}
-
-impl Default for LocalForgeConfig {
-    fn default() -> Self {
-        Self {
-            check_command: "cargo test --offline".into(),
-            check_timeout_minutes: 20,
-        }
-    }
-}
-
-/// Settings of one skill.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SkillConfig {
-    /// Whether the skill runs. Default: `true`.
-    pub enabled: bool,
-}
-
-/// What the scan reads.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ScanConfig {
-    /// Globs (relative to the root, `/`-separated) of files to scan.
-    /// Default: `["**/*.rs"]`.
-    pub include: Vec<String>,
-    /// Globs of files to leave out, such as generated or vendored code.
-    /// Default: none. Paths in `.gitignore` and Cargo's target directory are
-    /// always left out.
-    pub exclude: Vec<String>,
-    /// Files larger than this many bytes are skipped with a warning.
-    /// Default: 2097152 (2 MiB).
-    pub max_file_bytes: u64,
-}
-
-impl Default for SkillConfig {
-    fn default() -> Self {
-        Self { enabled: true }
-    }
-}
-
-impl Default for ScanConfig {
-    fn default() -> Self {
-        Self {
-            include: vec!["**/*.rs".into()],
-            exclude: Vec::new(),
-            max_file_bytes: 2 * 1024 * 1024,
-        }
-    }
-}
-
 impl Config {
     /// Whether skill `id` runs (skills are on unless the config turns them off).
     pub fn skill_enabled(&self, id: &str) -> bool {
         self.skills.get(id).is_none_or(|s| s.enabled)
+    }
+
+    /// The lint families that run (see [`lints::families`]).
+    pub fn lint_families(&self) -> Vec<LintFamily> {
+        lints::families(&self.skills)
     }
 
     /// Reads the configuration: `explicit` if given (it must exist), else the
@@ -490,16 +133,57 @@ impl Config {
         if let Some(unknown) = self
             .skills
             .keys()
-            .find(|id| !known_skills.contains(&id.as_str()))
+            .find(|id| !known_skills.contains(&id.as_str()) && !is_lint_key(id))
         {
             return Err(invalid(
                 format!("skills.{unknown}"),
                 unknown,
                 format!(
-                    "unknown skill `{unknown}`; known skills are: {}",
-                    known_skills.join(", ")
+                    "unknown skill `{unknown}`; known skills are: {}, and the lints of the {} families (`clippy::needless_return`)",
+                    known_skills.join(", "),
+                    LINT_FAMILIES.join(" and ")
                 ),
             ));
+        }
+        for (key, skill) in &self.skills {
+            let is_family = LINT_FAMILIES.contains(&key.as_str());
+            let lists = [
+                ("lints", skill.lints.as_deref().unwrap_or_default()),
+                ("allow", skill.allow.as_slice()),
+                ("deny", skill.deny.as_slice()),
+            ];
+            for (field, lints) in lists {
+                let given = field == "lints" && skill.lints.is_some() || !lints.is_empty();
+                if given && !is_family {
+                    return Err(invalid(
+                        format!("skills.{key}.{field}"),
+                        field,
+                        format!(
+                            "only the lint families ({}) take `{field}`",
+                            LINT_FAMILIES.join(", ")
+                        ),
+                    ));
+                }
+                if let Some(bad) = lints.iter().find(|l| !is_lint_key(&format!("{key}::{l}"))) {
+                    return Err(invalid(
+                        format!("skills.{key}.{field}"),
+                        bad,
+                        format!(
+                            "`{bad}` is not a lint name (lowercase, digits and `_`, as `needless_return`)"
+                        ),
+                    ));
+                }
+            }
+            if skill.command.is_some() && !is_family {
+                return Err(invalid(
+                    format!("skills.{key}.command"),
+                    "command",
+                    format!(
+                        "only the lint families ({}) take a `command`",
+                        LINT_FAMILIES.join(", ")
+                    ),
+                ));
+            }
         }
         if !self.git.ledger_ref.starts_with("refs/") || !is_valid_refname(&self.git.ledger_ref) {
             let r = &self.git.ledger_ref;
@@ -619,6 +303,7 @@ impl fmt::Display for Invalid {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::risk::Risk;
 
     const KNOWN: &[&str] = &["derive-debug", "len-zero"];
 
@@ -671,7 +356,7 @@ mod tests {
         );
         insta::assert_snapshot!(
             error("skills:\n  derive-debug: {}\n  len-zeroo:\n    enabled: true\n"),
-            @".github/patchwright.yml:3:3: key `skills.len-zeroo`: unknown skill `len-zeroo`; known skills are: derive-debug, len-zero"
+            @".github/patchwright.yml:3:3: key `skills.len-zeroo`: unknown skill `len-zeroo`; known skills are: derive-debug, len-zero, and the lints of the clippy and rustc families (`clippy::needless_return`)"
         );
         insta::assert_snapshot!(
             error("scan:\n  include: [\"src/[\"]\n"),
@@ -759,5 +444,63 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("p.yml:2:3: key `validate"), "{err}");
+    }
+
+    #[test]
+    fn lint_families_choose_their_lints() {
+        let config = Config::parse(
+            "skills:\n  clippy:\n    allow: [needless_return]\n    deny: [manual_strip]\n  \"clippy::len_zero\":\n    enabled: false\n  rustc:\n    enabled: false\n",
+            Path::new("p.yml"),
+            KNOWN,
+        )
+        .unwrap();
+        assert!(
+            Config::default().lint_families().is_empty(),
+            "families are asked for"
+        );
+        let families = config.lint_families();
+        assert_eq!(families.len(), 1, "rustc is off");
+        let clippy = &families[0];
+        assert_eq!(
+            clippy.command,
+            "cargo clippy --all-targets --message-format=json"
+        );
+        assert!(clippy.lints.contains(&"manual_strip".to_owned()));
+        assert!(clippy.lints.contains(&"redundant_field_names".to_owned()));
+        assert!(!clippy.lints.contains(&"needless_return".to_owned()));
+        assert!(
+            !clippy.lints.contains(&"len_zero".to_owned()),
+            "turned off by its own key"
+        );
+        let only = Config::parse(
+            "skills:\n  clippy:\n    lints: [needless_return]\n  rustc: {}\n",
+            Path::new("p.yml"),
+            KNOWN,
+        )
+        .unwrap();
+        assert_eq!(only.lint_families()[0].lints, ["needless_return"]);
+        assert_eq!(only.lint_families()[1].name, "rustc");
+        assert_eq!(
+            only.lint_families()[1].command,
+            "cargo check --all-targets --message-format=json"
+        );
+
+        let err = |text: &str| {
+            Config::parse(text, Path::new("p.yml"), KNOWN)
+                .unwrap_err()
+                .to_string()
+        };
+        insta::assert_snapshot!(
+            err("skills:\n  len-zero:\n    lints: [a]\n"),
+            @"p.yml:3:5: key `skills.len-zero.lints`: only the lint families (clippy, rustc) take `lints`"
+        );
+        insta::assert_snapshot!(
+            err("skills:\n  clippy:\n    deny: [Needless]\n"),
+            @"p.yml:3:12: key `skills.clippy.deny`: `Needless` is not a lint name (lowercase, digits and `_`, as `needless_return`)"
+        );
+        insta::assert_snapshot!(
+            err("skills:\n  \"clippy::Bad\": {}\n"),
+            @"p.yml:2:4: key `skills.clippy::Bad`: unknown skill `clippy::Bad`; known skills are: derive-debug, len-zero, and the lints of the clippy and rustc families (`clippy::needless_return`)"
+        );
     }
 }
