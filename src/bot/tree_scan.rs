@@ -4,7 +4,7 @@
 use crate::bot::context::{Bot, CycleError};
 use crate::bot::run::WAITING_SHOWN;
 use crate::config::{Config, LintFamily};
-use crate::engine::lints::add_lints;
+use crate::engine::lints::{LintRun, add_lints};
 use crate::engine::scan::{self, ScanOptions};
 use crate::engine::skill::Skill;
 use crate::engine::workspace::Workspace;
@@ -65,7 +65,12 @@ pub fn scan_tree(
     let mut report = scan::scan(&workspace, skills, &options, &|_| {});
     if !lints.is_empty() {
         let target = repo.git_dir().join("patchwright").join("target");
-        let linted = add_lints(&mut report, lints, &workspace, export.path(), &target);
+        let at = LintRun {
+            dir: export.path(),
+            target_dir: &target,
+            token_env: &config.git.token_env,
+        };
+        let linted = add_lints(&mut report, lints, &workspace, at);
         report.notes.extend(linted.warnings);
     }
     Ok(report)

@@ -86,7 +86,8 @@ pub fn prove(
     let compiler = Compiler::new(
         settings,
         bot.repo.git_dir().join("patchwright").join("target"),
-    )?;
+    )?
+    .hiding(&bot.config.git.token_env);
     let scratch = tempfile::Builder::new()
         .prefix("patchwright-validate-")
         .tempdir()

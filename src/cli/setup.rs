@@ -152,7 +152,8 @@ pub fn local_forge<'g>(git: &'g GitSetup, default_branch: &BranchName) -> Result
     // Kept between runs so each check builds only what changed.
     let target_dir = git.repo.git_dir().join("patchwright").join("target");
     let check = CommandLine::parse(&local.check_command, timeout, Some(target_dir))
-        .map_err(anyhow::Error::msg)?;
+        .map_err(anyhow::Error::msg)?
+        .hiding(&git.config.git.token_env);
     Ok(LocalForge::new(&git.repo, default_branch.clone(), check))
 }
 

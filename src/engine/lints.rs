@@ -45,16 +45,24 @@ pub struct Linted {
     pub warnings: Vec<String>,
 }
 
-/// Runs `families` in `dir` (a copy of `workspace`'s root, which cargo may
-/// write to), building into `target_dir`, and adds their findings to
-/// `report` — replacing built-in findings their lints cover. A family that
-/// cannot run is a warning; the rest of the scan stands.
+/// Where a lint family runs: `dir` is a copy of the workspace's root
+/// (cargo may write to it), builds go to `target_dir`, and the variable
+/// `token_env` (a configured token's) is kept from cargo.
+#[derive(Debug, Clone, Copy)]
+pub struct LintRun<'a> {
+    pub dir: &'a Path,
+    pub target_dir: &'a Path,
+    pub token_env: &'a str,
+}
+
+/// Runs `families` and adds their findings to `report` — replacing
+/// built-in findings their lints cover. A family that cannot run is a
+/// warning; the rest of the scan stands.
 pub fn add_lints(
     report: &mut ScanReport,
     families: &[LintFamily],
     workspace: &Workspace,
-    dir: &Path,
-    target_dir: &Path,
+    at: LintRun<'_>,
 ) -> Linted {
     let mut linted = Linted::default();
     let mut wanted: BTreeMap<&str, HashSet<&str>> = BTreeMap::new();
@@ -72,7 +80,7 @@ pub fn add_lints(
         None => families.iter().collect(),
     };
     for family in runs.into_iter().filter(|f| !f.lints.is_empty()) {
-        match run_family(family, dir, target_dir) {
+        match run_family(family, at) {
             Ok(found) => diagnostics.extend(found),
             Err(why) => {
                 linted.warnings.push(why);
@@ -81,7 +89,7 @@ pub fn add_lints(
                     && let Some(rustc) = families.iter().find(|f| f.name == "rustc")
                     && !rustc.lints.is_empty()
                 {
-                    match run_family(rustc, dir, target_dir) {
+                    match run_family(rustc, at) {
                         Ok(found) => diagnostics.extend(found),
                         Err(why) => linted.warnings.push(why),
                     }
@@ -89,18 +97,14 @@ pub fn add_lints(
             }
         }
     }
-    let findings = findings(&diagnostics, &wanted, workspace, dir);
+    let findings = findings(&diagnostics, &wanted, workspace, at.dir);
     linted.findings = findings.len();
     merge(report, findings);
     linted
 }
 
 /// The family's diagnostics, or why it could not run.
-fn run_family(
-    family: &LintFamily,
-    dir: &Path,
-    target_dir: &Path,
-) -> Result<Vec<Diagnostic>, String> {
+fn run_family(family: &LintFamily, at: LintRun<'_>) -> Result<Vec<Diagnostic>, String> {
     let default = format!(
         "cargo {} --all-targets --message-format=json",
         if family.name == "clippy" {
@@ -112,10 +116,11 @@ fn run_family(
     let compiler = Compiler::for_command(
         &family.command,
         TIMEOUT_MINUTES,
-        target_dir.to_path_buf(),
+        at.target_dir.to_path_buf(),
         family.command == default,
     )
-    .map_err(|e| format!("the {} lints are skipped: {e}", family.name))?;
+    .map_err(|e| format!("the {} lints are skipped: {e}", family.name))?
+    .hiding(at.token_env);
     let mut extra = Vec::new();
     if family.name == "clippy" {
         // Only the chosen lints: everything else of clippy's is quiet.
@@ -124,7 +129,7 @@ fn run_family(
             extra.extend(["-W".to_owned(), format!("clippy::{lint}")]);
         }
     }
-    let output = compiler.output(dir, &extra).map_err(|e| match e {
+    let output = compiler.output(at.dir, &extra).map_err(|e| match e {
         ValidateError::TimedOut { .. } => format!("the {} lints are skipped: {e}", family.name),
         other => format!("the {} lints are skipped: {other}", family.name),
     })?;

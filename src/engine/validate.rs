@@ -106,6 +106,12 @@ impl Compiler {
         })
     }
 
+    /// Keeps the variable `token_env` (a configured token's) from cargo.
+    pub fn hiding(mut self, token_env: &str) -> Self {
+        self.command = self.command.hiding(token_env);
+        self
+    }
+
     /// The command for people: `cargo check --all-targets`.
     pub fn describe(&self) -> String {
         self.command

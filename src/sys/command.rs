@@ -18,7 +18,20 @@ pub struct CommandLine {
     pub timeout: Duration,
     /// A build directory kept between checks, so each one builds only what changed.
     pub target_dir: Option<PathBuf>,
+    /// Environment variables the command never sees: tokens. Build
+    /// scripts and proc macros run inside cargo, and the bot's job may hold
+    /// a token that can write to the repository.
+    pub hidden_env: Vec<String>,
 }
+
+/// Tokens GitHub Actions and common tools put in the environment.
+pub const TOKEN_VARIABLES: [&str; 5] = [
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "ACTIONS_RUNTIME_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+];
 
 impl CommandLine {
     /// Splits `command` on whitespace; double quotes group words.
@@ -64,7 +77,16 @@ impl CommandLine {
             argv,
             timeout,
             target_dir,
+            hidden_env: TOKEN_VARIABLES.iter().map(|v| (*v).to_owned()).collect(),
         })
+    }
+
+    /// Keeps one more variable from the command (a configured token's).
+    pub fn hiding(mut self, variable: &str) -> Self {
+        if !self.hidden_env.iter().any(|v| v == variable) {
+            self.hidden_env.push(variable.to_owned());
+        }
+        self
     }
 
     /// Runs the command in `dir` with its output in one log; a timeout
@@ -93,6 +115,9 @@ impl CommandLine {
             .stderr(log.try_clone()?);
         if let Some(target) = &self.target_dir {
             command.env("CARGO_TARGET_DIR", target);
+        }
+        for variable in &self.hidden_env {
+            command.env_remove(variable);
         }
         #[cfg(unix)]
         {

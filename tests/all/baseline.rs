@@ -258,3 +258,28 @@ fn on_github_only_checks_green_on_the_base_count_against_a_fix() {
         run.stdout
     );
 }
+
+/// Check commands run the project's code (build scripts, tests) while the
+/// bot may hold a token that can write to the repository: they never see it.
+#[test]
+fn a_check_command_never_sees_a_token() {
+    let project = Project::sample_with(
+        "forge:\n  local:\n    check_command: sh env.sh\ngit:\n  token_env: MY_BOT_TOKEN\n",
+        &[("env.sh", "env > \"$ENV_DUMP\"\n")],
+    );
+    let dump = tempfile::NamedTempFile::new().unwrap();
+    let run = patchwright_with_env(
+        &project.work,
+        &["run"],
+        &[
+            ("ENV_DUMP", dump.path().to_str().unwrap()),
+            ("GITHUB_TOKEN", "ghp_never_seen_1"),
+            ("MY_BOT_TOKEN", "ghp_never_seen_2"),
+            ("ACTIONS_RUNTIME_TOKEN", "ghp_never_seen_3"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let seen = std::fs::read_to_string(dump.path()).unwrap();
+    assert!(seen.contains("ENV_DUMP="), "the check ran: {seen}");
+    assert!(!seen.contains("ghp_never_seen"), "{seen}");
+}
