@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::bot::context::{Bot, CycleError};
 use crate::engine::edit::Fix;
-use crate::engine::validate::{self, Compiler, Outcome};
+use crate::engine::validate::{self, Compiler, Outcome, ValidateError};
 use crate::store::ledger::FailedFix;
 use crate::vocab::git_names::CommitSha;
 use crate::vocab::hash::content_hash;
@@ -106,6 +106,20 @@ pub fn prove(
         settings.max_rounds,
     ) {
         Ok(validation) => validation,
+        // No cargo at all is a project that cannot be built here: like a
+        // base that does not build, it is said, and nothing is dropped.
+        Err(e @ ValidateError::Run { .. }) => {
+            let why = e.to_string();
+            return Ok(Some(Proven {
+                kept: fixes.iter().map(|f| f.fingerprint.clone()).collect(),
+                dropped: Vec::new(),
+                summary: format!("not compiled: {why}"),
+                command: compiler.describe(),
+                rounds: 0,
+                max_rounds: settings.max_rounds,
+                skipped: Some(why),
+            }));
+        }
         // Nothing unproven goes through: a compile that cannot finish
         // proposes nothing, and says why.
         Err(e) => {

@@ -379,3 +379,40 @@ fn the_validation_bench_shows_one_compile_for_a_clean_batch() {
     assert_eq!(shape, [(6, 2, 3, 2), (6, 2, 3, 2), (4, 1, 1, 0)]);
     assert!(!dir.path().join("target").exists());
 }
+
+#[test]
+fn a_compile_past_its_time_is_stopped_and_a_missing_cargo_skips_validation() {
+    let dir = tempfile::tempdir().unwrap();
+    let slow = Compiler::for_command("sleep 30", 0, dir.path().join("t"), false).unwrap();
+    let started = std::time::Instant::now();
+    let err = slow.compile(dir.path()).unwrap_err();
+    assert!(
+        matches!(err, validate::ValidateError::TimedOut { .. }),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+
+    use crate::support::{Project, patchwright};
+    let project = Project::fixture(
+        "uncompilable",
+        "validate:\n  command: no-such-cargo-here --message-format=json\nlimits:\n  max_prs_per_run: 10\n",
+        &[],
+    );
+    let run = patchwright(&project.work, &["run", "--no-checks"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("fixes not compiled: cannot run `no-such-cargo-here --message-format=json`"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(project.proposal_branches().len(), 3, "{}", run.stdout);
+    let body = crate::support::git(
+        &project.origin,
+        &["log", "-1", "--format=%B", &project.proposal_branches()[0]],
+    );
+    assert!(
+        body.contains("Not compiled: `no-such-cargo-here` cannot build the base"),
+        "{body}"
+    );
+}
