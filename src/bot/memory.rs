@@ -41,6 +41,25 @@ pub fn find_proposal<'l>(ledger: &'l Ledger, target: &str) -> Option<&'l Proposa
         })
 }
 
+/// Why the fix of the finding `target` (a fingerprint) is held, when it is:
+/// it did not compile, or its checks failed, and its file has not changed.
+pub fn held(ledger: &Ledger, target: &str) -> Option<String> {
+    let fingerprint = target.trim().parse::<Fingerprint>().ok()?;
+    let failed = ledger.failed_fixes.get(&fingerprint)?;
+    let why = match (&failed.reason, &failed.proposal) {
+        (Some(reason), _) => reason.clone(),
+        (None, Some(id)) => format!("the checks of `{id}` failed"),
+        (None, None) => "it did not compile".into(),
+    };
+    let files: Vec<String> = failed.files.keys().map(|p| format!("`{p}`")).collect();
+    Some(format!(
+        "`{fingerprint}` has not been proposed: its fix is held since {} because {why}. It is tried again once {} {} changed.\n",
+        failed.at.date(),
+        files.join(", "),
+        if files.len() == 1 { "has" } else { "have" }
+    ))
+}
+
 /// Where a proposal's name points in the reply: its pull request or its id.
 fn pull_of(proposal: &Proposal) -> String {
     match proposal.pull.as_ref().and_then(|p| p.number) {

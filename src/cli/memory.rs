@@ -97,6 +97,10 @@ pub fn explain(cli: &Options, registry: &Registry, args: ExplainArgs) -> Result<
     let store = git.store();
     let (ledger, _) = store.read()?;
     let Some(proposal) = memory::find_proposal(&ledger, &target) else {
+        if let Some(held) = memory::held(&ledger, &target) {
+            print(&held)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         bail!(
             "no proposal is `{target}`: give a fingerprint, a proposal branch or an id (see `patchwright pulls`)"
         );

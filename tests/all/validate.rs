@@ -320,6 +320,27 @@ fn run_proposes_only_what_compiles_and_holds_the_rest_until_its_file_changes() {
         ignored.stdout
     );
 
+    let held_fp = held
+        .iter()
+        .find(|(_, f)| f["reason"].as_str().unwrap().starts_with("E0119"))
+        .map(|(fp, _)| fp.clone())
+        .unwrap();
+    let explained = patchwright(&project.work, &["explain", &held_fp]);
+    assert_eq!(explained.code, 0, "{}", explained.stderr);
+    assert!(
+        explained
+            .stdout
+            .contains("has not been proposed: its fix is held since")
+            && explained
+                .stdout
+                .contains("because E0119 at src/shapes.rs:4")
+            && explained
+                .stdout
+                .contains("once `src/shapes.rs` has changed"),
+        "{}",
+        explained.stdout
+    );
+
     // Held until their files change: not planned, not compiled again.
     let second = patchwright(&project.work, &["run", "--no-checks"]);
     assert!(
