@@ -62,7 +62,7 @@ impl Config {
         self.skills.get(id).is_none_or(|s| s.enabled)
     }
 
-    /// The lint families that run (see [`lints::families`]).
+    /// The lint families that run, with their commands and lints.
     pub fn lint_families(&self) -> Vec<LintFamily> {
         lints::families(&self.skills)
     }
