@@ -217,20 +217,10 @@ fn on_github_only_checks_green_on_the_base_count_against_a_fix() {
     );
     assert_eq!(state("derive-debug"), "open", "docs never ran on the base");
     let ledger = hub.ledger();
-    let failed: Vec<&str> = ledger["proposals"]
-        .as_object()
-        .unwrap()
-        .values()
-        .filter(|p| {
-            p["outcomes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|o| o["kind"] == "checks-failed")
-        })
-        .map(|p| p["skill"].as_str().unwrap())
-        .collect();
-    assert_eq!(failed, ["question-mark"]);
+    assert_eq!(
+        crate::support::skills_with_outcome(&ledger, "checks-failed"),
+        ["question-mark"]
+    );
     let closed_names = ledger["proposals"]
         .as_object()
         .unwrap()

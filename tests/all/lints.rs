@@ -78,19 +78,10 @@ fn each_lint_is_its_own_proposal_and_merged_fixes_leave_nothing() {
     let third = run(&project);
     assert!(third.stdout.contains(": 0 findings"), "{}", third.stdout);
     let ledger = project.ledger_json();
-    let merged = ledger["proposals"]
-        .as_object()
-        .unwrap()
-        .values()
-        .filter(|p| {
-            p["outcomes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|o| o["kind"] == "merged")
-        })
-        .count();
-    assert_eq!(merged, 4);
+    assert_eq!(
+        crate::support::skills_with_outcome(&ledger, "merged").len(),
+        4
+    );
 }
 
 #[test]

@@ -303,3 +303,21 @@ impl Project {
         std::fs::remove_dir_all(&clone).unwrap();
     }
 }
+
+/// The skills of the proposals in `ledger` that have an outcome of `kind`,
+/// sorted.
+pub fn skills_with_outcome(ledger: &serde_json::Value, kind: &str) -> Vec<String> {
+    let mut skills: Vec<String> = ledger["proposals"]
+        .as_object()
+        .into_iter()
+        .flat_map(|proposals| proposals.values())
+        .filter(|p| {
+            p["outcomes"]
+                .as_array()
+                .is_some_and(|outcomes| outcomes.iter().any(|o| o["kind"] == kind))
+        })
+        .filter_map(|p| p["skill"].as_str().map(str::to_owned))
+        .collect();
+    skills.sort();
+    skills
+}
