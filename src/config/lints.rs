@@ -92,9 +92,9 @@ pub fn families(skills: &BTreeMap<String, SkillConfig>) -> Vec<LintFamily> {
             let tool = if name == "clippy" { "clippy" } else { "check" };
             LintFamily {
                 name,
-                command: settings
-                    .command
-                    .unwrap_or_else(|| format!("cargo {tool} --all-targets --message-format=json")),
+                command: settings.command.unwrap_or_else(|| {
+                    format!("cargo {tool} --workspace --all-targets --message-format=json")
+                }),
                 lints,
             }
         })

@@ -463,7 +463,7 @@ mod tests {
         let clippy = &families[0];
         assert_eq!(
             clippy.command,
-            "cargo clippy --all-targets --message-format=json"
+            "cargo clippy --workspace --all-targets --message-format=json"
         );
         assert!(clippy.lints.contains(&"manual_strip".to_owned()));
         assert!(clippy.lints.contains(&"redundant_field_names".to_owned()));
@@ -482,7 +482,7 @@ mod tests {
         assert_eq!(only.lint_families()[1].name, "rustc");
         assert_eq!(
             only.lint_families()[1].command,
-            "cargo check --all-targets --message-format=json"
+            "cargo check --workspace --all-targets --message-format=json"
         );
 
         let err = |text: &str| {

@@ -14,7 +14,8 @@ pub const DEFAULT_PREFIX: &str = "/patchwright";
 pub const DEFAULT_LEDGER_REF: &str = "refs/patchwright/state";
 
 /// The command validation runs unless configured otherwise.
-pub const DEFAULT_VALIDATE_COMMAND: &str = "cargo check --all-targets --message-format=json";
+pub const DEFAULT_VALIDATE_COMMAND: &str =
+    "cargo check --workspace --all-targets --message-format=json";
 
 /// Proving fixes with the compiler.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -23,7 +24,7 @@ pub struct ValidateSettings {
     /// Whether fixes are compiled before anyone sees them. Default: `true`.
     pub enabled: bool,
     /// Run in a scratch copy with the fixes applied; it must print cargo's
-    /// JSON messages. Default: `cargo check --all-targets
+    /// JSON messages. Default: `cargo check --workspace --all-targets
     /// --message-format=json` (with `--offline` first when there is a
     /// `Cargo.lock`).
     pub command: String,
@@ -349,8 +350,8 @@ pub struct SkillConfig {
     /// More lints for a family to run and propose, beside its set.
     pub deny: Vec<String>,
     /// What a family runs; it must print cargo's JSON messages. Default:
-    /// `cargo clippy --all-targets --message-format=json` for `clippy`,
-    /// `cargo check --all-targets --message-format=json` for `rustc`.
+    /// `cargo clippy --workspace --all-targets --message-format=json` for `clippy`,
+    /// `cargo check --workspace --all-targets --message-format=json` for `rustc`.
     pub command: Option<String>,
 }
 

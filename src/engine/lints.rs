@@ -106,7 +106,7 @@ pub fn add_lints(
 /// The family's diagnostics, or why it could not run.
 fn run_family(family: &LintFamily, at: LintRun<'_>) -> Result<Vec<Diagnostic>, String> {
     let default = format!(
-        "cargo {} --all-targets --message-format=json",
+        "cargo {} --workspace --all-targets --message-format=json",
         if family.name == "clippy" {
             "clippy"
         } else {

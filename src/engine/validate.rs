@@ -112,7 +112,7 @@ impl Compiler {
         self
     }
 
-    /// The command for people: `cargo check --all-targets`.
+    /// The command for people: `cargo check --workspace --all-targets`.
     pub fn describe(&self) -> String {
         self.command
             .argv
@@ -262,7 +262,7 @@ pub enum Outcome {
 }
 
 impl Validation {
-    /// One line for people: `compiled with \`cargo check --all-targets\`
+    /// One line for people: `compiled with \`cargo check --workspace --all-targets\`
     /// (round 2 of 3; 1 fix dropped: E0119 at src/x.rs:12)`.
     pub fn summary(&self, compiler: &Compiler, max_rounds: usize) -> String {
         match &self.outcome {

@@ -154,7 +154,7 @@ mod tests {
             prefix: "/patchwright",
             later_days: 30,
             validation: Some(
-                "Compiled with `cargo check --all-targets` before it was proposed (round 1 of 3).",
+                "Compiled with `cargo check --workspace --all-targets` before it was proposed (round 1 of 3).",
             ),
         });
         insta::assert_snapshot!(body, @"
@@ -165,7 +165,7 @@ mod tests {
         - `src/lib.rs:3` message 3
         - `src/lib.rs:9` message 9
 
-        Compiled with `cargo check --all-targets` before it was proposed (round 1 of 3).
+        Compiled with `cargo check --workspace --all-targets` before it was proposed (round 1 of 3).
 
         ### Why it matters
 

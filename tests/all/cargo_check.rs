@@ -30,7 +30,7 @@ fn the_sample_crate_builds_after_fix_apply() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stderr.trim(),
-        "compiled with `cargo check --all-targets` (round 1 of 3)\n13 fixes in 4 files"
+        "compiled with `cargo check --workspace --all-targets` (round 1 of 3)\n13 fixes in 4 files"
     );
     cargo_check(&krate);
 

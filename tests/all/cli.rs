@@ -148,7 +148,7 @@ fn fix_without_apply_prints_diffs_and_writes_nothing() {
     );
     assert_golden(&golden_dir().join("fix-sample.diff"), &run.stdout);
     insta::assert_snapshot!(run.stderr, @r"
-    compiled with `cargo check --all-targets` (round 1 of 3)
+    compiled with `cargo check --workspace --all-targets` (round 1 of 3)
     13 fixes in 4 files (nothing written; pass --apply to write them)
     ");
 }
@@ -167,7 +167,7 @@ fn fix_skill_limits_the_diff() {
     );
     assert!(!run.stdout.contains("is_empty"));
     insta::assert_snapshot!(run.stderr, @r"
-    compiled with `cargo check --all-targets` (round 1 of 3)
+    compiled with `cargo check --workspace --all-targets` (round 1 of 3)
     4 fixes in 2 files (nothing written; pass --apply to write them)
     ");
 }

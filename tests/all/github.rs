@@ -201,7 +201,7 @@ fn a_scheduled_run_opens_labelled_pull_requests_and_a_second_run_changes_nothing
         - `src/shapes.rs:13` `!(self.shapes.len() == 0)` reads better as `!self.shapes.is_empty()`
         - `src/shapes.rs:17` `self.shapes.len() > 0` reads better as `!self.shapes.is_empty()`
 
-        Compiled with `cargo check --all-targets` before it was proposed (round 1 of 3).
+        Compiled with `cargo check --workspace --all-targets` before it was proposed (round 1 of 3).
 
         ### Why it matters
 

@@ -88,7 +88,7 @@ fn fixes_that_do_not_compile_are_dropped_with_the_compilers_reason() {
     assert_eq!(validation.applied.applied.len(), 4);
     insta::assert_snapshot!(
         validation.summary(&compiler, 3).replace(&dropped[0].1, "<why>").replace(&dropped[1].1, "<why>"),
-        @"compiled with `cargo check --all-targets` (round 2 of 3; 2 fixes dropped, the first: <why>)"
+        @"compiled with `cargo check --workspace --all-targets` (round 2 of 3; 2 fixes dropped, the first: <why>)"
     );
 
     // What is kept compiles, for real, in the user's copy too.
@@ -269,7 +269,7 @@ fn run_proposes_only_what_compiles_and_holds_the_rest_until_its_file_changes() {
     }
     assert!(
         first.stdout.contains(
-            "fixes compiled with `cargo check --all-targets` (round 2 of 3; 2 fixes dropped"
+            "fixes compiled with `cargo check --workspace --all-targets` (round 2 of 3; 2 fixes dropped"
         ),
         "{}",
         first.stdout
@@ -294,7 +294,7 @@ fn run_proposes_only_what_compiles_and_holds_the_rest_until_its_file_changes() {
     );
     let body = git(&project.origin, &["log", "-1", "--format=%B", &derive]);
     assert!(
-        body.contains("Compiled with `cargo check --all-targets` before it was proposed (round 2 of 3; 1 fix dropped: E0119 at src/shapes.rs:4"),
+        body.contains("Compiled with `cargo check --workspace --all-targets` before it was proposed (round 2 of 3; 1 fix dropped: E0119 at src/shapes.rs:4"),
         "{body}"
     );
     let ledger = project.ledger_json();
@@ -436,4 +436,37 @@ fn a_compile_past_its_time_is_stopped_and_a_missing_cargo_skips_validation() {
         body.contains("Not compiled: `no-such-cargo-here` cannot build the base"),
         "{body}"
     );
+}
+
+/// A package at the root with a workspace member: a plain `cargo check`
+/// there checks only the root package, so fixes in the member would pass
+/// unproven.
+#[test]
+fn fixes_in_a_workspace_member_are_compiled_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[workspace]\nmembers = [\"member\"]\n\n[package]\nname = \"root\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/lib.rs"), "//! Nothing to fix here.\n").unwrap();
+    copy_dir(
+        &fixtures().join("crates/uncompilable"),
+        &dir.path().join("member"),
+    );
+    std::fs::remove_file(dir.path().join("member/Cargo.lock")).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let run = crate::support::patchwright_with_env(
+        dir.path(),
+        &["fix"],
+        &[("XDG_CACHE_HOME", cache.path().to_str().unwrap())],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dropped = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("dropped member/src/"))
+        .count();
+    assert_eq!(dropped, 2, "{}", run.stderr);
 }
