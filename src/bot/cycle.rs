@@ -101,6 +101,9 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
     let planned_fixes: Vec<Fix> = plan.proposals.iter().flat_map(|p| p.fixes()).collect();
     let proven = validation::prove(bot, &base, &sources, &planned_fixes, !options.dry_run)?;
     if let Some(proven) = &proven {
+        if proven.skipped.is_some() || proven.kept.is_empty() && proven.dropped.is_empty() {
+            report.warnings.push(format!("fixes {}", proven.summary));
+        }
         report.validation = Some(proven.summary.clone());
         report.dropped = proven
             .dropped

@@ -88,9 +88,6 @@ impl LocalForge<'_> {
             commit.short(),
             self.check.display()
         );
-        let run = self.check.run(dir.path()).map_err(|e| {
-            ForgeError::Other(format!("cannot run `{}`: {e}", self.check.display()))
-        })?;
         // The name stays the command's, so a run on the base and one on a
         // proposal compare; a timeout is said in the output.
         let check = CheckRun {
@@ -99,6 +96,21 @@ impl LocalForge<'_> {
             url: None,
             run_id: None,
             completed_at: Some(Timestamp::now()),
+        };
+        // A command that cannot start fails on every tree alike: judged
+        // against the base, that is the base's problem, said, not the fix's.
+        let run = match self.check.run(dir.path()) {
+            Ok(run) => run,
+            Err(e) => {
+                return Ok(Checks::Failed {
+                    failing: vec![check],
+                    passing: Vec::new(),
+                    tail: Some(format!(
+                        "error: cannot run `{}`: {e}\n",
+                        self.check.display()
+                    )),
+                });
+            }
         };
         Ok(if run.passed {
             Checks::Passed {

@@ -273,3 +273,25 @@ fn a_check_command_never_sees_a_token() {
     assert!(seen.contains("ENV_DUMP="), "the check ran: {seen}");
     assert!(!seen.contains("ghp_never_seen"), "{seen}");
 }
+
+#[test]
+fn a_check_command_that_cannot_run_is_the_bases_problem_not_the_fixes() {
+    let project = Project::sample_with(
+        "limits:\n  max_prs_per_run: 10\nforge:\n  local:\n    check_command: no-such-check-command --all\n",
+        &[],
+    );
+    let run = patchwright_with_env(&project.work, &["run"], &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "the check fails on `main` itself (`no-such-check-command --all` at "
+        ) && run.stdout.contains(
+            "error: cannot run `no-such-check-command --all`: No such file or directory (os error 2); fix the check command or the branch"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(project.proposal_branches().len(), 5, "nothing closed");
+    let ledger = project.ledger_json();
+    assert!(crate::support::skills_with_outcome(&ledger, "checks-failed").is_empty());
+}
