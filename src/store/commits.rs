@@ -31,17 +31,17 @@ impl Repo {
         self.commit_tree(tree, parents, message, identity)
     }
 
-    /// A commit of exactly `files` (no base), for the ledger.
+    /// A commit of exactly `files` (no base) on `parents` (none, one, or
+    /// two histories it joins), for the ledger.
     pub fn write_root_or_child(
         &self,
-        parent: Option<&CommitSha>,
+        parents: &[&CommitSha],
         files: &Changes,
         message: &str,
         identity: &Identity,
     ) -> Result<CommitSha, GitError> {
         let tree = self.write_tree(None, files)?;
-        let parents: Vec<&CommitSha> = parent.into_iter().collect();
-        self.commit_tree(tree, &parents, message, identity)
+        self.commit_tree(tree, parents, message, identity)
     }
 
     fn commit_tree(

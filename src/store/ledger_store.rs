@@ -17,6 +17,16 @@ use crate::vocab::git_names::CommitSha;
 use crate::vocab::rel_path::RelPath;
 use crate::vocab::time::Timestamp;
 
+/// What the next ledger commit builds on.
+struct Snapshot {
+    ledger: Ledger,
+    /// The commits it joins: none for the first ledger, two when it merges
+    /// histories that went apart.
+    parents: Vec<CommitSha>,
+    /// What the published ref must still point at.
+    expected: Option<CommitSha>,
+}
+
 /// The file in the ledger's commit that holds the document.
 const FILE: &str = "ledger.json";
 
@@ -77,11 +87,64 @@ impl<'r> LedgerStore<'r> {
     }
 
     /// The ledger as last fetched, and the commit it came from (none yet:
-    /// an empty ledger).
+    /// an empty ledger). With a remote, the remote's ledger and this
+    /// repository's own are both looked at (see [`Self::snapshot`]).
     pub fn read(&self) -> Result<(Ledger, Option<CommitSha>), LedgerError> {
-        let Some(commit) = self.repo.resolve(&self.repo.published_ref(&self.refname))? else {
-            return Ok((Ledger::default(), None));
+        let snapshot = self.snapshot()?;
+        Ok((snapshot.ledger, snapshot.parents.into_iter().next()))
+    }
+
+    /// What the next ledger commit builds on. Without a remote, the ref.
+    /// With one, the remote's ledger (as fetched) and this repository's own
+    /// ref (written when it ran without the remote) are both looked at:
+    /// whichever history contains the other is read; histories that went
+    /// apart are merged, and the next commit joins them. Neither is ever
+    /// dropped.
+    fn snapshot(&self) -> Result<Snapshot, LedgerError> {
+        let published = self.repo.resolve(&self.repo.published_ref(&self.refname))?;
+        let local = match self.repo.remote_name() {
+            Some(_) => self.repo.resolve(&self.refname)?,
+            None => None,
         };
+        let one =
+            |commit: CommitSha, expected: Option<CommitSha>| -> Result<Snapshot, LedgerError> {
+                Ok(Snapshot {
+                    ledger: self.load(&commit)?,
+                    parents: vec![commit],
+                    expected,
+                })
+            };
+        match (published, local) {
+            (None, None) => Ok(Snapshot {
+                ledger: Ledger::default(),
+                parents: Vec::new(),
+                expected: None,
+            }),
+            (Some(p), None) => one(p.clone(), Some(p)),
+            // The remote has none yet: this repository's history is published
+            // with the next change.
+            (None, Some(l)) => one(l, None),
+            (Some(p), Some(l)) if p == l || self.repo.is_ancestor(&l, &p)? => {
+                one(p.clone(), Some(p))
+            }
+            (Some(p), Some(l)) if self.repo.is_ancestor(&p, &l)? => one(l, Some(p)),
+            (Some(p), Some(l)) => {
+                tracing::info!(
+                    "the ledger at {} and the one on the remote went apart; reading both, merged",
+                    self.refname
+                );
+                let merged = self.load(&p)?.merge(&self.load(&l)?);
+                Ok(Snapshot {
+                    ledger: merged,
+                    parents: vec![p.clone(), l],
+                    expected: Some(p),
+                })
+            }
+        }
+    }
+
+    /// The ledger document of `commit`.
+    fn load(&self, commit: &CommitSha) -> Result<Ledger, LedgerError> {
         let unreadable = |message: String| LedgerError::Unreadable {
             refname: self.refname.clone(),
             commit: commit.to_string(),
@@ -92,41 +155,49 @@ impl<'r> LedgerStore<'r> {
             .map_err(|_| unreadable("bad file name".into()))?;
         let bytes = self
             .repo
-            .read_file(&commit, &path)?
+            .read_file(commit, &path)?
             .ok_or_else(|| unreadable(format!("its commit has no {FILE}")))?;
         let text =
             String::from_utf8(bytes).map_err(|_| unreadable(format!("{FILE} is not UTF-8")))?;
-        let ledger = Ledger::from_json(&text).map_err(unreadable)?;
-        Ok((ledger, Some(commit)))
+        Ledger::from_json(&text).map_err(unreadable)
     }
 
     /// Applies `change` with compare-and-swap, retrying on a newer state
     /// with jittered backoff. Returns the new commit, or `None` when the
-    /// change changed nothing (then nothing is written).
+    /// change changed nothing (then nothing is written). With a remote,
+    /// this repository's own ref follows, so both always agree afterwards.
     pub fn update(&self, change: &Change<'_>) -> Result<Option<CommitSha>, LedgerError> {
         for attempt in 0..self.attempts {
-            let (mut ledger, parent) = self.read()?;
+            let Snapshot {
+                mut ledger,
+                parents,
+                expected,
+            } = self.snapshot()?;
             let before = ledger.to_json();
             let Some(event) = change(&mut ledger)? else {
                 return Ok(None);
             };
             ledger.version = FORMAT_VERSION;
             let after = ledger.to_json();
-            if after == before && parent.is_some() {
+            if after == before && !parents.is_empty() {
                 return Ok(None);
             }
             let path: RelPath = FILE
                 .parse()
                 .map_err(|_| LedgerError::Invalid("bad file name".into()))?;
             let files = Changes::from([(path, Some(after.into_bytes()))]);
+            let parent_refs: Vec<&CommitSha> = parents.iter().collect();
             let commit =
                 self.repo
-                    .write_root_or_child(parent.as_ref(), &files, &event, &self.identity)?;
+                    .write_root_or_child(&parent_refs, &files, &event, &self.identity)?;
             match self
                 .repo
-                .update_ref(&self.refname, &commit, parent.as_ref())
+                .update_ref(&self.refname, &commit, expected.as_ref())
             {
-                Ok(()) => return Ok(Some(commit)),
+                Ok(()) => {
+                    self.follow(&commit)?;
+                    return Ok(Some(commit));
+                }
                 Err(e) if e.is_conflict() => {
                     tracing::debug!("ledger conflict on attempt {}: {e}", attempt + 1);
                     std::thread::sleep(backoff(attempt));
@@ -141,10 +212,38 @@ impl<'r> LedgerStore<'r> {
         })
     }
 
-    /// The ledger's history, newest first.
+    /// With a remote, moves this repository's own ledger ref to `commit`
+    /// (which contains its history) so a later run without the remote sees
+    /// everything. Someone moving it meanwhile wins: the next update merges.
+    fn follow(&self, commit: &CommitSha) -> Result<(), LedgerError> {
+        if self.repo.remote_name().is_none() {
+            return Ok(());
+        }
+        let local = self.repo.resolve(&self.refname)?;
+        if local.as_ref() == Some(commit) {
+            return Ok(());
+        }
+        if let Err(e) = self
+            .repo
+            .update_local_ref(&self.refname, commit, local.as_ref())
+        {
+            if !e.is_conflict() {
+                return Err(e.into());
+            }
+            tracing::debug!("{} moved while it was followed: {e}", self.refname);
+        }
+        Ok(())
+    }
+
+    /// The ledger's history, newest first (the remote's, or this
+    /// repository's own where the remote has none).
     pub fn log(&self, limit: usize) -> Result<Vec<LogEntry>, LedgerError> {
-        let Some(head) = self.repo.resolve(&self.repo.published_ref(&self.refname))? else {
-            return Ok(Vec::new());
+        let head = match self.repo.resolve(&self.repo.published_ref(&self.refname))? {
+            Some(head) => head,
+            None => match self.repo.resolve(&self.refname)? {
+                Some(head) => head,
+                None => return Ok(Vec::new()),
+            },
         };
         let mut out = Vec::new();
         for commit in self.repo.first_parents(&head, limit)? {

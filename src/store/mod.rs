@@ -11,6 +11,7 @@
 pub mod checks;
 pub mod commits;
 pub mod ledger;
+pub mod ledger_merge;
 pub mod ledger_store;
 pub mod publish;
 pub mod repo;

@@ -17,8 +17,10 @@ use crate::config::Identity;
 use crate::vocab::git_names::CommitSha;
 
 impl Repo {
-    /// Brings branches and `refs/patchwright/*` from the remote (pruning
-    /// what it deleted). Without a remote there is nothing to do.
+    /// Brings the remote's branches and `refs/patchwright/*` into
+    /// `refs/remotes/<remote>/` (pruning what it deleted there). Refs of this
+    /// repository itself — a ledger kept without the remote — are never
+    /// touched by a fetch. Without a remote there is nothing to do.
     pub fn fetch(&self) -> Result<(), GitError> {
         let Some(spec) = &self.remote else {
             return Ok(());
@@ -31,7 +33,7 @@ impl Repo {
             .context(|| format!("cannot find remote `{name}`"))?;
         let refspecs = [
             format!("+refs/heads/*:refs/remotes/{name}/*"),
-            "+refs/patchwright/*:refs/patchwright/*".to_owned(),
+            format!("+refs/patchwright/*:refs/remotes/{name}/patchwright/*"),
         ];
         let mut options = git2::FetchOptions::new();
         options.prune(git2::FetchPrune::On);
@@ -72,13 +74,33 @@ impl Repo {
         }
     }
 
-    /// The local ref that shows `refname` as published: a branch's
-    /// remote-tracking ref when there is a remote, else the ref itself.
+    /// The local ref that shows `refname` as published: with a remote, its
+    /// remote-tracking ref (`refs/heads/x` → `refs/remotes/<remote>/x`,
+    /// `refs/patchwright/x` → `refs/remotes/<remote>/patchwright/x`); without
+    /// one, the ref itself.
     pub fn published_ref(&self, refname: &str) -> String {
-        match (&self.remote, refname.strip_prefix("refs/heads/")) {
-            (Some(spec), Some(branch)) => format!("refs/remotes/{}/{branch}", spec.name()),
-            _ => refname.to_owned(),
+        let Some(spec) = &self.remote else {
+            return refname.to_owned();
+        };
+        let name = spec.name();
+        match refname.strip_prefix("refs/heads/") {
+            Some(branch) => format!("refs/remotes/{name}/{branch}"),
+            None => format!(
+                "refs/remotes/{name}/{}",
+                refname.strip_prefix("refs/").unwrap_or(refname)
+            ),
         }
+    }
+
+    /// Moves a ref of this repository only (not the remote's) if it still
+    /// points at `expected`, keeping a reflog of it.
+    pub fn update_local_ref(
+        &self,
+        refname: &str,
+        new: &CommitSha,
+        expected: Option<&CommitSha>,
+    ) -> Result<(), GitError> {
+        cas_ref(&self.repo, refname, Some(oid(new)), expected.map(oid))
     }
 
     /// Points `refname` at `new` if it still points at `expected` (`None`:
@@ -339,6 +361,12 @@ fn cas_ref(
     let identity = Identity::default();
     let signature = git2::Signature::now(&identity.name, &identity.email)
         .context(|| "cannot sign the ref update".to_owned())?;
+    if new.is_some() {
+        // Refs outside refs/heads get no reflog by default; the ledger's
+        // history of moves is worth keeping.
+        repo.reference_ensure_log(refname)
+            .context(|| format!("cannot keep a reflog of {refname}"))?;
+    }
     match new {
         Some(oid) => tx
             .set_target(refname, oid, Some(&signature), "patchwright")

@@ -9,6 +9,7 @@ mod cargo_check;
 mod cli;
 mod fake_github;
 mod github;
+mod ledger_history;
 mod lints;
 mod memory;
 mod preservation;

@@ -216,6 +216,21 @@ impl Project {
         )
     }
 
+    /// Proposal branch names of the work repository itself.
+    pub fn local_branches(&self) -> Vec<String> {
+        git(
+            &self.work,
+            &[
+                "for-each-ref",
+                "--format=%(refname:short)",
+                "refs/heads/patchwright/",
+            ],
+        )
+        .lines()
+        .map(str::to_owned)
+        .collect()
+    }
+
     /// Proposal branch names on origin.
     pub fn proposal_branches(&self) -> Vec<String> {
         git(
