@@ -61,6 +61,7 @@ pub fn scan_tree(
         keep_fixable_sources: true,
         metrics: false,
         max_file_bytes: config.scan.max_file_bytes,
+        max_nesting: config.scan.max_nesting,
     };
     let mut report = scan::scan(&workspace, skills, &options, &|_| {});
     if !lints.is_empty() {

@@ -63,6 +63,7 @@ impl<'r> Setup<'r> {
     pub fn scan(&self, options: ScanOptions, quiet: bool) -> ScanReport {
         let options = ScanOptions {
             max_file_bytes: self.config.scan.max_file_bytes,
+            max_nesting: self.config.scan.max_nesting,
             ..options
         };
         let bar = progress_bar(self.workspace.files.len() as u64, quiet);

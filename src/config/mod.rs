@@ -207,6 +207,13 @@ impl Config {
                 "the check command is empty".into(),
             ));
         }
+        if self.scan.max_nesting == 0 {
+            return Err(invalid(
+                "scan.max_nesting".into(),
+                "max_nesting",
+                "nothing nests less than once; give at least 1".into(),
+            ));
+        }
         let validate = &self.validate.0;
         if validate.command.split_whitespace().next().is_none() {
             return Err(invalid(
@@ -344,7 +351,7 @@ mod tests {
     fn errors_name_file_line_column_and_key() {
         insta::assert_snapshot!(
             error("scan:\n  exclude: []\n  bogus: 1\n"),
-            @".github/patchwright.yml:3:3: key `scan.bogus`: unknown field `bogus`, expected one of include, exclude, max_file_bytes"
+            @".github/patchwright.yml:3:3: key `scan.bogus`: unknown field `bogus`, expected one of include, exclude, max_file_bytes, max_nesting"
         );
         insta::assert_snapshot!(
             error("skills:\n  len-zero:\n    enabled: yes\n"),

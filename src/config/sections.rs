@@ -13,6 +13,10 @@ pub const DEFAULT_PREFIX: &str = "/patchwright";
 /// Where the ledger lives unless configured otherwise.
 pub const DEFAULT_LEDGER_REF: &str = "refs/patchwright/state";
 
+/// How deep a file's syntax may nest before it is skipped, unless
+/// configured otherwise (`scan.max_nesting`).
+pub const DEFAULT_MAX_NESTING: usize = 1000;
+
 /// The command validation runs unless configured otherwise.
 pub const DEFAULT_VALIDATE_COMMAND: &str =
     "cargo check --workspace --all-targets --message-format=json";
@@ -369,6 +373,10 @@ pub struct ScanConfig {
     /// Files larger than this many bytes are skipped with a warning.
     /// Default: 2097152 (2 MiB).
     pub max_file_bytes: u64,
+    /// Files whose syntax nests deeper than this (brackets plus chained
+    /// operators, as `a.b().c()` or `1 + 1 + …`) are skipped with a
+    /// warning: real code stays under a few hundred. Default: 1000.
+    pub max_nesting: usize,
 }
 
 impl Default for SkillConfig {
@@ -389,6 +397,7 @@ impl Default for ScanConfig {
             include: vec!["**/*.rs".into()],
             exclude: Vec::new(),
             max_file_bytes: 2 * 1024 * 1024,
+            max_nesting: DEFAULT_MAX_NESTING,
         }
     }
 }

@@ -206,6 +206,7 @@ pub fn run(corpus: Option<&Path>, rounds: usize) -> Result<BenchReport, BenchErr
         keep_fixable_sources: false,
         metrics: false,
         max_file_bytes: MAX_FILE_BYTES,
+        ..ScanOptions::default()
     };
     reset_peak_rss();
     let mut findings = 0;

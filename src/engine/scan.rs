@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -31,6 +32,8 @@ pub struct ScanOptions {
     pub metrics: bool,
     /// Files larger than this are skipped with a warning.
     pub max_file_bytes: u64,
+    /// Files that nest deeper than this are skipped with a warning.
+    pub max_nesting: usize,
 }
 
 impl Default for ScanOptions {
@@ -39,6 +42,7 @@ impl Default for ScanOptions {
             keep_fixable_sources: false,
             metrics: false,
             max_file_bytes: ScanConfig::default().max_file_bytes,
+            max_nesting: ScanConfig::default().max_nesting,
         }
     }
 }
@@ -125,15 +129,21 @@ pub fn scan(
     options: &ScanOptions,
     progress: &(dyn Fn(&WorkspaceFile) + Sync),
 ) -> ScanReport {
-    let results: Vec<Result<Scanned, ScanWarning>> = workspace
-        .files
-        .par_iter()
-        .map(|file| {
-            let result = scan_file(workspace, file, skills, options);
-            progress(file);
-            result
-        })
-        .collect();
+    let each = || -> Vec<Result<Scanned, ScanWarning>> {
+        workspace
+            .files
+            .par_iter()
+            .map(|file| {
+                let result = scan_file(workspace, file, skills, options);
+                progress(file);
+                result
+            })
+            .collect()
+    };
+    let results = match parse_pool() {
+        Some(pool) => pool.install(each),
+        None => each(),
+    };
     let mut report = ScanReport::default();
     let mut scanned_files = Vec::new();
     for result in results {
@@ -158,6 +168,28 @@ pub fn scan(
         .map(|analysed| analysed.standing(skills, &report.crate_facts))
         .collect();
     report
+}
+
+/// Stack for the threads that parse: syn, the skills' visitors and a tree's
+/// destructor recurse as deep as the code nests, and `scan.max_nesting`'s
+/// default is sized for this (real code nests a few hundred deep at most).
+const PARSE_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// The scan's threads, with stacks deep enough for any file under the
+/// nesting bound; `None` (the default threads) if they cannot be made.
+fn parse_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(PARSE_STACK_BYTES)
+            .thread_name(|i| format!("patchwright-scan-{i}"))
+            .build()
+            .map_err(|e| {
+                tracing::warn!("cannot start the scan's threads ({e}); using the default ones")
+            })
+            .ok()
+    })
+    .as_ref()
 }
 
 /// A scanned file, its package and size, and the skills that failed on it.
@@ -312,6 +344,7 @@ pub fn apply_until_stable(
             keep_fixable_sources: false,
             metrics: false,
             max_file_bytes: u64::MAX,
+            ..ScanOptions::default()
         };
         let mut next_fixes = Vec::new();
         for (path, text) in &current {
@@ -359,11 +392,14 @@ fn analyse(
     cx: &SkillContext<'_>,
     options: &ScanOptions,
 ) -> Result<Analysed, ScanWarning> {
-    let source = SourceFile::parse(path.clone(), text).map_err(|err| ScanWarning {
-        path: path.clone(),
-        reason: SkipReason::DoesNotParse,
-        message: format!("{err}; skipped"),
-    })?;
+    let source =
+        SourceFile::parse_nested(path.clone(), text, options.max_nesting).map_err(|err| {
+            ScanWarning {
+                path: path.clone(),
+                reason: SkipReason::DoesNotParse,
+                message: format!("{err}; skipped"),
+            }
+        })?;
     let items = ItemIndex::build(&source);
     let mut findings = Vec::new();
     let mut facts = Vec::new();
@@ -505,6 +541,7 @@ mod tests {
             keep_fixable_sources: true,
             metrics: false,
             max_file_bytes: 1000,
+            ..ScanOptions::default()
         };
         scan(&ws, &skills, &options, &|_| {})
     }

@@ -12,6 +12,7 @@ use proc_macro2::Span;
 use serde::{Deserialize, Serialize};
 use syn::spanned::Spanned;
 
+use crate::config::DEFAULT_MAX_NESTING;
 use crate::vocab::rel_path::RelPath;
 
 pub use lexer::{Comment, LineCounts, comments, count_lines};
@@ -44,7 +45,7 @@ pub struct SourceFile {
 
 /// Why a file could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}:{at}: does not parse: {message}")]
+#[error("{path}:{at}: {message}")]
 pub struct ParseError {
     pub path: RelPath,
     pub at: LineCol,
@@ -55,7 +56,29 @@ impl SourceFile {
     /// Parses `text`. Spans of the returned tree belong to the calling thread's
     /// proc-macro2 source map: see [`release_thread_spans`].
     pub fn parse(path: RelPath, text: String) -> Result<Self, ParseError> {
+        Self::parse_nested(path, text, DEFAULT_MAX_NESTING)
+    }
+
+    /// Parses `text` unless its syntax nests deeper than `max_nesting` (see
+    /// [`lexer::depth`]): the parser, the skills' visitors and the tree's
+    /// destructor all recurse that deep, and a generated or hostile file
+    /// must not overflow the stack.
+    pub fn parse_nested(
+        path: RelPath,
+        text: String,
+        max_nesting: usize,
+    ) -> Result<Self, ParseError> {
         let lines = LineIndex::new(&text);
+        let (depth, at) = lexer::depth(&text);
+        if depth > max_nesting {
+            return Err(ParseError {
+                at: lines.line_col(&text, at),
+                path,
+                message: format!(
+                    "not parsed: its syntax nests {depth} deep here, deeper than scan.max_nesting ({max_nesting})"
+                ),
+            });
+        }
         let prefix = stripped_prefix(&text);
         match syn::parse_file(&text) {
             Ok(ast) => Ok(Self {
@@ -72,9 +95,10 @@ impl SourceFile {
                 let message = match err.to_string() {
                     // What the lexer says when the text is not even tokens.
                     m if m == "cannot parse string into token stream" => {
-                        "unbalanced brackets or a character that is not Rust".to_owned()
+                        "does not parse: unbalanced brackets or a character that is not Rust"
+                            .to_owned()
                     }
-                    m => m,
+                    m => format!("does not parse: {m}"),
                 };
                 Err(ParseError { path, at, message })
             }

@@ -127,3 +127,107 @@ fn a_broken_manifest_still_scans_the_files() {
         run.stderr
     );
 }
+
+/// Generated or hostile files nested far deeper than real code: each is
+/// skipped with a warning naming it and how deep it goes, and the rest is
+/// scanned, reported and proposed. Before, one such file aborted the
+/// process with a stack overflow. (issue: hardening, finding 2)
+fn deep_files(root: &Path) {
+    let sum = vec!["1"; 200_000].join(" + ");
+    let files: [(&str, String); 7] = [
+        (
+            "src/braces.rs",
+            format!("fn f() {}{}\n", "{".repeat(500), "}".repeat(500)),
+        ),
+        (
+            "src/parens.rs",
+            format!(
+                "fn f() -> i32 {{ {}1{} }}\n",
+                "(".repeat(5000),
+                ")".repeat(5000)
+            ),
+        ),
+        ("src/plus.rs", format!("fn f() -> i32 {{ {sum} }}\n")),
+        (
+            "src/chain.rs",
+            format!("fn f() {{ x{}; }}\n", ".a()".repeat(50_000)),
+        ),
+        (
+            "src/mods.rs",
+            format!("{}{}\n", "mod m { ".repeat(3000), "}".repeat(3000)),
+        ),
+        (
+            "src/closures.rs",
+            format!("fn f() {{ {}0 }}\n", "|| ".repeat(20_000)),
+        ),
+        (
+            "src/ifs.rs",
+            format!(
+                "fn f() {{ {}{} }}\n",
+                "if true { ".repeat(3000),
+                "}".repeat(3000)
+            ),
+        ),
+    ];
+    for (path, text) in &files {
+        write(root, path, text.as_bytes());
+    }
+    write(
+        root,
+        "src/lib.rs",
+        b"pub fn empty(v: &[u8]) -> bool {\n    v.len() == 0\n}\n",
+    );
+    write(
+        root,
+        "Cargo.toml",
+        b"[package]\nname = \"deep\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+}
+
+#[test]
+fn deeply_nested_files_are_skipped_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    deep_files(dir.path());
+    let scan = patchwright(dir.path(), &["scan"]);
+    assert_eq!(scan.code, 0, "{}", scan.stderr);
+    assert!(
+        scan.stdout.contains("src/lib.rs:2:5  len-zero"),
+        "{}",
+        scan.stdout
+    );
+    for (file, deep) in [
+        ("src/plus.rs", "nests 200000 deep"),
+        ("src/chain.rs", "deeper than scan.max_nesting (1000); skipped"),
+        ("src/parens.rs", "deeper than scan.max_nesting (1000); skipped"),
+    ] {
+        assert!(
+            scan.stderr
+                .lines()
+                .any(|l| l.contains(file) && l.contains(deep)),
+            "{file}: {}",
+            scan.stderr
+        );
+    }
+    let report = patchwright(dir.path(), &["report"]);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    let fix = patchwright(dir.path(), &["fix", "--no-validate"]);
+    assert_eq!(fix.code, 0, "{}", fix.stderr);
+    assert!(
+        fix.stderr
+            .ends_with("1 fix in 1 file (nothing written; pass --apply to write them)\n"),
+        "{}",
+        fix.stderr
+    );
+}
+
+#[test]
+fn a_run_goes_on_past_deeply_nested_files() {
+    let project = crate::support::Project::new("deep files", deep_files);
+    let run = patchwright(&project.work, &["run", "--no-checks", "--remote", "none"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("proposed patchwright/len-zero/"),
+        "{}",
+        run.stdout
+    );
+}

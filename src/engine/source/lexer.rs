@@ -80,6 +80,96 @@ pub fn comments(text: &str) -> Vec<Comment> {
     out
 }
 
+/// How deep the syntax tree of `text` may get, estimated from its tokens,
+/// and where it is deepest: open brackets, plus the operators (`.`, `+`,
+/// `&&`, `?`, …) chained without a `;`, `,` or brace between them at each
+/// bracket level — `a.b().c()` and `1 + 1 + 1` nest as deep as they are
+/// long. A parser, visitor or destructor recurses that deep, so a file far
+/// deeper than real code (generated, or hostile) is not parsed at all.
+pub fn depth(text: &str) -> (usize, usize) {
+    let b = text.as_bytes();
+    // Per open bracket level: the operators chained at that level.
+    let mut chains: Vec<usize> = vec![0];
+    let mut total = 0usize;
+    let (mut deepest, mut at) = (0usize, 0usize);
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += block_comment_len(&text[i..]).unwrap_or(b.len() - i);
+                continue;
+            }
+            b'"' => {
+                i = skip_quoted(b, i + 1, b'"');
+                continue;
+            }
+            b'\'' => {
+                i = skip_char_or_lifetime(text, i);
+                continue;
+            }
+            _ if is_ident_start(c) => {
+                i = skip_ident_or_prefixed_literal(text, i).max(i + 1);
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                if c == b'{' {
+                    // A block starts new statements: the chain around it ends.
+                    if let Some(top) = chains.last_mut() {
+                        total -= *top;
+                        *top = 0;
+                    }
+                }
+                chains.push(0);
+                total += 1;
+            }
+            b')' | b']' | b'}' if chains.len() > 1 => {
+                let closed = chains.pop().unwrap_or(0);
+                total -= closed + 1;
+            }
+            b';' | b',' => {
+                if let Some(top) = chains.last_mut() {
+                    total -= *top;
+                    *top = 0;
+                }
+            }
+            b'.' | b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'<' | b'>' | b'!'
+            | b'?' | b'=' => {
+                // A run of operator characters is one operator.
+                let start = i;
+                while i < b.len() && b".+-*/%&|^<>!?=".contains(&b[i]) {
+                    i += 1;
+                }
+                if &b[start..i] != b"=>" && &b[start..i] != b"=" {
+                    if let Some(top) = chains.last_mut() {
+                        *top += 1;
+                    }
+                    total += 1;
+                } else if let Some(top) = chains.last_mut() {
+                    total -= *top;
+                    *top = 0;
+                }
+                if total > deepest {
+                    deepest = total;
+                    at = start;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        if total > deepest {
+            deepest = total;
+            at = i;
+        }
+        i += 1;
+    }
+    (deepest, at)
+}
+
 /// Length of the (possibly nested) block comment at the start of `s`, or
 /// `None` when it is not terminated.
 pub fn block_comment_len(s: &str) -> Option<usize> {
@@ -310,5 +400,27 @@ fn r#match<'a>(x: &'a str) {} // third
                 blank: 2
             }
         );
+    }
+
+    #[test]
+    fn depth_counts_brackets_and_chains_but_not_literals() {
+        assert_eq!(depth("fn f() { a(b[c]) }").0, 3);
+        let chain = format!("fn f() {{ x{}; }}", ".a()".repeat(100));
+        assert!(depth(&chain).0 > 100);
+        let sum = format!("const N: i32 = {};", vec!["1"; 500].join(" + "));
+        assert!(depth(&sum).0 >= 499);
+        // Statements, arguments and braces end a chain.
+        let statements = "fn f() { a.b(); c.d(); e.f(); g.h(); }".repeat(50);
+        assert!(depth(&statements).0 < 6);
+        // Brackets in strings, chars and comments are not brackets.
+        let hidden = format!(
+            "/* {} */ // {}\nconst S: &str = \"{}\"; const C: char = '(';",
+            "(".repeat(900),
+            "{".repeat(900),
+            "[".repeat(900)
+        );
+        assert!(depth(&hidden).0 < 5, "{:?}", depth(&hidden));
+        assert_eq!(depth("").0, 0);
+        assert!(depth(")))}}]").0 < 2, "unbalanced closers do not underflow");
     }
 }
