@@ -13,6 +13,7 @@ use crate::store::ledger::{Hold, ProposalId, PullRef};
 use crate::vocab::git_names::{BranchName, CommitSha};
 use crate::vocab::ids::SkillId;
 use crate::vocab::rel_path::RelPath;
+use crate::vocab::text::escape_controls;
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
@@ -106,7 +107,7 @@ pub fn listed(f: &Finding) -> ListedFinding {
         skill: f.skill.to_string(),
         path: f.path.to_string(),
         line: f.start.line,
-        message: f.message.clone(),
+        message: escape_controls(&f.message).into_owned(),
     }
 }
 

@@ -13,6 +13,7 @@ use crate::engine::source;
 use crate::engine::source::LineEnding;
 use crate::vocab::ids::Fingerprint;
 use crate::vocab::rel_path::RelPath;
+use crate::vocab::text::git_quoted;
 
 /// Replace `range` of one file with `text`. An empty range inserts.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -325,12 +326,14 @@ pub fn splice_mapped<'a>(
     (out, landed)
 }
 
-/// A unified diff with `a/` and `b/` headers and three lines of context.
+/// A unified diff with `a/` and `b/` headers and three lines of context;
+/// an unusual path is quoted as git quotes it.
 pub fn unified_diff(path: &RelPath, old: &str, new: &str) -> String {
+    let name = |side: &str| git_quoted(&format!("{side}/{}", path.as_str())).into_owned();
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .header(&name("a"), &name("b"))
         .to_string()
 }
 

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::project::{FunctionRef, ProjectReport};
+use crate::vocab::text::escape_controls;
 
 pub fn project(r: &ProjectReport) -> String {
     let mut out = String::new();
@@ -75,9 +76,9 @@ pub fn project(r: &ProjectReport) -> String {
             let _ = writeln!(
                 out,
                 "- `{}:{}` {}",
-                t.path,
+                escape_controls(&t.path),
                 t.line,
-                t.text.replace('|', "\\|")
+                escape_controls(&t.text).replace('|', "\\|")
             );
         }
         out.push('\n');
@@ -104,7 +105,11 @@ fn function_table(out: &mut String, title: &str, functions: &[FunctionRef]) {
         let _ = writeln!(
             out,
             "| `{}` | `{}:{}` | {} | {} |",
-            f.name, f.path, f.line, f.lines, f.complexity
+            f.name,
+            escape_controls(&f.path),
+            f.line,
+            f.lines,
+            f.complexity
         );
     }
     out.push('\n');

@@ -68,7 +68,7 @@ impl ProjectReport {
             }
             public_items += m.public_items;
             functions.extend(m.functions.iter().map(|f| FunctionRef {
-                path: file.path.to_string(),
+                path: file.path.as_str().to_owned(),
                 name: f.name.clone(),
                 line: f.line,
                 lines: f.lines,
@@ -89,7 +89,7 @@ impl ProjectReport {
             .findings()
             .filter(|f| f.skill.as_str() == "todo-comments")
             .map(|f| TodoEntry {
-                path: f.path.to_string(),
+                path: f.path.as_str().to_owned(),
                 line: f.start.line,
                 text: f.message.clone(),
             })

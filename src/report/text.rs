@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::engine::scan::ScanReport;
+use crate::vocab::text::escape_controls;
 
 pub fn findings(report: &ScanReport) -> String {
     let mut out = String::new();
@@ -17,7 +18,10 @@ pub fn findings(report: &ScanReport) -> String {
             let _ = write!(
                 out,
                 "{}:{}  {}  {}",
-                finding.path, finding.start, finding.skill, finding.message
+                finding.path,
+                finding.start,
+                finding.skill,
+                escape_controls(&finding.message)
             );
             if finding.fixable() {
                 out.push_str("  [fixable]");

@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::text::escape_controls;
+
 /// A path relative to the scanned root, always with `/` separators, never
 /// absolute and never climbing out with `..`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -44,9 +46,12 @@ impl RelPath {
     }
 }
 
+/// For people: control characters are shown escaped, so a file named with a
+/// newline cannot forge a line of output. Code that needs the name itself
+/// (files, git, JSON) uses [`RelPath::as_str`].
 impl fmt::Display for RelPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&escape_controls(&self.0))
     }
 }
 

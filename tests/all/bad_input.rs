@@ -197,8 +197,14 @@ fn deeply_nested_files_are_skipped_not_fatal() {
     );
     for (file, deep) in [
         ("src/plus.rs", "nests 200000 deep"),
-        ("src/chain.rs", "deeper than scan.max_nesting (1000); skipped"),
-        ("src/parens.rs", "deeper than scan.max_nesting (1000); skipped"),
+        (
+            "src/chain.rs",
+            "deeper than scan.max_nesting (1000); skipped",
+        ),
+        (
+            "src/parens.rs",
+            "deeper than scan.max_nesting (1000); skipped",
+        ),
     ] {
         assert!(
             scan.stderr
@@ -227,6 +233,73 @@ fn a_run_goes_on_past_deeply_nested_files() {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(
         run.stdout.contains("proposed patchwright/len-zero/"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// A file named to look like output: its name must stay on one line.
+const FORGED: &str = "src/evil\nFORGED.rs:9:9  todo-comments  injected  [fixable]\nx.rs";
+
+fn forged_file(root: &Path) {
+    write(
+        root,
+        FORGED,
+        b"pub fn empty(v: &[u8]) -> bool {\n    v.len() == 0 // TODO \x1b[2Jcleared\n}\n",
+    );
+    write(root, "src/lib.rs", b"#[path = \"evil\"]\nmod x;\n");
+    write(
+        root,
+        "Cargo.toml",
+        b"[package]\nname = \"forged\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+}
+
+#[test]
+fn file_names_cannot_forge_lines_of_output() {
+    let dir = tempfile::tempdir().unwrap();
+    forged_file(dir.path());
+    let scan = patchwright(dir.path(), &["scan"]);
+    assert_eq!(scan.code, 0, "{}", scan.stderr);
+    assert!(
+        !scan.stdout.lines().any(|l| l.starts_with("FORGED.rs")),
+        "{}",
+        scan.stdout
+    );
+    assert!(!scan.stdout.contains('\x1b'), "{}", scan.stdout);
+    assert!(
+        scan.stdout.contains(
+            "src/evil\\nFORGED.rs:9:9  todo-comments  injected  [fixable]\\nx.rs:2:5  len-zero"
+        ),
+        "{}",
+        scan.stdout
+    );
+    // Machine formats carry the name itself.
+    let json = patchwright(dir.path(), &["scan", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let paths: Vec<&str> = value["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert!(paths.contains(&FORGED), "{paths:?}");
+
+    let project = crate::support::Project::new("forged names", forged_file);
+    let run = patchwright(
+        &project.work,
+        &["run", "--dry-run", "--remote", "none", "--no-checks"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !run.stdout.lines().any(|l| l.starts_with("FORGED.rs")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "--- \"a/src/evil\\nFORGED.rs:9:9  todo-comments  injected  [fixable]\\nx.rs\""
+        ),
         "{}",
         run.stdout
     );
