@@ -20,7 +20,7 @@ fn main() -> ExitCode {
             for cause in err.chain().skip(1) {
                 message.push_str(&format!(": {cause}"));
             }
-            eprintln!("error: {message}");
+            cli::output::note_line(format_args!("error: {message}"));
             ExitCode::from(cli::output::EXIT_ERROR)
         }
     }

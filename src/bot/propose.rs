@@ -441,7 +441,7 @@ fn body(
 /// set to `name`, the process aborts here, as a killed run would.
 fn failpoint(name: &str) {
     if std::env::var("PATCHWRIGHT_FAILPOINT").is_ok_and(|v| v == name) {
-        eprintln!("patchwright: failpoint {name} reached; aborting");
+        tracing::error!("failpoint {name} reached; aborting");
         std::process::abort();
     }
 }

@@ -2,6 +2,7 @@
 //! `unignore`: steering the bot and reading its memory, as the slash
 //! commands do.
 
+use crate::cli::output::note;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
@@ -24,9 +25,9 @@ pub fn stop(cli: &Options, registry: &Registry, args: StopArgs) -> Result<ExitCo
     let git = GitSetup::fetched(&path, cli, registry)?;
     let by = by.unwrap_or_else(|| actor(&git.repo));
     if control::stop(&git.store(), &by, &reason)? {
-        eprintln!("stopped: runs now only record outcomes (`patchwright resume` to start again)");
+        note!("stopped: runs now only record outcomes (`patchwright resume` to start again)");
     } else {
-        eprintln!("already stopped");
+        note!("already stopped");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -45,16 +46,16 @@ pub fn resume(cli: &Options, registry: &Registry, args: ResumeArgs) -> Result<Ex
             }
             let skill = SkillId::new(&id)?;
             if control::unpause(&git.store(), &skill, &by)? {
-                eprintln!("resumed {skill}");
+                note!("resumed {skill}");
             } else {
-                eprintln!("{skill} was not paused");
+                note!("{skill} was not paused");
             }
         }
         None => {
             if control::resume(&git.store(), &by)? {
-                eprintln!("resumed");
+                note!("resumed");
             } else {
-                eprintln!("not stopped");
+                note!("not stopped");
             }
         }
     }
@@ -87,7 +88,7 @@ pub fn ignore(cli: &Options, registry: &Registry, args: IgnoreArgs) -> Result<Ex
     let git = GitSetup::fetched(&path, cli, registry)?;
     let by = by.unwrap_or_else(|| actor(&git.repo));
     let new = control::ignore(&git.store(), &fingerprints, &by, &reason)?;
-    eprintln!("{new} of {} fingerprints newly ignored", fingerprints.len());
+    note!("{new} of {} fingerprints newly ignored", fingerprints.len());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -126,6 +127,6 @@ pub fn unignore(cli: &Options, registry: &Registry, args: UnignoreArgs) -> Resul
     if done.is_error() {
         bail!("{}", done.text(registry));
     }
-    eprintln!("{}", done.text(registry));
+    note!("{}", done.text(registry));
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,10 @@
 //! How the command line speaks: stdout that tolerates a closed pipe,
 //! pretty JSON, a progress bar on terminals, and `warning: …` log lines
 //! like cargo's.
+//!
+//! Everything the binary prints goes through here, and here it passes
+//! [`redact`]: whatever an error or a server said, the token is not shown.
+//! (An architecture test keeps the printing macros out of every other file.)
 
 use std::fmt;
 use std::io::{IsTerminal, Write};
@@ -11,6 +15,8 @@ use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
+
+use patchwright::vocab::secret::redact;
 
 /// 1: findings present with `--fail-on-findings`; 2: usage, configuration or other errors.
 pub const EXIT_FINDINGS: u8 = 1;
@@ -36,6 +42,7 @@ pub fn pretty<T: serde::Serialize>(value: &T) -> Result<String> {
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error.
 pub fn print(text: &str) -> Result<()> {
+    let text = redact(text);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -45,6 +52,21 @@ pub fn print(text: &str) -> Result<()> {
         other => Ok(other?),
     }
 }
+
+/// A line on stderr: what a command did, or why it stopped.
+pub fn note_line(line: impl fmt::Display) {
+    let line = line.to_string();
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{}", redact(&line));
+}
+
+/// `note_line(format_args!(…))`.
+macro_rules! note {
+    ($($arg:tt)*) => {
+        $crate::cli::output::note_line(format_args!($($arg)*))
+    };
+}
+pub(crate) use note;
 
 pub fn init_logging(verbose: u8, quiet: bool) {
     let default = match (quiet, verbose) {
@@ -83,8 +105,9 @@ where
             Level::DEBUG => "debug",
             Level::TRACE => "trace",
         };
-        write!(writer, "{level}: ")?;
-        ctx.field_format().format_fields(writer.by_ref(), event)?;
-        writeln!(writer)
+        let mut fields = String::new();
+        ctx.field_format()
+            .format_fields(Writer::new(&mut fields), event)?;
+        writeln!(writer, "{level}: {}", redact(&fields))
     }
 }

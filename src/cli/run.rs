@@ -1,6 +1,7 @@
 //! `run` and `event`: the bot's cycle from the command line, and inside
 //! GitHub Actions.
 
+use crate::cli::output::note;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,6 +18,7 @@ use patchwright::engine::skills::Registry;
 use patchwright::forge::Forge;
 use patchwright::forge::github::GitHubForge;
 use patchwright::vocab::ids::SkillId;
+use patchwright::vocab::secret::redact;
 
 use crate::cli::args::{EventArgs, ForgeKind, Options, RunArgs};
 use crate::cli::output::print;
@@ -83,7 +85,7 @@ pub fn event(cli: &Options, registry: &Registry, args: EventArgs) -> Result<Exit
         .with_context(|| format!("cannot read the event payload {payload_path}"))?;
     let trigger = events::trigger(&name, &payload)?;
     if let Trigger::Ignore(why) = &trigger {
-        eprintln!("patchwright: {why}; nothing to do");
+        note!("patchwright: {why}; nothing to do");
         return Ok(ExitCode::SUCCESS);
     }
     let git = GitSetup::open(&path, cli, registry)?;
@@ -109,7 +111,7 @@ fn run_once(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport> {
 
 pub fn log_quota(forge: &GitHubForge) {
     if let Some(quota) = forge.quota() {
-        eprintln!("patchwright: {quota}");
+        note!("patchwright: {quota}");
     }
 }
 
@@ -128,6 +130,7 @@ pub fn write_step_summary(markdown: &str) -> Result<()> {
                 PathBuf::from(&path).display()
             )
         })?;
-    writeln!(file, "## patchwright\n\n{markdown}").context("cannot write the job summary")?;
+    writeln!(file, "## patchwright\n\n{}", redact(markdown))
+        .context("cannot write the job summary")?;
     Ok(())
 }

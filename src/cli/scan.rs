@@ -1,5 +1,6 @@
 //! `scan`, `fix`, `report` and `skills`: the engine on a work tree, no git needed.
 
+use crate::cli::output::note;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -80,9 +81,9 @@ pub fn fix(cli: &Options, registry: &Registry, args: FixArgs) -> Result<ExitCode
         print(&applied.diff())?;
     }
     if let Some(summary) = validated {
-        eprintln!("{summary}");
+        note!("{summary}");
     }
-    eprintln!("{}", fix_summary(&applied, apply));
+    note!("{}", fix_summary(&applied, apply));
     Ok(findings_exit(fail_on_findings, &report))
 }
 

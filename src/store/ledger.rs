@@ -3,6 +3,7 @@
 //! stop flag, the regression watch. Plain values with their invariants;
 //! where the document is kept is [`super::ledger_store`]'s business.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
@@ -16,6 +17,7 @@ use crate::vocab::hash::hex;
 use crate::vocab::git_names::{BranchName, CommitSha, TreeSha};
 use crate::vocab::ids::{Fingerprint, SkillId};
 use crate::vocab::rel_path::RelPath;
+use crate::vocab::secret::redact;
 use crate::vocab::time::Timestamp;
 
 /// The format this build reads and writes.
@@ -582,13 +584,19 @@ impl Ledger {
         true
     }
 
-    /// The canonical text: pretty JSON with sorted keys, ending in a newline.
+    /// The canonical text: pretty JSON with sorted keys, ending in a newline,
+    /// and no token in it (reasons and warnings quote what servers said,
+    /// and the ledger is pushed where anyone who can read the repository
+    /// reads it).
     pub fn to_json(&self) -> String {
         // Through `Value`, whose maps are sorted, so every key is in order.
         let value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
         let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
         text.push('\n');
-        text
+        match redact(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(clean) => clean,
+        }
     }
 
     /// Reads a ledger document, refusing newer formats and anything that

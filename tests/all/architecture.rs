@@ -700,3 +700,64 @@ impl<'ast> Visit<'ast> for Names {
         self.tokens(mac.tokens.clone());
     }
 }
+
+/// The one file that may print: it removes the token from what it prints.
+const PRINTS: &str = "cli/output.rs";
+const PRINTING_MACROS: [&str; 5] = ["println", "eprintln", "print", "eprint", "dbg"];
+
+/// Files that print other than through [`PRINTS`], as `file: macro!`.
+fn printers(files: &BTreeMap<String, String>) -> Vec<String> {
+    struct Macros(Vec<String>);
+    impl<'ast> Visit<'ast> for Macros {
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            if let Some(last) = mac.path.segments.last() {
+                let name = last.ident.to_string();
+                if PRINTING_MACROS.contains(&name.as_str()) {
+                    self.0.push(name);
+                }
+            }
+            visit::visit_macro(self, mac);
+        }
+    }
+    let mut found = Vec::new();
+    for (file, text) in files {
+        if file == PRINTS {
+            continue;
+        }
+        let Ok(parsed) = syn::parse_file(text) else {
+            found.push(format!("src/{file}: does not parse"));
+            continue;
+        };
+        let mut macros = Macros(Vec::new());
+        macros.visit_file(&parsed);
+        for name in macros.0 {
+            found.push(format!(
+                "src/{file}: {name}! (print through src/{PRINTS}, which hides the token)"
+            ));
+        }
+    }
+    found
+}
+
+#[test]
+fn only_the_output_module_prints() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = BTreeMap::new();
+    collect(&src, &src, &mut files);
+    let found = printers(&files);
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    // The check sees a print where there is one.
+    assert_eq!(
+        printers(&tree(&[
+            ("cli/output.rs", "fn f() { println!(\"ok\"); }"),
+            (
+                "bot/x.rs",
+                "fn f() { if true { eprintln!(\"{}\", 1); } std::dbg!(2); }"
+            ),
+        ])),
+        [
+            "src/bot/x.rs: eprintln! (print through src/cli/output.rs, which hides the token)",
+            "src/bot/x.rs: dbg! (print through src/cli/output.rs, which hides the token)",
+        ]
+    );
+}

@@ -73,7 +73,12 @@ pub struct CheckRun {
 #[derive(Debug, Clone)]
 pub enum Fault {
     ServerError,
-    SecondaryRateLimit { retry_after: u64 },
+    /// A 401 that quotes the request's `Authorization` header back, as
+    /// some servers and proxies do.
+    EchoCredentials,
+    SecondaryRateLimit {
+        retry_after: u64,
+    },
 }
 
 #[derive(Debug)]
@@ -412,6 +417,10 @@ async fn handle(
     };
     if let Some(fault) = targeted.or_else(|| w.faults.pop_front()) {
         return match fault {
+            Fault::EchoCredentials => respond(
+                StatusCode::UNAUTHORIZED,
+                json!({ "message": format!("Bad credentials; you sent {auth}") }),
+            ),
             Fault::ServerError => respond(
                 StatusCode::BAD_GATEWAY,
                 json!({ "message": "Server Error" }),

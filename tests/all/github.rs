@@ -800,3 +800,31 @@ fn proposals_without_any_check_for_half_an_hour_raise_a_dashboard_warning() {
         "{body}"
     );
 }
+
+#[test]
+fn a_server_that_echoes_the_token_never_gets_it_printed() {
+    let hub = Hub::new(PROPOSE_ALL);
+    // The first request is answered with the credentials quoted back.
+    hub.fake.world().faults.push_back(Fault::EchoCredentials);
+    let run = hub.event("schedule", &payload("schedule.json"));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("401 Bad credentials; you sent Bearer ***"),
+        "the server's words are kept, the token is not:\n{}",
+        run.stderr
+    );
+    // Refused while opening a pull request: the failure is printed and
+    // the next run still proposes; nothing it wrote holds the token.
+    hub.fake.world().fail_on = Some((
+        format!("POST /repos/{OWNER}/{REPO}/pulls"),
+        Fault::EchoCredentials,
+    ));
+    let run = hub.event("schedule", &payload("schedule.json"));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("Bearer ***"), "{}", run.stderr);
+    hub.schedule();
+    assert!(!hub.fake.world().open_pulls().is_empty());
+    assert!(!hub.ledger().to_string().contains(TOKEN));
+    hub.assert_token_never_shown();
+}

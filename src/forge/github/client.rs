@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::forge::ForgeError;
-use crate::vocab::secret::Secret;
+use crate::vocab::secret::{Secret, redact};
 use crate::vocab::time::Timestamp;
 
 /// How hard to try before giving up.
@@ -104,6 +104,9 @@ impl Client {
         body: Option<&Value>,
     ) -> Result<Answer, ForgeError> {
         let what = format!("{method} {path}");
+        // Comments and pull requests are public: no token goes out in one.
+        let body = body.map(redact_strings);
+        let body = body.as_ref();
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -124,14 +127,14 @@ impl Client {
                 Ok(answer) => answer,
                 Err(e) => {
                     if attempt < self.retry.attempts {
-                        tracing::debug!("{what}: {} (attempt {attempt})", describe(&e));
+                        tracing::debug!("{what}: {} (attempt {attempt})", redact(&describe(&e)));
                         std::thread::sleep(self.backoff(attempt));
                         continue;
                     }
                     return Err(ForgeError::Unavailable {
                         what,
                         attempts: attempt,
-                        message: describe(&e),
+                        message: redact(&describe(&e)).into_owned(),
                     });
                 }
             };
@@ -167,7 +170,8 @@ impl Client {
             return Err(ForgeError::Api {
                 what,
                 status: status.as_u16(),
-                message,
+                // A server or proxy may echo the request, credentials and all.
+                message: redact(&message).into_owned(),
             });
         }
     }
@@ -241,6 +245,20 @@ fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+}
+
+/// `value` with the token removed from every string in it.
+fn redact_strings(value: &Value) -> Value {
+    match value {
+        Value::String(s) => Value::String(redact(s).into_owned()),
+        Value::Array(items) => Value::Array(items.iter().map(redact_strings).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), redact_strings(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// octocrab's `Display` says only "GitHub"; say what GitHub said.
