@@ -8,7 +8,7 @@ use crate::engine::validate::ValidateError;
 use crate::engine::workspace::WorkspaceError;
 use crate::forge::{Forge, ForgeError};
 use crate::scaffold::ScaffoldError;
-use crate::store::ledger_store::{LedgerError, LedgerStore};
+use crate::store::ledger_store::{Batch, LedgerError, LedgerStore};
 use crate::store::repo::{GitError, Repo};
 use crate::vocab::git_names::{BranchName, CommitSha};
 
@@ -22,6 +22,8 @@ pub struct Bot<'a> {
     pub registry: &'a Registry,
     pub forge: &'a dyn Forge,
     pub default_branch: BranchName,
+    /// Open while a comment's commands run: their ledger changes are one commit.
+    pub batch: Batch,
 }
 
 impl std::fmt::Debug for Bot<'_> {
@@ -41,6 +43,7 @@ impl Bot<'_> {
             &self.config.git.ledger_ref,
             self.config.git.identity.clone(),
         )
+        .with_batch(&self.batch)
     }
 
     /// The default branch's tip, as last fetched.

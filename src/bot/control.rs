@@ -25,17 +25,17 @@ pub fn stop(store: &LedgerStore<'_>, by: &str, reason: &str) -> Result<bool, Cyc
         l.stopped = Some(hold.clone());
         Ok(Some(event.clone()))
     })?;
-    Ok(changed.is_some())
+    Ok(changed)
 }
 
 /// Clears the stop flag.
 pub fn resume(store: &LedgerStore<'_>, by: &str) -> Result<bool, CycleError> {
     let event = format!("resume by {by}");
     let changed = store.update(&|l| Ok(l.stopped.take().map(|_| event.clone())))?;
-    Ok(changed.is_some())
+    Ok(changed)
 }
 
-/// Rejects fingerprints by hand, one ledger update each; returns how many
+/// Rejects fingerprints by hand, in one ledger update; returns how many
 /// were new.
 pub fn ignore(
     store: &LedgerStore<'_>,
@@ -43,26 +43,33 @@ pub fn ignore(
     by: &str,
     reason: &str,
 ) -> Result<usize, CycleError> {
-    let mut new = 0;
-    for fp in fingerprints {
-        let rejection = Rejection {
-            at: Timestamp::now(),
-            by: by.to_owned(),
-            reason: reason.to_owned(),
-            proposal: None,
-            until: None,
+    let rejection = Rejection {
+        at: Timestamp::now(),
+        by: by.to_owned(),
+        reason: reason.to_owned(),
+        proposal: None,
+        until: None,
+    };
+    let new = std::cell::Cell::new(0);
+    store.update(&|l| {
+        let fresh: Vec<&Fingerprint> = fingerprints
+            .iter()
+            .filter(|fp| !l.rejected.contains_key(*fp))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        new.set(fresh.len());
+        let event = match fresh.as_slice() {
+            [] => return Ok(None),
+            [one] => format!("reject {one} by {by}"),
+            [first, ..] => format!("reject {first} and {} more by {by}", fresh.len() - 1),
         };
-        let event = format!("reject {fp} by {by}");
-        let changed = store.update(&|l| {
-            if l.rejected.contains_key(fp) {
-                return Ok(None);
-            }
-            l.rejected.insert(fp.clone(), rejection.clone());
-            Ok(Some(event.clone()))
-        })?;
-        new += usize::from(changed.is_some());
-    }
-    Ok(new)
+        for fp in &fresh {
+            l.rejected.insert((*fp).clone(), rejection.clone());
+        }
+        Ok(Some(event))
+    })?;
+    Ok(new.get())
 }
 
 /// Lifts a fingerprint's rejection; returns what it was, if there was one.
@@ -77,7 +84,7 @@ pub fn unreject(
     };
     let event = format!("unignore {fingerprint} by {by}");
     let changed = store.update(&|l| Ok(l.rejected.remove(fingerprint).map(|_| event.clone())))?;
-    Ok(changed.map(|_| rejection))
+    Ok(changed.then_some(rejection))
 }
 
 /// Pauses a skill: its findings are not proposed until it is resumed.
@@ -100,7 +107,7 @@ pub fn pause(
         l.paused.insert(skill.clone(), hold.clone());
         Ok(Some(event.clone()))
     })?;
-    Ok(changed.is_some())
+    Ok(changed)
 }
 
 /// Lifts a skill's pause. Learning counts only what is decided from now on,
@@ -119,7 +126,7 @@ pub fn unpause(store: &LedgerStore<'_>, skill: &SkillId, by: &str) -> Result<boo
         l.resumed.insert(skill.clone(), hold.clone());
         Ok(Some(event.clone()))
     })?;
-    Ok(changed.is_some())
+    Ok(changed)
 }
 
 /// Closes a proposal's pull request at a person's request, for `kind`.

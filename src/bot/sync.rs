@@ -45,7 +45,7 @@ pub fn sync(bot: &Bot<'_>, checks: bool, report: &mut RunReport) -> Result<(), C
                     watch::start(l, &commit, &id, now);
                     Ok(Some(event.clone()))
                 })?;
-                if changed.is_some() {
+                if changed {
                     synced.push(Synced {
                         id,
                         outcome: "merged".into(),
@@ -69,7 +69,7 @@ pub fn sync(bot: &Bot<'_>, checks: bool, report: &mut RunReport) -> Result<(), C
                     );
                     Ok(closed.then(|| event.clone()))
                 })?;
-                if changed.is_some() {
+                if changed {
                     synced.push(Synced {
                         id,
                         outcome: format!("closed ({kind})"),
@@ -180,7 +180,7 @@ pub fn sync_pull(bot: &Bot<'_>, number: u64, report: &mut RunReport) -> Result<(
             l.rejected.retain(|_, r| r.proposal.as_ref() != Some(&id));
             Ok(Some(event.clone()))
         })?;
-        if changed.is_some() {
+        if changed {
             report.synced.push(Synced {
                 id,
                 outcome: "reopened".into(),

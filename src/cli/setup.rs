@@ -134,6 +134,7 @@ impl GitSetup {
             registry,
             forge,
             default_branch,
+            batch: Default::default(),
         }
     }
 

@@ -207,6 +207,13 @@ impl Config {
                 "the check command is empty".into(),
             ));
         }
+        if self.commands.max_per_comment == 0 {
+            return Err(invalid(
+                "commands.max_per_comment".into(),
+                "max_per_comment",
+                "a comment must be allowed at least 1 command".into(),
+            ));
+        }
         if self.scan.max_nesting == 0 {
             return Err(invalid(
                 "scan.max_nesting".into(),

@@ -175,6 +175,9 @@ pub struct CommandsConfig {
     /// inferred): `read`, `triage`, `write`, `maintain` or `admin`.
     /// Default: `write`.
     pub min_permission: Permission,
+    /// Commands one comment may hold; the rest are answered, not run.
+    /// Default: 10.
+    pub max_per_comment: usize,
 }
 
 impl Default for CommandsConfig {
@@ -182,6 +185,7 @@ impl Default for CommandsConfig {
         Self {
             prefix: DEFAULT_PREFIX.into(),
             min_permission: Permission::Write,
+            max_per_comment: 10,
         }
     }
 }

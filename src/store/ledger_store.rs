@@ -5,7 +5,13 @@
 //! A change is a function over the ledger, not a snapshot: when someone else
 //! wrote first, the store re-reads the newer state and applies the same
 //! function again, so no update is ever lost and nothing is force-pushed.
+//!
+//! Changes can also be gathered in a [`Batch`] and written as one commit
+//! (a comment's commands are one commit, however many there are). A batch
+//! that finds the ledger moved on is merged into the newer state, the way
+//! two histories that went apart are.
 
+use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -62,6 +68,49 @@ pub struct LedgerStore<'r> {
     refname: String,
     identity: Identity,
     attempts: u32,
+    batch: Option<&'r Batch>,
+}
+
+/// Ledger changes held back while a batch is open, written by
+/// [`LedgerStore::flush`] as one commit. Reads through a store with the
+/// batch see the held changes.
+#[derive(Debug, Default)]
+pub struct Batch {
+    open: Cell<bool>,
+    held: RefCell<Option<Held>>,
+}
+
+#[derive(Debug)]
+struct Held {
+    ledger: Ledger,
+    parents: Vec<CommitSha>,
+    expected: Option<CommitSha>,
+    events: Vec<String>,
+}
+
+impl Batch {
+    /// From now on, changes are held until [`LedgerStore::flush`].
+    pub fn open(&self) {
+        self.open.set(true);
+    }
+
+    /// From now on, changes are written as they are made (flush what is
+    /// held first).
+    pub fn close(&self) {
+        self.open.set(false);
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.open.get()
+    }
+
+    /// Whether changes wait to be written.
+    pub fn holds_changes(&self) -> bool {
+        self.held
+            .borrow()
+            .as_ref()
+            .is_some_and(|h| !h.events.is_empty())
+    }
 }
 
 /// One commit of the ledger's history.
@@ -79,7 +128,14 @@ impl<'r> LedgerStore<'r> {
             refname: refname.to_owned(),
             identity,
             attempts: 64,
+            batch: None,
         }
+    }
+
+    /// This store, gathering its changes in `batch` while the batch is open.
+    pub fn with_batch(mut self, batch: &'r Batch) -> Self {
+        self.batch = Some(batch);
+        self
     }
 
     pub fn refname(&self) -> &str {
@@ -90,6 +146,14 @@ impl<'r> LedgerStore<'r> {
     /// an empty ledger). With a remote, the remote's ledger and this
     /// repository's own are both looked at (see [`Self::snapshot`]).
     pub fn read(&self) -> Result<(Ledger, Option<CommitSha>), LedgerError> {
+        if let Some(held) = self.batch.and_then(|b| {
+            b.held
+                .borrow()
+                .as_ref()
+                .map(|h| (h.ledger.clone(), h.parents.first().cloned()))
+        }) {
+            return Ok(held);
+        }
         let snapshot = self.snapshot()?;
         Ok((snapshot.ledger, snapshot.parents.into_iter().next()))
     }
@@ -163,29 +227,138 @@ impl<'r> LedgerStore<'r> {
     }
 
     /// Applies `change` with compare-and-swap, retrying on a newer state
-    /// with jittered backoff. Returns the new commit, or `None` when the
-    /// change changed nothing (then nothing is written). With a remote,
-    /// this repository's own ref follows, so both always agree afterwards.
-    pub fn update(&self, change: &Change<'_>) -> Result<Option<CommitSha>, LedgerError> {
-        for attempt in 0..self.attempts {
+    /// with jittered backoff; with an open batch, holds it for
+    /// [`Self::flush`] instead. Returns whether the ledger changed (when it
+    /// did not, nothing is written). With a remote, this repository's own
+    /// ref follows, so both always agree afterwards.
+    pub fn update(&self, change: &Change<'_>) -> Result<bool, LedgerError> {
+        if let Some(batch) = self.batch.filter(|b| b.is_open()) {
+            return self.hold(batch, change);
+        }
+        Ok(self.write(change)?.is_some())
+    }
+
+    /// Applies `change` to the batch's ledger.
+    fn hold(&self, batch: &Batch, change: &Change<'_>) -> Result<bool, LedgerError> {
+        let mut held = batch.held.borrow_mut();
+        if held.is_none() {
             let Snapshot {
-                mut ledger,
+                ledger,
                 parents,
                 expected,
             } = self.snapshot()?;
+            *held = Some(Held {
+                ledger,
+                parents,
+                expected,
+                events: Vec::new(),
+            });
+        }
+        let Some(held) = held.as_mut() else {
+            return Ok(false);
+        };
+        let mut ledger = held.ledger.clone();
+        let Some(event) = change(&mut ledger)? else {
+            return Ok(false);
+        };
+        if ledger.to_json() == held.ledger.to_json() {
+            return Ok(false);
+        }
+        held.ledger = ledger;
+        held.events.push(event);
+        Ok(true)
+    }
+
+    /// Writes what the batch holds as one commit; `None` when it holds
+    /// nothing. When the ledger moved on meanwhile, the batch's commit is
+    /// merged into the newer one: nothing either side wrote is lost.
+    pub fn flush(&self) -> Result<Option<CommitSha>, LedgerError> {
+        let Some(batch) = self.batch else {
+            return Ok(None);
+        };
+        let Some(Held {
+            mut ledger,
+            parents,
+            expected,
+            events,
+        }) = batch.held.borrow_mut().take()
+        else {
+            return Ok(None);
+        };
+        if events.is_empty() {
+            return Ok(None);
+        }
+        let message = match events.as_slice() {
+            [one] => one.clone(),
+            [first, rest @ ..] => {
+                format!("{first} and {} more\n\n{}", rest.len(), events.join("\n"))
+            }
+            [] => return Ok(None),
+        };
+        ledger.version = FORMAT_VERSION;
+        let files = Self::document(&ledger)?;
+        let parent_refs: Vec<&CommitSha> = parents.iter().collect();
+        let ours = self
+            .repo
+            .write_root_or_child(&parent_refs, &files, &message, &self.identity)?;
+        match self
+            .repo
+            .update_ref(&self.refname, &ours, expected.as_ref())
+        {
+            Ok(()) => {
+                self.follow(&ours)?;
+                return Ok(Some(ours));
+            }
+            Err(e) if e.is_conflict() => {
+                tracing::debug!("the ledger moved on under a batch: {e}; merging");
+                self.repo.fetch_ref(&self.refname)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let merge = format!("merge: {message}");
+        self.write_with(Some((&ours, &ledger)), &|_| Ok(Some(merge.clone())))
+    }
+
+    /// The files of a ledger commit.
+    fn document(ledger: &Ledger) -> Result<Changes, LedgerError> {
+        let path: RelPath = FILE
+            .parse()
+            .map_err(|_| LedgerError::Invalid("bad file name".into()))?;
+        Ok(Changes::from([(path, Some(ledger.to_json().into_bytes()))]))
+    }
+
+    /// [`Self::update`] without a batch: the commit written, if any.
+    fn write(&self, change: &Change<'_>) -> Result<Option<CommitSha>, LedgerError> {
+        self.write_with(None, change)
+    }
+
+    /// Applies `change` with compare-and-swap; with `joining`, a commit and
+    /// its ledger are merged into every state it is applied to, and the
+    /// write joins that commit's history.
+    fn write_with(
+        &self,
+        joining: Option<(&CommitSha, &Ledger)>,
+        change: &Change<'_>,
+    ) -> Result<Option<CommitSha>, LedgerError> {
+        for attempt in 0..self.attempts {
+            let Snapshot {
+                mut ledger,
+                mut parents,
+                expected,
+            } = self.snapshot()?;
             let before = ledger.to_json();
+            if let Some((commit, theirs)) = joining {
+                ledger = ledger.merge(theirs);
+                parents.push(commit.clone());
+            }
             let Some(event) = change(&mut ledger)? else {
                 return Ok(None);
             };
             ledger.version = FORMAT_VERSION;
-            let after = ledger.to_json();
-            if after == before && !parents.is_empty() {
+            if ledger.to_json() == before && parents.len() == 1 {
                 return Ok(None);
             }
-            let path: RelPath = FILE
-                .parse()
-                .map_err(|_| LedgerError::Invalid("bad file name".into()))?;
-            let files = Changes::from([(path, Some(after.into_bytes()))]);
+            let files = Self::document(&ledger)?;
             let parent_refs: Vec<&CommitSha> = parents.iter().collect();
             let commit =
                 self.repo
@@ -304,13 +477,15 @@ mod tests {
         let store = LedgerStore::new(&repo, DEFAULT_REF, Identity::default());
         assert_eq!(store.read().unwrap().0, Ledger::default());
 
-        let first = store.update(&reject(1)).unwrap().unwrap();
-        let second = store.update(&reject(2)).unwrap().unwrap();
-        assert_eq!(
-            store.update(&reject(2)).unwrap(),
-            None,
+        assert!(store.update(&reject(1)).unwrap());
+        let first = store.read().unwrap().1.unwrap();
+        assert!(store.update(&reject(2)).unwrap());
+        let second = store.read().unwrap().1.unwrap();
+        assert!(
+            !store.update(&reject(2)).unwrap(),
             "the same change twice writes once"
         );
+        assert_eq!(store.read().unwrap().1.unwrap(), second);
         assert_eq!(repo.parents(&second).unwrap(), std::slice::from_ref(&first));
         assert_eq!(git(&t.origin, &["rev-parse", DEFAULT_REF]), second.as_str());
         let log: Vec<String> = store
@@ -397,5 +572,82 @@ mod tests {
             "{err}"
         );
         assert_eq!(git(&t.work, &["rev-parse", DEFAULT_REF]), commit);
+    }
+
+    #[test]
+    fn a_batch_is_one_commit_and_reads_see_what_it_holds() {
+        let t = with_origin(&[("a.txt", "a\n")]);
+        let repo = Repo::open(&t.work, Some("origin"), None).unwrap();
+        repo.fetch().unwrap();
+        let batch = Batch::default();
+        let store = LedgerStore::new(&repo, DEFAULT_REF, Identity::default()).with_batch(&batch);
+        assert!(store.update(&reject(1)).unwrap());
+        let before = store.read().unwrap().1;
+        batch.open();
+        for n in 2..50 {
+            assert!(store.update(&reject(n)).unwrap());
+        }
+        assert!(!store.update(&reject(7)).unwrap(), "held changes count");
+        assert_eq!(store.read().unwrap().0.rejected.len(), 49);
+        assert!(batch.holds_changes());
+        assert_eq!(
+            git(&t.origin, &["rev-parse", DEFAULT_REF]),
+            before.clone().unwrap().as_str(),
+            "nothing written before the flush"
+        );
+        let written = store.flush().unwrap().unwrap();
+        assert_eq!(repo.parents(&written).unwrap(), [before.unwrap()]);
+        assert_eq!(store.flush().unwrap(), None, "a flush writes once");
+        let log = store.log(10).unwrap();
+        assert_eq!(log.len(), 2);
+        assert!(
+            log[0]
+                .message
+                .starts_with(&format!("reject {} and 47 more\n", fp(2))),
+            "{}",
+            log[0].message
+        );
+        batch.close();
+        let fresh = LedgerStore::new(&repo, DEFAULT_REF, Identity::default());
+        assert_eq!(fresh.read().unwrap().0.rejected.len(), 49);
+    }
+
+    #[test]
+    fn a_batch_that_finds_the_ledger_moved_on_is_merged_into_it() {
+        let t = with_origin(&[("a.txt", "a\n")]);
+        let one = Repo::open(&t.work, Some("origin"), None).unwrap();
+        one.fetch().unwrap();
+        let other = t.work.parent().unwrap().join("other");
+        git(
+            t.work.parent().unwrap(),
+            &[
+                "clone",
+                "-q",
+                t.origin.to_str().unwrap(),
+                other.to_str().unwrap(),
+            ],
+        );
+        let two = Repo::open(&other, Some("origin"), None).unwrap();
+        two.fetch().unwrap();
+
+        let batch = Batch::default();
+        batch.open();
+        let store = LedgerStore::new(&one, DEFAULT_REF, Identity::default()).with_batch(&batch);
+        store.update(&reject(1)).unwrap();
+        store.update(&reject(2)).unwrap();
+        // Meanwhile another run writes.
+        LedgerStore::new(&two, DEFAULT_REF, Identity::default())
+            .update(&reject(3))
+            .unwrap();
+        let merged = store.flush().unwrap().unwrap();
+        assert_eq!(one.parents(&merged).unwrap().len(), 2);
+        one.fetch().unwrap();
+        let (ledger, _) = LedgerStore::new(&one, DEFAULT_REF, Identity::default())
+            .read()
+            .unwrap();
+        assert_eq!(
+            ledger.rejected.keys().cloned().collect::<Vec<_>>(),
+            [fp(1), fp(2), fp(3)]
+        );
     }
 }

@@ -828,3 +828,52 @@ fn a_server_that_echoes_the_token_never_gets_it_printed() {
     assert!(!hub.ledger().to_string().contains(TOKEN));
     hub.assert_token_never_shown();
 }
+
+#[test]
+fn a_comment_runs_a_bounded_number_of_commands_in_one_ledger_commit() {
+    let hub = Hub::new(PROPOSE_ALL);
+    hub.schedule();
+    let dashboard = hub.fake.world().plain_issues()[0].number;
+    let events = hub.project.ledger_events().len();
+    let mut body = String::from("/patchwright pause len-zero\n/patchwright stop\n");
+    for _ in 0..5_000 {
+        body.push_str("/patchwright resume derive-debug\n/patchwright pause derive-debug\n");
+    }
+    let (id, run) = hub.comment(dashboard, "ana", &body);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let reply = hub.reply(dashboard, id);
+    assert_eq!(reply.matches("> `/patchwright").count(), 10, "{reply}");
+    assert!(
+        reply.ends_with(
+            "> …and 9992 more command lines\n\nIgnored: too many commands in one comment (at most 10, `commands.max_per_comment`). Ask again for the rest."
+        ),
+        "{reply}"
+    );
+    assert_eq!(
+        hub.project.ledger_events().len(),
+        events + 1,
+        "one ledger commit for the comment: {:?}",
+        hub.project.ledger_events()
+    );
+    let ledger = hub.ledger();
+    assert!(ledger["stopped"].is_object(), "{ledger}");
+    assert!(ledger["paused"]["len-zero"].is_object());
+    assert!(ledger["paused"]["derive-debug"].is_object());
+
+    // A command that closes a pull request writes as it goes; what came
+    // before it is written first.
+    let events = hub.project.ledger_events().len();
+    let pull = hub.pull_number("len-zero");
+    let (_, run) = hub.comment(
+        pull,
+        "ana",
+        "/patchwright resume\n/patchwright ignore later\n/patchwright resume len-zero\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let new: Vec<String> = hub.project.ledger_events()[events..].to_vec();
+    assert_eq!(new.len(), 3, "{new:?}");
+    assert_eq!(new[0], "resume by ana");
+    assert!(new[1].starts_with("outcome closed "), "{new:?}");
+    assert_eq!(new[2], "resume len-zero by ana");
+    hub.assert_token_never_shown();
+}

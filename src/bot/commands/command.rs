@@ -59,6 +59,31 @@ pub enum Command {
 }
 
 impl Command {
+    /// Whether the command changes nothing but the ledger (or nothing at
+    /// all): such commands of one comment are written as one ledger commit.
+    /// The others push branches or close pull requests, and write the
+    /// ledger as they go so a killed run is healed by the next.
+    pub fn only_changes_the_ledger(&self) -> bool {
+        match self {
+            Command::Help
+            | Command::Scan
+            | Command::IgnoreSkill
+            | Command::Explain
+            | Command::Ignored
+            | Command::Unignore { .. }
+            | Command::Pause { .. }
+            | Command::Resume { .. }
+            | Command::Stop
+            | Command::Stats => true,
+            Command::Run
+            | Command::Fix { .. }
+            | Command::Recreate
+            | Command::Ignore { .. }
+            | Command::SkillNew { .. }
+            | Command::Revert { .. } => false,
+        }
+    }
+
     /// How to write the command, and what it does (for `help`). Every
     /// variant must be described here: a new command without help does not
     /// compile.

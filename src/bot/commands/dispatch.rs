@@ -1,7 +1,9 @@
 //! What happens to a comment: bots (the bot itself included) are ignored;
 //! a commenter without enough access gets a refusal and nothing else
 //! changes; otherwise each command runs in order, with 👀 while working and
-//! 🚀 or 😕 at the end, and every result goes into one reply.
+//! 🚀 or 😕 at the end, and every result goes into one reply. A comment runs
+//! at most `commands.max_per_comment` commands, and the ledger changes of
+//! its ledger-only commands are one commit.
 //!
 //! A failure the person can act on is shown as it is; anything else is
 //! logged and the reply says it failed unexpectedly.
@@ -63,16 +65,28 @@ pub fn handle(bot: &Bot<'_>, event: &CommentEvent) -> Result<Handled, CycleError
         return Ok(Handled::Ignored("patchwright's own reply"));
     }
     let prefix = &bot.config.commands.prefix;
-    let parsed = parse_comment(&event.body, prefix);
+    let mut parsed = parse_comment(&event.body, prefix);
     if parsed.is_empty() {
         return Ok(Handled::Ignored("the comment has no command"));
     }
+    let most = bot.config.commands.max_per_comment;
+    let too_many = parsed.len().saturating_sub(most);
+    parsed.truncate(most);
+    let too_many = (too_many > 0).then(|| {
+        format!(
+            "> …and {too_many} more command {}\n\nIgnored: too many commands in one comment (at most {most}, `commands.max_per_comment`). Ask again for the rest.",
+            if too_many == 1 { "line" } else { "lines" }
+        )
+    });
     let marker = format!("{REPLY_MARKER} {} -->", event.comment_id);
     let permission = bot.forge.permission(&event.author)?;
     let needed = bot.config.commands.min_permission;
     if permission < needed {
         bot.forge.react(event.comment_id, Reaction::Confused)?;
-        let quoted: Vec<String> = parsed.iter().map(|p| quote(&p.line)).collect();
+        let mut quoted: Vec<String> = parsed.iter().map(|p| quote(&p.line)).collect();
+        if too_many.is_some() {
+            quoted.push("> …".into());
+        }
         let reply = format!(
             "{marker}\n{}\n\n@{} has `{permission}` access to this repository; commands need `{needed}`. Nothing was done.\n",
             quoted.join("\n"),
@@ -86,8 +100,17 @@ pub fn handle(bot: &Bot<'_>, event: &CommentEvent) -> Result<Handled, CycleError
     // The ledger and branches as they are on the remote, not as checked out.
     bot.repo.fetch()?;
     let mut sections = Vec::new();
-    let mut ok = true;
+    let mut ok = too_many.is_none();
     for Parsed { line, command } in &parsed {
+        // Commands that only change the ledger are gathered into one commit;
+        // any other command first writes what was gathered.
+        let batched = command.as_ref().is_ok_and(Command::only_changes_the_ledger);
+        if !batched {
+            bot.store().flush()?;
+            bot.batch.close();
+        } else {
+            bot.batch.open();
+        }
         let text = match command {
             Err(e) => {
                 ok = false;
@@ -109,6 +132,9 @@ pub fn handle(bot: &Bot<'_>, event: &CommentEvent) -> Result<Handled, CycleError
         };
         sections.push(format!("{}\n\n{}", quote(line), text.trim_end()));
     }
+    bot.store().flush()?;
+    bot.batch.close();
+    sections.extend(too_many);
     let reply = format!("{marker}\n{}\n", sections.join("\n\n"));
     bot.forge.comment_on(event.number, &reply)?;
     bot.forge.react(
