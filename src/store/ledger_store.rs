@@ -501,12 +501,12 @@ mod tests {
         assert_eq!(store.read().unwrap().0.rejected.len(), 2);
     }
 
-    #[test]
-    fn a_stale_writer_re_applies_its_change_on_the_newer_state() {
+    /// Two clones of one origin, each fetched: neither knows what the
+    /// other writes next.
+    fn two_clones() -> (crate::store::testing::TestRepo, Repo, Repo) {
         let t = with_origin(&[("a.txt", "a\n")]);
         let one = Repo::open(&t.work, Some("origin"), None).unwrap();
         one.fetch().unwrap();
-        // A second clone that does not know about the first one's write.
         let other = t.work.parent().unwrap().join("other");
         git(
             t.work.parent().unwrap(),
@@ -519,6 +519,12 @@ mod tests {
         );
         let two = Repo::open(&other, Some("origin"), None).unwrap();
         two.fetch().unwrap();
+        (t, one, two)
+    }
+
+    #[test]
+    fn a_stale_writer_re_applies_its_change_on_the_newer_state() {
+        let (_t, one, two) = two_clones();
 
         LedgerStore::new(&one, DEFAULT_REF, Identity::default())
             .update(&reject(1))
@@ -614,21 +620,7 @@ mod tests {
 
     #[test]
     fn a_batch_that_finds_the_ledger_moved_on_is_merged_into_it() {
-        let t = with_origin(&[("a.txt", "a\n")]);
-        let one = Repo::open(&t.work, Some("origin"), None).unwrap();
-        one.fetch().unwrap();
-        let other = t.work.parent().unwrap().join("other");
-        git(
-            t.work.parent().unwrap(),
-            &[
-                "clone",
-                "-q",
-                t.origin.to_str().unwrap(),
-                other.to_str().unwrap(),
-            ],
-        );
-        let two = Repo::open(&other, Some("origin"), None).unwrap();
-        two.fetch().unwrap();
+        let (_t, one, two) = two_clones();
 
         let batch = Batch::default();
         batch.open();
