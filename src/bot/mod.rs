@@ -24,5 +24,6 @@ pub mod propose;
 pub mod run;
 pub mod sync;
 pub mod tree_scan;
+pub mod unpublished;
 pub mod validation;
 pub mod watch;

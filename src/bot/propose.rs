@@ -1,6 +1,7 @@
 //! Turning a plan into proposals: the fixes applied to the files, a commit
-//! on the base, the branch pushed (adopted if a dead run left it, never
-//! taken from someone else), the pull request opened and recorded; and
+//! on the base, the proposal recorded, the branch pushed (adopted if a dead
+//! run left it, never taken from someone else), the pull request opened and
+//! recorded; and
 //! rebuilding an open proposal on the current default branch.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,6 +11,7 @@ use crate::bot::run::RunOptions;
 use crate::bot::run::{DryRunProposal, Opened, RunReport, listed};
 use crate::bot::sync::record_checks;
 use crate::bot::tree_scan::{lint_families, scan_commit};
+use crate::bot::unpublished::{drop_entry, labels, record_pull};
 use crate::bot::validation::{Proven, prove};
 use crate::engine::edit::{Applied, Fix, apply_fixes};
 use crate::engine::finding::Finding;
@@ -160,7 +162,35 @@ pub fn publish_proposal(
         &message,
         &bot.config.git.identity,
     )?;
+    // The ledger knows the proposal before its branch exists: a run that
+    // stops after this point leaves an entry the next run finishes or drops
+    // (see `unpublished`), never a branch nobody knows.
+    let proposal = Proposal {
+        id: id.clone(),
+        skill: draft.skill.clone(),
+        package: draft.package.clone(),
+        title: draft.title.clone(),
+        fingerprints: draft.fingerprints.clone(),
+        files: draft.changes.keys().cloned().collect(),
+        branch: branch.clone(),
+        base: base.clone(),
+        head: commit.clone(),
+        pull: None,
+        outcomes: vec![OutcomeEntry {
+            at: Timestamp::now(),
+            outcome: Outcome::Opened,
+        }],
+    };
+    bot.store().update(&|l| {
+        if l.proposals.contains_key(&proposal.id) {
+            return Ok(None);
+        }
+        l.proposals.insert(proposal.id.clone(), proposal.clone());
+        Ok(Some(format!("propose {}", proposal.id)))
+    })?;
+    failpoint("after-ledger-entry");
     let Some((head, adopted)) = publish(bot, &branch, &commit)? else {
+        drop_entry(bot, &id, "its branch is someone else's")?;
         report.warnings.push(format!(
             "{branch} exists with commits by someone else; left alone"
         ));
@@ -173,32 +203,14 @@ pub fn publish_proposal(
         base: &bot.default_branch,
         title: &draft.title,
         body: &draft.body,
-        labels: vec!["patchwright".into(), format!("patchwright:{}", draft.skill)],
+        labels: labels(&draft.skill),
     })?;
+    record_pull(bot, &id, &pull, &head)?;
     let proposal = Proposal {
-        id: id.clone(),
-        skill: draft.skill.clone(),
-        package: draft.package.clone(),
-        title: draft.title.clone(),
-        fingerprints: draft.fingerprints.clone(),
-        files: draft.changes.keys().cloned().collect(),
-        branch: branch.clone(),
-        base: base.clone(),
         head,
         pull: Some(pull),
-        outcomes: vec![OutcomeEntry {
-            at: Timestamp::now(),
-            outcome: Outcome::Opened,
-        }],
+        ..proposal
     };
-    let recorded = proposal.clone();
-    bot.store().update(&|l| {
-        if l.proposals.contains_key(&recorded.id) {
-            return Ok(None);
-        }
-        l.proposals.insert(recorded.id.clone(), recorded.clone());
-        Ok(Some(format!("propose {}", recorded.id)))
-    })?;
     let checks = if checks {
         record_checks(bot, &proposal, &mut report.warnings, false)?
     } else {
@@ -324,10 +336,7 @@ pub fn recreate(bot: &Bot<'_>, id: &ProposalId) -> Result<String, CycleError> {
         base: &bot.default_branch,
         title: &title,
         body: &body,
-        labels: vec![
-            "patchwright".into(),
-            format!("patchwright:{}", proposal.skill),
-        ],
+        labels: labels(&proposal.skill),
     })?;
     let fingerprints: BTreeSet<Fingerprint> = fixed.iter().map(|f| f.fingerprint.clone()).collect();
     let files: Vec<RelPath> = applied.files.keys().cloned().collect();

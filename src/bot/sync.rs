@@ -9,6 +9,7 @@ use crate::bot::checks;
 use crate::bot::context::{BOT_ACTOR, Bot, CycleError};
 use crate::bot::control;
 use crate::bot::run::{CheckVerdict, RunReport, Synced};
+use crate::bot::unpublished;
 use crate::forge::PullState;
 use crate::policy::checks::{Judgement, judge};
 use crate::policy::learn;
@@ -22,6 +23,7 @@ const NO_CHECKS_WARNING_SECS: i64 = 30 * 60;
 
 /// Records what happened to every open proposal since the last run.
 pub fn sync(bot: &Bot<'_>, checks: bool, report: &mut RunReport) -> Result<(), CycleError> {
+    unpublished::heal(bot, report)?;
     let store = bot.store();
     let (ledger, _) = store.read()?;
     let synced = &mut report.synced;

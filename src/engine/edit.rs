@@ -337,7 +337,8 @@ pub fn unified_diff(path: &RelPath, old: &str, new: &str) -> String {
         .to_string()
 }
 
-fn changed_lines(old: &str, new: &str) -> usize {
+/// Added plus removed lines between two texts.
+pub fn changed_lines(old: &str, new: &str) -> usize {
     similar::TextDiff::from_lines(old, new)
         .iter_all_changes()
         .filter(|c| c.tag() != similar::ChangeTag::Equal)

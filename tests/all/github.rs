@@ -540,20 +540,34 @@ fn server_errors_and_rate_limits_are_retried_and_a_spent_budget_fails_cleanly() 
         branches + 1,
         "the branch was pushed"
     );
-    assert_eq!(hub.ledger()["proposals"].as_object().unwrap().len(), 3);
+    // Recorded before it was pushed, without a pull request yet.
+    let ledger = hub.ledger();
+    let proposals = ledger["proposals"].as_object().unwrap();
+    assert_eq!(proposals.len(), 4);
+    assert_eq!(
+        proposals
+            .values()
+            .filter(|p| p.get("pull").is_none())
+            .count(),
+        1
+    );
     let healed = hub.schedule();
     assert!(
         healed.stdout.contains("- Recorded #5: "),
         "{}",
         healed.stdout
     );
+    // Healing is not proposing: the run still proposes its one.
     assert_eq!(
         hub.project.proposal_branches().len(),
-        branches + 1,
-        "no second branch"
+        branches + 2,
+        "no second branch for the healed one"
     );
-    assert_eq!(hub.fake.world().open_pulls().len(), 4);
-    assert_eq!(hub.ledger()["proposals"].as_object().unwrap().len(), 4);
+    assert_eq!(hub.fake.world().open_pulls().len(), 5);
+    let ledger = hub.ledger();
+    let proposals = ledger["proposals"].as_object().unwrap();
+    assert_eq!(proposals.len(), 5);
+    assert!(proposals.values().all(|p| p["pull"]["number"].is_u64()));
     hub.assert_token_never_shown();
 }
 

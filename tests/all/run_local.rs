@@ -83,17 +83,19 @@ fn a_run_proposes_branches_with_exactly_the_fixes_and_a_second_run_changes_nothi
         );
     }
 
-    // The ledger: one commit per event — each proposal, its check's result
-    // kept by tree, the outcome — and the scan last. Every fix passed, so no
-    // base needed checking.
+    // The ledger: one commit per event — each proposal (recorded before its
+    // branch is pushed), its pull request, its check's result kept by tree,
+    // the outcome — and the scan last. Every fix passed, so no base needed
+    // checking.
     let events = project.ledger_events();
-    assert_eq!(events.len(), 16, "{events:#?}");
-    for triple in events[..15].chunks(3) {
-        let id = triple[0].strip_prefix("propose ").unwrap();
-        assert!(triple[1].starts_with("checks passed tree "), "{triple:?}");
-        assert_eq!(triple[2], format!("outcome checks-passed {id}"));
+    assert_eq!(events.len(), 21, "{events:#?}");
+    for four in events[..20].chunks(4) {
+        let id = four[0].strip_prefix("propose ").unwrap();
+        assert_eq!(four[1], format!("open {id}"));
+        assert!(four[2].starts_with("checks passed tree "), "{four:?}");
+        assert_eq!(four[3], format!("outcome checks-passed {id}"));
     }
-    assert_eq!(events[15], format!("scan {}", &main[..8]));
+    assert_eq!(events[20], format!("scan {}", &main[..8]));
     let ledger = project.ledger_json();
     for p in ledger["proposals"].as_object().unwrap().values() {
         let kinds: Vec<&str> = p["outcomes"]
@@ -300,32 +302,23 @@ fn a_dry_run_prints_the_proposals_and_writes_nothing() {
     assert_eq!(project.origin_refs(), origin_refs);
 }
 
-#[test]
-fn a_run_killed_after_pushing_a_branch_is_healed_by_the_next() {
-    let project = Project::sample("limits:\n  max_prs_per_run: 1\n");
+fn killed_at(project: &Project, failpoint: &str) {
     let killed = std::process::Command::new(env!("CARGO_BIN_EXE_patchwright"))
         .args(["run", "--no-checks"])
         .current_dir(&project.work)
-        .env("PATCHWRIGHT_FAILPOINT", "after-branch-push")
+        .env("PATCHWRIGHT_FAILPOINT", failpoint)
         .output()
         .unwrap();
     assert!(!killed.status.success(), "the failpoint must kill the run");
+}
+
+#[test]
+fn a_run_killed_after_pushing_a_branch_is_healed_by_the_next() {
+    let project = Project::sample("limits:\n  max_prs_per_run: 1\n");
+    killed_at(&project, "after-branch-push");
     let branches = project.proposal_branches();
     assert_eq!(branches.len(), 1, "the branch was pushed before the kill");
-    assert!(
-        !project
-            .ledger_events()
-            .iter()
-            .any(|e| e.starts_with("propose"))
-    );
-
-    let healed = run(&project, &["--no-checks"]);
-    assert!(
-        healed.stdout.contains(&format!("recorded {}", branches[0])),
-        "{}",
-        healed.stdout
-    );
-    assert_eq!(project.proposal_branches(), branches, "no duplicate branch");
+    // The ledger knew the proposal before its branch was pushed.
     let events = project.ledger_events();
     assert_eq!(
         events.iter().filter(|e| e.starts_with("propose")).count(),
@@ -338,6 +331,72 @@ fn a_run_killed_after_pushing_a_branch_is_healed_by_the_next() {
             .cloned()
             .collect::<Vec<_>>(),
         branches
+    );
+
+    let healed = run(&project, &["--no-checks"]);
+    assert!(
+        healed.stdout.contains(&format!("recorded {}", branches[0])),
+        "{}",
+        healed.stdout
+    );
+    // Healing is not proposing: the run still proposes its one, elsewhere.
+    let now = project.proposal_branches();
+    assert_eq!(now.len(), 2, "{now:?}");
+    let skill = |b: &String| b.split('/').nth(1).unwrap().to_owned();
+    assert_ne!(skill(&now[0]), skill(&now[1]), "no duplicate: {now:?}");
+    assert!(now.contains(&branches[0]));
+    let events = project.ledger_events();
+    assert_eq!(
+        events.iter().filter(|e| e.starts_with("propose")).count(),
+        2,
+        "{events:#?}"
+    );
+    assert!(
+        events.contains(&format!(
+            "open {}",
+            branches[0].trim_start_matches("patchwright/")
+        )),
+        "{events:#?}"
+    );
+    let healed_again = run(&project, &["--no-checks"]);
+    assert!(
+        !healed_again.stdout.contains("recorded "),
+        "{}",
+        healed_again.stdout
+    );
+}
+
+#[test]
+fn a_run_killed_before_pushing_leaves_no_branch_and_the_next_proposes_again() {
+    let project = Project::sample("limits:\n  max_prs_per_run: 1\n");
+    killed_at(&project, "after-ledger-entry");
+    assert!(project.proposal_branches().is_empty(), "nothing was pushed");
+    let recorded = project.ledger_json()["proposals"]
+        .as_object()
+        .unwrap()
+        .clone();
+    assert_eq!(recorded.len(), 1);
+    let (id, entry) = recorded.iter().next().unwrap();
+    assert!(entry.get("pull").is_none(), "{entry}");
+
+    let healed = run(&project, &["--no-checks"]);
+    assert!(
+        healed
+            .stdout
+            .contains("a run stopped before pushing it; its fixes are planned again"),
+        "{}",
+        healed.stdout
+    );
+    let branches = project.proposal_branches();
+    assert_eq!(branches.len(), 1, "{}", healed.stdout);
+    let proposals = project.ledger_json()["proposals"].clone();
+    assert!(proposals[id]["pull"].is_object(), "{proposals}");
+    assert!(
+        project
+            .ledger_events()
+            .contains(&format!("drop {id}: never pushed")),
+        "{:#?}",
+        project.ledger_events()
     );
 }
 
@@ -474,7 +533,8 @@ fn ledger_commands_show_the_document_and_its_history() {
     assert_eq!(parsed["version"], 1);
     let log = patchwright(&project.work, &["ledger", "log"]);
     let lines: Vec<&str> = log.stdout.lines().collect();
-    assert_eq!(lines.len(), 6);
+    // Each proposal is recorded, then its pull request; the scan last.
+    assert_eq!(lines.len(), 11, "{}", log.stdout);
     assert!(
         lines[0].ends_with(&format!(
             "scan {}",
@@ -483,7 +543,12 @@ fn ledger_commands_show_the_document_and_its_history() {
         "{}",
         lines[0]
     );
-    assert!(lines[5].contains("  propose derive-debug/"), "{}", lines[5]);
+    assert!(
+        lines[10].contains("  propose derive-debug/"),
+        "{}",
+        lines[10]
+    );
+    assert!(lines[9].contains("  open derive-debug/"), "{}", lines[9]);
 }
 
 #[test]
@@ -756,4 +821,59 @@ fn a_skill_maintainers_keep_rejecting_is_paused_until_resumed() {
         "a resume is not undone by the old history"
     );
     assert_eq!(ledger["resumed"]["len-zero"]["by"], "ana");
+}
+
+#[test]
+fn a_branch_someone_else_wrote_is_left_alone_and_not_recorded() {
+    let project = Project::sample("limits:\n  max_prs_per_run: 1\n");
+    let dry = run(&project, &["--dry-run", "--no-checks"]);
+    let branch = dry
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("would propose "))
+        .and_then(|l| l.split(':').next())
+        .unwrap()
+        .to_owned();
+    // Someone pushes their own work under that name first.
+    git(&project.work, &["checkout", "-q", "-b", "theirs"]);
+    std::fs::write(project.work.join("THEIRS.md"), "mine\n").unwrap();
+    git(&project.work, &["add", "THEIRS.md"]);
+    git(
+        &project.work,
+        &[
+            "-c",
+            "user.name=Someone",
+            "-c",
+            "user.email=someone@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "their work",
+        ],
+    );
+    git(
+        &project.work,
+        &["push", "-q", "origin", &format!("theirs:{branch}")],
+    );
+    git(&project.work, &["checkout", "-q", "main"]);
+    let theirs = git(&project.origin, &["rev-parse", &branch]);
+
+    let out = run(&project, &["--no-checks"]);
+    assert!(
+        out.stdout.contains(&format!(
+            "{branch} exists with commits by someone else; left alone"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(git(&project.origin, &["rev-parse", &branch]), theirs);
+    let id = branch.trim_start_matches("patchwright/");
+    assert!(project.ledger_json()["proposals"].get(id).is_none());
+    assert!(
+        project
+            .ledger_events()
+            .contains(&format!("drop {id}: its branch is someone else's")),
+        "{:#?}",
+        project.ledger_events()
+    );
 }
