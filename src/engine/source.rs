@@ -60,7 +60,7 @@ impl SourceFile {
     }
 
     /// Parses `text` unless its syntax nests deeper than `max_nesting` (see
-    /// [`lexer::depth`]): the parser, the skills' visitors and the tree's
+    /// `lexer::depth`): the parser, the skills' visitors and the tree's
     /// destructor all recurse that deep, and a generated or hostile file
     /// must not overflow the stack.
     pub fn parse_nested(

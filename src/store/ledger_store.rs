@@ -144,7 +144,7 @@ impl<'r> LedgerStore<'r> {
 
     /// The ledger as last fetched, and the commit it came from (none yet:
     /// an empty ledger). With a remote, the remote's ledger and this
-    /// repository's own are both looked at (see [`Self::snapshot`]).
+    /// repository's own are both looked at (see `snapshot`).
     pub fn read(&self) -> Result<(Ledger, Option<CommitSha>), LedgerError> {
         if let Some(held) = self.batch.and_then(|b| {
             b.held
