@@ -49,8 +49,13 @@ impl Bot<'_> {
     /// The default branch's tip, as last fetched.
     pub fn default_tip(&self) -> Result<CommitSha, CycleError> {
         self.repo.branch_tip(&self.default_branch)?.ok_or_else(|| {
+            let key = self.config.key_in("git.default_branch");
+            let set = match &self.config.git.default_branch {
+                Some(_) => format!("it is what {key} says; fix that"),
+                None => format!("set {key} to the branch proposals should target"),
+            };
             CycleError::Other(format!(
-                "the default branch `{}` does not exist{}",
+                "the default branch `{}` does not exist{}: {set}",
                 self.default_branch,
                 self.repo
                     .remote_name()

@@ -71,19 +71,21 @@ pub fn run(cli: &Options, registry: &Registry, args: RunArgs) -> Result<ExitCode
 
 pub fn event(cli: &Options, registry: &Registry, args: EventArgs) -> Result<ExitCode> {
     let EventArgs { path, github } = args;
-    let name = std::env::var("GITHUB_EVENT_NAME").map_err(|_| {
-        anyhow::anyhow!(
-            "GITHUB_EVENT_NAME is not set: `patchwright event` runs inside GitHub Actions"
-        )
-    })?;
-    let payload_path = std::env::var("GITHUB_EVENT_PATH").map_err(|_| {
-        anyhow::anyhow!(
-            "GITHUB_EVENT_PATH is not set: `patchwright event` runs inside GitHub Actions"
-        )
-    })?;
+    let variable = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{name} is not set or empty: `patchwright event` runs inside GitHub Actions, which sets it"
+                )
+            })
+    };
+    let name = variable("GITHUB_EVENT_NAME")?;
+    let payload_path = variable("GITHUB_EVENT_PATH")?;
     let payload = std::fs::read_to_string(&payload_path)
         .with_context(|| format!("cannot read the event payload {payload_path}"))?;
-    let trigger = events::trigger(&name, &payload)?;
+    let trigger = events::trigger(&name, &payload).with_context(|| payload_path.clone())?;
     if let Trigger::Ignore(why) = &trigger {
         note!("patchwright: {why}; nothing to do");
         return Ok(ExitCode::SUCCESS);

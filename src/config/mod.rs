@@ -16,10 +16,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::vocab::git_names::is_valid_refname;
-
 mod lints;
 mod sections;
+mod validate;
 
 pub use lints::{
     DEFAULT_CLIPPY_LINTS, DEFAULT_RUSTC_LINTS, LINT_FAMILIES, LintFamily, is_lint_key,
@@ -54,6 +53,9 @@ pub struct Config {
     /// Proving fixes with the compiler before they are proposed or written;
     /// `false` turns it off.
     pub validate: ValidateConfig,
+    /// The file it was read from, for messages (none: the defaults).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
 }
 
 impl Config {
@@ -80,17 +82,44 @@ impl Config {
             None => DEFAULT_PATHS
                 .iter()
                 .map(|p| root.join(p))
-                .find(|p| p.is_file()),
+                .find(|p| p.exists()),
         };
         let Some(path) = path else {
             return Ok(Self::default());
         };
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+        let shown = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        if path.is_dir() {
+            return Err(ConfigError::NotAFile { path: shown });
+        }
+        let bytes = std::fs::read(&path).map_err(|source| ConfigError::Read {
             path: path.clone(),
             source,
         })?;
-        let shown = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-        Self::parse(&text, &shown, known_skills)
+        let text = String::from_utf8(bytes).map_err(|err| {
+            let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+            let start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&valid[start..]).chars().count() + 1;
+            ConfigError::Invalid(Invalid {
+                file: shown.clone(),
+                line,
+                column,
+                key: String::new(),
+                message: "this byte is not UTF-8; save the file as UTF-8".into(),
+            })
+        })?;
+        let mut config = Self::parse(&text, &shown, known_skills)?;
+        config.file = Some(shown);
+        Ok(config)
+    }
+
+    /// Where a key is set, for messages: `key in FILE`, or `key in the
+    /// configuration` when the defaults are used.
+    pub fn key_in(&self, key: &str) -> String {
+        match &self.file {
+            Some(file) => format!("`{key}` in {}", file.display()),
+            None => format!("`{key}` in .github/patchwright.yml"),
+        }
     }
 
     /// Parses configuration text; `file` is only used in error messages.
@@ -107,177 +136,81 @@ impl Config {
             let (line, column) = err
                 .location()
                 .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+            // A key the path could not name (a duplicate's) shows as `?`.
+            let key = key
+                .map(|k| {
+                    k.split('.')
+                        .take_while(|part| *part != "?")
+                        .collect::<Vec<_>>()
+                        .join(".")
+                })
+                .filter(|k| !k.is_empty() && k != ".");
+            let key = match (&err, key) {
+                (serde_saphyr::Error::DuplicateMappingKey { key: Some(dup), .. }, Some(parent)) => {
+                    Some(format!("{parent}.{dup}"))
+                }
+                (serde_saphyr::Error::DuplicateMappingKey { key: Some(dup), .. }, None) => {
+                    Some(dup.clone())
+                }
+                (_, key) => key,
+            };
             ConfigError::Invalid(Invalid {
                 file: file.to_path_buf(),
                 line,
                 column,
-                key: key.filter(|k| k != ".").unwrap_or_default(),
-                message: strip_location(&err.to_string()).to_owned(),
+                key: key.unwrap_or_default(),
+                message: yaml_message(&err),
             })
         })?;
         config.validate(text, file, known_skills)?;
         Ok(config)
     }
+}
 
-    fn validate(&self, text: &str, file: &Path, known_skills: &[&str]) -> Result<(), ConfigError> {
-        let invalid = |key: String, needle: &str, message: String| {
-            let (line, column) = locate(text, needle);
-            ConfigError::Invalid(Invalid {
-                file: file.to_path_buf(),
-                line,
-                column,
-                key,
-                message,
-            })
-        };
-        if let Some(unknown) = self
-            .skills
-            .keys()
-            .find(|id| !known_skills.contains(&id.as_str()) && !is_lint_key(id))
-        {
-            return Err(invalid(
-                format!("skills.{unknown}"),
-                unknown,
-                format!(
-                    "unknown skill `{unknown}`; known skills are: {}, and the lints of the {} families (`clippy::needless_return`)",
-                    known_skills.join(", "),
-                    LINT_FAMILIES.join(" and ")
-                ),
-            ));
+/// What went wrong, in the maintainer's terms: the YAML library's advice
+/// to its own users (options to set) and debug output stay out.
+fn yaml_message(err: &serde_saphyr::Error) -> String {
+    use serde_saphyr::budget::BudgetBreach;
+    match err {
+        serde_saphyr::Error::DuplicateMappingKey { key: Some(k), .. } => {
+            format!("`{k}` is given twice in the same place; keep one")
         }
-        for (key, skill) in &self.skills {
-            let is_family = LINT_FAMILIES.contains(&key.as_str());
-            let lists = [
-                ("lints", skill.lints.as_deref().unwrap_or_default()),
-                ("allow", skill.allow.as_slice()),
-                ("deny", skill.deny.as_slice()),
-            ];
-            for (field, lints) in lists {
-                let given = field == "lints" && skill.lints.is_some() || !lints.is_empty();
-                if given && !is_family {
-                    return Err(invalid(
-                        format!("skills.{key}.{field}"),
-                        field,
-                        format!(
-                            "only the lint families ({}) take `{field}`",
-                            LINT_FAMILIES.join(", ")
-                        ),
-                    ));
-                }
-                if let Some(bad) = lints.iter().find(|l| !is_lint_key(&format!("{key}::{l}"))) {
-                    return Err(invalid(
-                        format!("skills.{key}.{field}"),
-                        bad,
-                        format!(
-                            "`{bad}` is not a lint name (lowercase, digits and `_`, as `needless_return`)"
-                        ),
-                    ));
-                }
-            }
-            if skill.command.is_some() && !is_family {
-                return Err(invalid(
-                    format!("skills.{key}.command"),
-                    "command",
-                    format!(
-                        "only the lint families ({}) take a `command`",
-                        LINT_FAMILIES.join(", ")
-                    ),
-                ));
-            }
+        serde_saphyr::Error::DuplicateMappingKey { key: None, .. } => {
+            "a key is given twice here; keep one".into()
         }
-        if !self.git.ledger_ref.starts_with("refs/") || !is_valid_refname(&self.git.ledger_ref) {
-            let r = &self.git.ledger_ref;
-            return Err(invalid(
-                "git.ledger_ref".into(),
-                r,
-                format!("`{r}` is not a valid ref name under refs/"),
-            ));
+        serde_saphyr::Error::Budget { breach, .. } => {
+            let why = match breach {
+                BudgetBreach::Depth { .. }
+                | BudgetBreach::InclusionDepth { .. }
+                | BudgetBreach::PropertyExpansionDepth { .. } => "nests too deeply",
+                BudgetBreach::Aliases { .. }
+                | BudgetBreach::Anchors { .. }
+                | BudgetBreach::AliasAnchorRatio { .. }
+                | BudgetBreach::RecordedAnchorEvents { .. }
+                | BudgetBreach::RecordedAnchorBytes { .. }
+                | BudgetBreach::MergeKeys { .. } => "expands aliases (`*name`) too much",
+                _ => "is too large",
+            };
+            format!("the file {why} to be read safely; a configuration needs only a few plain keys")
         }
-        if self
-            .forge
-            .local
-            .check_command
-            .split_whitespace()
-            .next()
-            .is_none()
-        {
-            return Err(invalid(
-                "forge.local.check_command".into(),
-                "check_command",
-                "the check command is empty".into(),
-            ));
-        }
-        if self.commands.max_per_comment == 0 {
-            return Err(invalid(
-                "commands.max_per_comment".into(),
-                "max_per_comment",
-                "a comment must be allowed at least 1 command".into(),
-            ));
-        }
-        if self.scan.max_nesting == 0 {
-            return Err(invalid(
-                "scan.max_nesting".into(),
-                "max_nesting",
-                "nothing nests less than once; give at least 1".into(),
-            ));
-        }
-        let validate = &self.validate.0;
-        if validate.command.split_whitespace().next().is_none() {
-            return Err(invalid(
-                "validate.command".into(),
-                "command",
-                "the validation command is empty".into(),
-            ));
-        }
-        if validate.max_rounds == 0 {
-            return Err(invalid(
-                "validate.max_rounds".into(),
-                "max_rounds",
-                "at least one round is needed; say `validate: false` to turn validation off".into(),
-            ));
-        }
-        for (field, globs) in [
-            ("include", &self.scan.include),
-            ("exclude", &self.scan.exclude),
-        ] {
-            for (i, glob) in globs.iter().enumerate() {
-                if let Err(err) = globset::Glob::new(glob) {
-                    return Err(invalid(
-                        format!("scan.{field}[{i}]"),
-                        glob,
-                        format!("`{glob}` is not a valid glob: {}", err.kind()),
-                    ));
-                }
-            }
-        }
-        Ok(())
+        other => strip_location(&other.to_string()).to_owned(),
     }
 }
 
 /// saphyr appends " at line L, column C"; we report the location ourselves.
 fn strip_location(message: &str) -> &str {
-    match message.rfind(" at line ") {
-        Some(i) if message[i..].contains(", column ") => &message[..i],
-        _ => message,
+    let Some(i) = message.rfind(" at line ") else {
+        return message;
+    };
+    // Only a trailing ` at line L, column C`: other places in the text
+    // (an alias's `(defined at line …)`) are part of what it says.
+    let tail = &message[i + " at line ".len()..];
+    let numbers = tail.replace(", column ", "");
+    if tail.contains(", column ") && numbers.chars().all(|c| c.is_ascii_digit()) {
+        &message[..i]
+    } else {
+        message
     }
-}
-
-/// Line and column (1-based) of the first occurrence of `needle` as a
-/// whole token, for errors found after deserializing.
-fn locate(text: &str, needle: &str) -> (usize, usize) {
-    for (i, line) in text.lines().enumerate() {
-        let code = line.split(" #").next().unwrap_or(line);
-        if let Some(col) = code.find(needle) {
-            let before = code[..col].chars().last();
-            let after = code[col + needle.len()..].chars().next();
-            let boundary =
-                |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '-' || c == '_'));
-            if boundary(before) && boundary(after) {
-                return (i + 1, code[..col].chars().count() + 1);
-            }
-        }
-    }
-    (1, 1)
 }
 
 /// A configuration that cannot be used.
@@ -289,6 +222,11 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "the configuration {} is a directory, not a file",
+        path.display()
+    )]
+    NotAFile { path: PathBuf },
     #[error("{0}")]
     Invalid(Invalid),
 }
@@ -422,6 +360,100 @@ mod tests {
     }
 
     #[test]
+    fn numbers_are_range_checked() {
+        insta::assert_snapshot!(
+            [
+                "forge:\n  local:\n    check_timeout_minutes: 0\n",
+                "validate:\n  timeout_minutes: 0\n",
+                "learning:\n  min_acceptance: 5\n",
+                "learning:\n  min_acceptance: .nan\n",
+                "learning:\n  min_acceptance: -0.1\n",
+                "limits:\n  max_changed_lines: 0\n",
+                "revert:\n  window_hours: 0\n",
+                "git:\n  ledger_ref: refs/heads/main\n",
+                "git:\n  ledger_ref: refs/tags/state\n",
+                "git:\n  identity:\n    name: \"\"\n    email: bot@example.com\n",
+                "git:\n  identity:\n    name: bot\n    email: <bot@example.com>\n",
+            ]
+            .map(error)
+            .join("\n"),
+            @r#"
+        .github/patchwright.yml:3:5: key `forge.local.check_timeout_minutes`: 0 is too small: a timeout of 0 minutes fails every check at once; give at least 1
+        .github/patchwright.yml:2:3: key `validate.timeout_minutes`: 0 is too small: a timeout of 0 minutes stops every compile at once; give at least 1
+        .github/patchwright.yml:2:3: key `learning.min_acceptance`: 5 is not a share between 0 and 1 (0.3 means 30 %)
+        .github/patchwright.yml:2:3: key `learning.min_acceptance`: NaN is not a share between 0 and 1 (0.3 means 30 %)
+        .github/patchwright.yml:2:3: key `learning.min_acceptance`: -0.1 is not a share between 0 and 1 (0.3 means 30 %)
+        .github/patchwright.yml:2:3: key `limits.max_changed_lines`: 0 is too small: no fix changes fewer than 1 line; give at least 1
+        .github/patchwright.yml:2:3: key `revert.window_hours`: 0 is too small: watch for at least 1 hour; say `mode: off` not to watch
+        .github/patchwright.yml:2:15: key `git.ledger_ref`: `refs/heads/main` is under refs/heads/, where branches and tags live; the ledger needs a ref of its own, such as refs/patchwright/state
+        .github/patchwright.yml:2:15: key `git.ledger_ref`: `refs/tags/state` is under refs/tags/, where branches and tags live; the ledger needs a ref of its own, such as refs/patchwright/state
+        .github/patchwright.yml:3:5: key `git.identity.name`: "" cannot sign a commit: it must be non-empty, on one line, without `<` or `>`
+        .github/patchwright.yml:4:5: key `git.identity.email`: "<bot@example.com>" cannot sign a commit: it must be non-empty, on one line, without `<` or `>`
+        "#
+        );
+        // Edges that are fine.
+        for fine in [
+            "learning:\n  min_acceptance: 0\n",
+            "learning:\n  min_acceptance: 1.0\n",
+            "limits:\n  max_prs_per_run: 0\n",
+            "git:\n  ledger_ref: refs/bot/ledger\n",
+        ] {
+            parse(fine).unwrap();
+        }
+    }
+
+    #[test]
+    fn yaml_errors_speak_to_the_maintainer_not_to_the_library_user() {
+        let duplicate = error("limits:\n  max_prs_per_run: 1\n  max_prs_per_run: 2\n");
+        insta::assert_snapshot!(duplicate, @".github/patchwright.yml:3:3: key `limits.max_prs_per_run`: `max_prs_per_run` is given twice in the same place; keep one");
+        let deep = error(&format!(
+            "scan:\n  include: {}{}\n",
+            "[".repeat(3000),
+            "]".repeat(3000)
+        ));
+        let wide = error(&format!(
+            "scan:\n  include: [&a \"x\"]\n  exclude: [{}]\n",
+            vec!["*a"; 200_000].join(",")
+        ));
+        for message in [&duplicate, &deep, &wide] {
+            for library in ["Options", "DuplicateKeyPolicy", "budget breached", "{", "?"] {
+                assert!(!message.contains(library), "{message}");
+            }
+        }
+        assert!(wide.ends_with("the file expands aliases (`*name`) too much to be read safely; a configuration needs only a few plain keys"), "{wide}");
+        // An alias's own places stay in the message.
+        insta::assert_snapshot!(
+            error("scan:\n  include: &a [\"x\"]\n  exclude: [*a]\n"),
+            @".github/patchwright.yml:3:13: key `scan.exclude[0]`: expected string scalar (defined at line 2, column 15) (used at line 3, column 13)"
+        );
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_says_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join(".github/patchwright.yml");
+        std::fs::create_dir_all(&config).unwrap();
+        let err = Config::load(dir.path(), None, KNOWN).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the configuration .github/patchwright.yml is a directory, not a file"
+        );
+        std::fs::remove_dir(&config).unwrap();
+        std::fs::write(&config, b"limits:\n  max_prs_per_run: 1 # caf\xe9\n").unwrap();
+        let err = Config::load(dir.path(), None, KNOWN).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            ".github/patchwright.yml:2:27: this byte is not UTF-8; save the file as UTF-8"
+        );
+        std::fs::write(&config, b"limits:\n  max_prs_per_run: 1\n").unwrap();
+        let loaded = Config::load(dir.path(), None, KNOWN).unwrap();
+        assert_eq!(
+            loaded.key_in("git.default_branch"),
+            "`git.default_branch` in .github/patchwright.yml"
+        );
+    }
+
+    #[test]
     fn an_explicit_file_must_exist() {
         let dir = tempfile::tempdir().unwrap();
         let err = Config::load(dir.path(), Some(&dir.path().join("nope.yml")), KNOWN).unwrap_err();
@@ -452,7 +484,7 @@ mod tests {
             .to_string();
         assert_eq!(
             err,
-            "p.yml:2:3: key `validate.max_rounds`: at least one round is needed; say `validate: false` to turn validation off"
+            "p.yml:2:3: key `validate.max_rounds`: 0 is too small: at least one round is needed; say `validate: false` to turn validation off"
         );
         let err = Config::parse("validate:\n  rounds: 2\n", Path::new("p.yml"), KNOWN)
             .unwrap_err()

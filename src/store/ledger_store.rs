@@ -43,7 +43,7 @@ pub enum LedgerError {
     Git(#[from] GitError),
     /// Never overwritten: a person has to look.
     #[error(
-        "the ledger at {refname} (commit {commit}) cannot be used: {message}. Nothing was changed; fix or reset {refname} by hand"
+        "the ledger at {refname} ({commit}) cannot be used: {message}. Nothing was changed; fix or reset {refname} by hand"
     )]
     Unreadable {
         refname: String,
@@ -170,6 +170,23 @@ impl<'r> LedgerStore<'r> {
             Some(_) => self.repo.resolve(&self.refname)?,
             None => None,
         };
+        for commit in published.iter().chain(&local) {
+            match self.repo.object_kind(commit) {
+                Some("commit") => {}
+                kind => {
+                    return Err(LedgerError::Unreadable {
+                        refname: self.refname.clone(),
+                        commit: commit.to_string(),
+                        message: format!(
+                            "it points at {}, not at a commit",
+                            kind.map_or("an object this repository does not have".into(), |k| {
+                                format!("a {k}")
+                            })
+                        ),
+                    });
+                }
+            }
+        }
         let one =
             |commit: CommitSha, expected: Option<CommitSha>| -> Result<Snapshot, LedgerError> {
                 Ok(Snapshot {

@@ -332,6 +332,26 @@ fn refuse_checked_out(remote: &Repository, refname: &str, path: &Path) -> Result
 }
 
 /// Compare-and-swap of one ref in `repo`, under the ref's lock.
+/// Locks older than this are not another writer's: writers hold a ref's
+/// lock for milliseconds.
+const STALE_LOCK: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The lock on `refname`, when it is old enough to have been left behind.
+fn stale_lock(repo: &Repository, refname: &str) -> Option<GitError> {
+    let path = repo.path().join(format!("{refname}.lock"));
+    let age = std::fs::metadata(&path)
+        .ok()?
+        .modified()
+        .ok()?
+        .elapsed()
+        .ok()?;
+    (age >= STALE_LOCK).then(|| GitError::StaleLock {
+        refname: refname.to_owned(),
+        path,
+        age_secs: age.as_secs(),
+    })
+}
+
 fn cas_ref(
     repo: &Repository,
     refname: &str,
@@ -341,8 +361,14 @@ fn cas_ref(
     let mut tx = repo
         .transaction()
         .context(|| format!("cannot update {refname}"))?;
-    tx.lock_ref(refname)
-        .context(|| format!("cannot lock {refname}"))?;
+    if let Err(e) = tx.lock_ref(refname) {
+        if e.code() == ErrorCode::Locked
+            && let Some(stale) = stale_lock(repo, refname)
+        {
+            return Err(stale);
+        }
+        return Err(e).context(|| format!("cannot lock {refname}"));
+    }
     let current = match repo.find_reference(refname) {
         Ok(r) => r.target(),
         Err(e) if e.code() == ErrorCode::NotFound => None,

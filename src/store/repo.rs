@@ -32,6 +32,16 @@ pub enum GitError {
     Conflict { commit: String, paths: Vec<String> },
     #[error("{0}")]
     NotFound(String),
+    /// A lock file that a stopped git or patchwright left behind.
+    #[error(
+        "{refname} is locked by {}, left {age_secs} s ago by a git or patchwright that stopped; if none is running, delete that file",
+        path.display()
+    )]
+    StaleLock {
+        refname: String,
+        path: PathBuf,
+        age_secs: u64,
+    },
     #[error("cannot write {}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -216,8 +226,14 @@ impl Repo {
         {
             return Ok(name);
         }
+        if self.repo.head().is_err() && self.branches_with_prefix("")?.is_empty() {
+            return Err(GitError::NotFound(
+                "the repository has no commits yet: commit your code first; patchwright proposes changes on top of a branch".into(),
+            ));
+        }
         Err(GitError::NotFound(
-            "cannot tell the default branch: set `git.default_branch` in the configuration".into(),
+            "cannot tell the default branch: set `git.default_branch` in .github/patchwright.yml"
+                .into(),
         ))
     }
 
@@ -268,6 +284,19 @@ impl Repo {
             Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
             Err(e) => Err(e).context(|| format!("cannot read {refname}")),
         }
+    }
+
+    /// What kind of object `sha` names (`commit`, `tree`, `blob`, `tag`),
+    /// or `None` when this repository does not have it.
+    pub fn object_kind(&self, sha: &CommitSha) -> Option<&'static str> {
+        let object = self.repo.find_object(oid(sha), None).ok()?;
+        Some(match object.kind() {
+            Some(ObjectType::Commit) => "commit",
+            Some(ObjectType::Tree) => "tree",
+            Some(ObjectType::Blob) => "blob",
+            Some(ObjectType::Tag) => "tag",
+            _ => "object of no known kind",
+        })
     }
 
     pub(super) fn find_commit(&self, sha: &CommitSha) -> Result<git2::Commit<'_>, GitError> {

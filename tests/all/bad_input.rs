@@ -304,3 +304,113 @@ fn file_names_cannot_forge_lines_of_output() {
         run.stdout
     );
 }
+
+/// `error: …` on stderr with exit code 2, and nothing on stdout.
+fn fails_with(run: &crate::support::Run, message: &str) {
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.stderr, format!("error: {message}\n"));
+}
+
+#[test]
+fn repository_problems_are_named_with_what_to_do() {
+    // No commits yet.
+    let empty = tempfile::tempdir().unwrap();
+    crate::support::git(empty.path(), &["init", "-q", "-b", "main"]);
+    fails_with(
+        &patchwright(empty.path(), &["run", "--remote", "none"]),
+        "the repository has no commits yet: commit your code first; patchwright proposes changes on top of a branch",
+    );
+
+    let project = crate::support::Project::sample("");
+    let work = &project.work;
+    // A default branch that is not there, named with its key.
+    write(
+        work,
+        ".github/patchwright.yml",
+        b"git:\n  default_branch: trunk\n",
+    );
+    let run = patchwright(work, &["run", "--remote", "none", "--no-checks"]);
+    fails_with(
+        &run,
+        "the default branch `trunk` does not exist: it is what `git.default_branch` in .github/patchwright.yml says; fix that",
+    );
+    std::fs::remove_file(work.join(".github/patchwright.yml")).unwrap();
+
+    // A ledger ref that points at a blob.
+    let blob = crate::support::git(work, &["hash-object", "-w", "Cargo.toml"]);
+    crate::support::git(work, &["update-ref", "refs/patchwright/state", &blob]);
+    fails_with(
+        &patchwright(work, &["ledger", "show", "--remote", "none"]),
+        &format!(
+            "the ledger at refs/patchwright/state ({blob}) cannot be used: it points at a blob, not at a commit. Nothing was changed; fix or reset refs/patchwright/state by hand"
+        ),
+    );
+    assert_eq!(
+        crate::support::git(work, &["rev-parse", "refs/patchwright/state"]),
+        blob,
+        "left as it was"
+    );
+    crate::support::git(work, &["update-ref", "-d", "refs/patchwright/state"]);
+
+    // A lock a killed process left: said at once, not after minutes of retries.
+    let lock = work.join(".git/refs/patchwright/state.lock");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    std::fs::write(&lock, "").unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+    std::fs::File::options()
+        .write(true)
+        .open(&lock)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let run = patchwright(work, &["ignore", "0123456789abcdef", "--remote", "none"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: refs/patchwright/state is locked by {}, left 12",
+            lock.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.ends_with(
+            "s ago by a git or patchwright that stopped; if none is running, delete that file\n"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn event_input_problems_name_the_variable_or_the_payload_file() {
+    let project = crate::support::Project::sample("");
+    let event = |name: &str, path: &Path| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_patchwright"))
+            .arg("event")
+            .current_dir(&project.work)
+            .env("GITHUB_EVENT_NAME", name)
+            .env("GITHUB_EVENT_PATH", path)
+            .output()
+            .unwrap();
+        crate::support::Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let payload = dir.path().join("event.json");
+    std::fs::write(&payload, r#"{"action":"created"}"#).unwrap();
+    fails_with(
+        &event("", &payload),
+        "GITHUB_EVENT_NAME is not set or empty: `patchwright event` runs inside GitHub Actions, which sets it",
+    );
+    fails_with(
+        &event("issue_comment", &payload),
+        &format!(
+            "{}: the `issue_comment` event's payload cannot be read: missing field `issue` at line 1 column 20",
+            payload.display()
+        ),
+    );
+}

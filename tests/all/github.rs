@@ -673,7 +673,7 @@ fn missing_settings_are_clear_errors() {
         .unwrap();
     assert_eq!(
         String::from_utf8_lossy(&run.stderr).trim(),
-        "error: GITHUB_EVENT_NAME is not set: `patchwright event` runs inside GitHub Actions"
+        "error: GITHUB_EVENT_NAME is not set or empty: `patchwright event` runs inside GitHub Actions, which sets it"
     );
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_patchwright"))
         .args([
