@@ -236,6 +236,15 @@ pub struct BenchArgs {
     /// and warm with only what compiles).
     #[arg(long)]
     pub validate: bool,
+    /// Instead, scan one generated file of each size (in MB, comma-separated),
+    /// full of findings, and report time and peak memory per file.
+    #[arg(
+        long,
+        value_name = "MB,MB,…",
+        value_delimiter = ',',
+        conflicts_with = "validate"
+    )]
+    pub large: Vec<u32>,
     /// Measure each phase this many times and keep the best.
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,

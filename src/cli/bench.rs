@@ -16,9 +16,18 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
     let BenchArgs {
         path,
         validate,
+        large,
         rounds,
         format,
     } = args;
+    if !large.is_empty() {
+        let report = bench::large_files::run(&large)?;
+        print(&match format {
+            ListFormat::Text => report.to_text(),
+            ListFormat::Json => pretty(&report)?,
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if validate {
         let dir = path.unwrap_or_else(|| PathBuf::from("."));
         let report = bench::validation(&dir, &ValidateSettings::default())?;

@@ -150,7 +150,7 @@ pub fn apply_fixes(originals: &BTreeMap<RelPath, String>, fixes: &[Fix]) -> Appl
 
     let mut result = Applied::default();
     let mut accepted: Vec<&Fix> = Vec::new();
-    let mut taken: BTreeMap<&RelPath, Vec<&Edit>> = BTreeMap::new();
+    let mut taken: BTreeMap<&RelPath, Taken> = BTreeMap::new();
     for fix in order {
         if let Err(why) = check_bounds(originals, fix) {
             result
@@ -161,7 +161,7 @@ pub fn apply_fixes(originals: &BTreeMap<RelPath, String>, fixes: &[Fix]) -> Appl
         let conflicts = fix.edits.iter().any(|(path, edit)| {
             taken
                 .get(path)
-                .is_some_and(|edits| edits.iter().any(|e| e.conflicts_with(edit)))
+                .is_some_and(|edits| edits.conflicts_with(edit))
         });
         if conflicts {
             result
@@ -170,7 +170,7 @@ pub fn apply_fixes(originals: &BTreeMap<RelPath, String>, fixes: &[Fix]) -> Appl
             continue;
         }
         for (path, edit) in &fix.edits {
-            taken.entry(path).or_default().push(edit);
+            taken.entry(path).or_default().insert(edit);
         }
         accepted.push(fix);
     }
@@ -229,6 +229,32 @@ pub fn apply_fixes(originals: &BTreeMap<RelPath, String>, fixes: &[Fix]) -> Appl
         }
     }
     result
+}
+
+/// The edits accepted in one file, by range. They never conflict with each
+/// other, so sorted by start their ends rise too, and a new edit need only be
+/// compared with its neighbours: a file with tens of thousands of fixes is
+/// checked in n log n, not n².
+#[derive(Default)]
+struct Taken<'a>(BTreeMap<(usize, usize), &'a Edit>);
+
+impl<'a> Taken<'a> {
+    fn conflicts_with(&self, edit: &Edit) -> bool {
+        let Range { start, end } = edit.range;
+        for (_, taken) in self.0.range(..=(end, usize::MAX)).rev() {
+            if taken.conflicts_with(edit) {
+                return true;
+            }
+            if taken.range.end < start {
+                break;
+            }
+        }
+        false
+    }
+
+    fn insert(&mut self, edit: &'a Edit) {
+        self.0.insert((edit.range.start, edit.range.end), edit);
+    }
 }
 
 fn check_bounds(originals: &BTreeMap<RelPath, String>, fix: &Fix) -> Result<(), String> {
@@ -558,6 +584,20 @@ mod tests {
             prop_assert_eq!(landed.len(), accepted.len());
             for (edit, range) in landed {
                 prop_assert_eq!(&spliced[range], edit.text.as_str());
+            }
+        }
+
+        #[test]
+        fn the_range_index_finds_the_conflicts_a_full_comparison_finds((_, edits) in arb_edits()) {
+            let mut taken = Taken::default();
+            let mut accepted: Vec<&Edit> = Vec::new();
+            for e in &edits {
+                let full = accepted.iter().any(|a| a.conflicts_with(e));
+                prop_assert_eq!(taken.conflicts_with(e), full, "{:?} against {:?}", e, accepted);
+                if !full {
+                    taken.insert(e);
+                    accepted.push(e);
+                }
             }
         }
 

@@ -70,6 +70,12 @@ pub struct ItemEntry {
 #[derive(Debug, Clone, Default)]
 pub struct ItemIndex {
     entries: Vec<ItemEntry>,
+    /// Each entry's innermost enclosing entry, so a lookup climbs a chain
+    /// of parents instead of walking every item of the file.
+    parents: Vec<Option<usize>>,
+    /// Whether the entries start in order (the visit guarantees it; a
+    /// lookup falls back to a full walk if not).
+    in_order: bool,
 }
 
 impl ItemIndex {
@@ -80,8 +86,29 @@ impl ItemIndex {
             entries: Vec::new(),
         };
         collector.visit_file(file.ast());
+        Self::from_entries(collector.entries)
+    }
+
+    fn from_entries(entries: Vec<ItemEntry>) -> Self {
+        let in_order = entries
+            .windows(2)
+            .all(|w| w[0].range.start <= w[1].range.start);
+        let mut parents = Vec::with_capacity(entries.len());
+        let mut open: Vec<usize> = Vec::new();
+        for entry in &entries {
+            while open
+                .last()
+                .is_some_and(|&top| !contains(&entries[top].range, &entry.range))
+            {
+                open.pop();
+            }
+            parents.push(open.last().copied());
+            open.push(parents.len() - 1);
+        }
         Self {
-            entries: collector.entries,
+            entries,
+            parents,
+            in_order,
         }
     }
 
@@ -91,14 +118,34 @@ impl ItemIndex {
 
     /// The chain of the innermost named item holding `range` (`""` at file level).
     pub fn chain_at(&self, range: &Range<usize>) -> &str {
-        self.entries
-            .iter()
-            .rev()
-            .find(|e| {
-                !e.chain.is_empty() && e.range.start <= range.start && range.end <= e.range.end
-            })
-            .map_or("", |e| e.chain.as_str())
+        let names = |e: &&ItemEntry| !e.chain.is_empty() && contains(&e.range, range);
+        if !self.in_order {
+            return self
+                .entries
+                .iter()
+                .rev()
+                .find(names)
+                .map_or("", |e| e.chain.as_str());
+        }
+        // Items nest or are apart, so whatever holds `range` is the last
+        // item starting before it or one of that item's ancestors.
+        let mut at = self
+            .entries
+            .partition_point(|e| e.range.start <= range.start)
+            .checked_sub(1);
+        while let Some(i) = at {
+            let entry = &self.entries[i];
+            if names(&entry) {
+                return &entry.chain;
+            }
+            at = self.parents[i];
+        }
+        ""
     }
+}
+
+fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end
 }
 
 struct Collector<'a> {
@@ -323,5 +370,34 @@ mod tests {
             index("pub struct A;\npub(crate) struct B;\nstruct C;\npub trait T { fn f(); }\n");
         let public: Vec<bool> = idx.entries().iter().map(|e| e.public).collect();
         assert_eq!(public, [true, false, false, true, true]);
+    }
+
+    #[test]
+    fn the_parent_climb_names_what_a_full_walk_names() {
+        let text = "use std::fmt;\n#[derive(Clone)]\npub struct A { x: u8 }\nimpl A {\n    fn f(&self) {\n        fn g() { let _ = 1; }\n        struct In;\n        impl In { fn h() {} }\n    }\n    fn k() {}\n}\nmod m { extern \"C\" { fn c(); } pub fn z() { let y = 2; } }\ntrait T { fn d() { let w = 3; } }\n";
+        let (_, idx) = index(text);
+        let walk = |range: &Range<usize>| {
+            idx.entries()
+                .iter()
+                .rev()
+                .find(|e| !e.chain.is_empty() && contains(&e.range, range))
+                .map_or("", |e| e.chain.as_str())
+        };
+        let mut checked = 0;
+        for start in 0..text.len() {
+            for end in start..=(start + 12).min(text.len()) {
+                assert_eq!(
+                    idx.chain_at(&(start..end)),
+                    walk(&(start..end)),
+                    "{start}..{end}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000);
+        assert_eq!(
+            idx.chain_at(&(text.find("let _").unwrap()..text.find("let _").unwrap() + 5)),
+            "A::f::g"
+        );
     }
 }

@@ -3,6 +3,8 @@
 //! By default the corpus is the crate sources in the local cargo registry.
 //! `bench --validate` measures what compiling a crate's fixes costs.
 
+pub mod large_files;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -84,6 +86,11 @@ pub enum BenchError {
     NoCorpus,
     #[error("{} holds no .rs files to measure", .0.display())]
     Empty(PathBuf),
+    #[error("cannot write the generated file {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Validates every fix of the crate at `dir` three times: cold (a fresh
@@ -317,11 +324,11 @@ fn best_of(rounds: usize, mut f: impl FnMut()) -> Duration {
 
 /// Linux resets the high-water mark of the resident set when `5` is written
 /// to `/proc/self/clear_refs`; elsewhere this does nothing.
-fn reset_peak_rss() {
+pub(crate) fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-fn peak_rss_mb() -> Option<f64> {
+pub(crate) fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
