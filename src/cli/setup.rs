@@ -19,6 +19,7 @@ use patchwright::forge::local::LocalForge;
 use patchwright::store::ledger_store::LedgerStore;
 use patchwright::store::repo::Repo;
 use patchwright::sys::command::CommandLine;
+use patchwright::sys::network::NetworkBudget;
 use patchwright::vocab::git_names::BranchName;
 use patchwright::vocab::secret::Secret;
 
@@ -80,6 +81,17 @@ impl<'r> Setup<'r> {
 pub struct GitSetup {
     pub repo: Repo,
     pub config: Config,
+    /// Shared by git and the forge: one total for the run.
+    pub network: NetworkBudget,
+}
+
+fn network_budget(config: &Config) -> NetworkBudget {
+    let network = &config.network;
+    NetworkBudget::new(
+        Duration::from_secs(network.connect_timeout_seconds),
+        Duration::from_secs(network.read_timeout_seconds),
+        Duration::from_secs(network.total_seconds),
+    )
 }
 
 impl GitSetup {
@@ -103,8 +115,14 @@ impl GitSetup {
             .ok()
             .filter(|t| !t.is_empty())
             .map(Secret::new);
-        let repo = Repo::open(&root, config.git.remote.as_deref(), token)?;
-        Ok(Self { repo, config })
+        let network = network_budget(&config);
+        let repo =
+            Repo::open(&root, config.git.remote.as_deref(), token)?.with_network(network.clone());
+        Ok(Self {
+            repo,
+            config,
+            network,
+        })
     }
 
     /// Opens the repository and fetches what the remote has, for the
@@ -203,7 +221,10 @@ pub fn github_forge(git: &GitSetup, args: &GitHubArgs) -> Result<GitHubForge> {
         repo: repo.to_owned(),
         token: Secret::new(token),
         reviewers: git.config.github.reviewers.clone(),
-        retry: RetryPolicy::default(),
+        retry: RetryPolicy {
+            network: git.network.clone(),
+            ..RetryPolicy::default()
+        },
     })?;
     Ok(forge)
 }

@@ -46,6 +46,8 @@ pub struct Config {
     pub commands: CommandsConfig,
     /// GitHub settings.
     pub github: GitHubConfig,
+    /// How long the network may take in one run.
+    pub network: NetworkConfig,
     /// Learning from outcomes.
     pub learning: LearningConfig,
     /// Watching merged proposals and reverting regressions.

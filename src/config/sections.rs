@@ -198,6 +198,29 @@ pub struct GitHubConfig {
     pub reviewers: Vec<String>,
 }
 
+/// How long the network may take in one run.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// The longest a connection may take to open. Default: 10.
+    pub connect_timeout_seconds: u64,
+    /// The longest to wait for the next bytes of an answer. Default: 30.
+    pub read_timeout_seconds: u64,
+    /// All requests of a run together, waits for rate limits included.
+    /// Default: 900 (15 minutes).
+    pub total_seconds: u64,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout_seconds: 10,
+            read_timeout_seconds: 30,
+            total_seconds: 900,
+        }
+    }
+}
+
 /// How many proposals, and how big.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]

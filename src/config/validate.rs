@@ -139,12 +139,30 @@ impl Config {
         // Numbers that only make sense from a minimum up: a zero timeout
         // would fail every check, a zero limit would silently do nothing.
         let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
-        let at_least: [(&str, u64, u64, &str); 12] = [
+        let at_least: [(&str, u64, u64, &str); 15] = [
             (
                 "commands.max_per_comment",
                 as_u64(self.commands.max_per_comment),
                 1,
                 "a comment must be allowed at least 1 command",
+            ),
+            (
+                "network.connect_timeout_seconds",
+                self.network.connect_timeout_seconds,
+                1,
+                "a timeout of 0 seconds fails every connection; give at least 1",
+            ),
+            (
+                "network.read_timeout_seconds",
+                self.network.read_timeout_seconds,
+                1,
+                "a timeout of 0 seconds fails every request; give at least 1",
+            ),
+            (
+                "network.total_seconds",
+                self.network.total_seconds,
+                1,
+                "a run needs some time for the network; give at least 1",
             ),
             (
                 "scan.max_nesting",

@@ -103,6 +103,11 @@ pub enum ForgeError {
         attempts: u32,
         message: String,
     },
+    /// The run's network budget ran out before or during `what`.
+    #[error(
+        "the network budget of this run ({seconds} s, `network.total_seconds`) is spent, at {what}: stopping here; the next run goes on from where this one stopped"
+    )]
+    OutOfTime { what: String, seconds: u64 },
     #[error("{0}")]
     Other(String),
 }

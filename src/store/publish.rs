@@ -41,12 +41,20 @@ impl Repo {
         options.remote_callbacks(self.callbacks(&tried));
         // Listing a local remote's refs can race with another process
         // deleting one ("not found"); the next attempt sees a stable list.
+        let what = format!("fetching from `{name}`");
         let mut attempt = 0;
         loop {
-            match remote.fetch(&refspecs, Some(&mut options), Some("patchwright: fetch")) {
+            let fetched = self.on_network(&what, || {
+                remote.fetch(&refspecs, Some(&mut options), Some("patchwright: fetch"))
+            })?;
+            match fetched {
                 Ok(()) => return Ok(()),
                 Err(e) if e.code() == ErrorCode::NotFound && attempt < 3 => attempt += 1,
-                Err(e) => return Err(e).context(|| format!("cannot fetch from `{name}`")),
+                Err(e) => {
+                    return Err(
+                        self.network_error(e, &what, || format!("cannot fetch from `{name}`"))
+                    );
+                }
             }
         }
     }
@@ -66,11 +74,18 @@ impl Repo {
         options.download_tags(git2::AutotagOption::None);
         options.remote_callbacks(self.callbacks(&tried));
         let refspec = format!("+{refname}:{}", self.published_ref(refname));
-        match remote.fetch(&[refspec], Some(&mut options), Some("patchwright: fetch")) {
+        let what = format!("fetching {refname} from `{name}`");
+        let fetched = self.on_network(&what, || {
+            remote.fetch(&[refspec], Some(&mut options), Some("patchwright: fetch"))
+        })?;
+        match fetched {
             Ok(()) => Ok(()),
             // The ref does not exist on the remote (yet).
             Err(e) if e.code() == ErrorCode::NotFound => Ok(()),
-            Err(e) => Err(e).context(|| format!("cannot fetch {refname} from `{name}`")),
+            Err(e) => {
+                Err(self
+                    .network_error(e, &what, || format!("cannot fetch {refname} from `{name}`")))
+            }
         }
     }
 
@@ -271,7 +286,8 @@ impl Repo {
         }
         let mut options = git2::PushOptions::new();
         options.remote_callbacks(callbacks);
-        let result = remote.push(refspecs, Some(&mut options));
+        let what = format!("pushing to `{name}`");
+        let result = self.on_network(&what, || remote.push(refspecs, Some(&mut options)))?;
         if let Some(refname) = stale.borrow_mut().take() {
             return Err(GitError::Rejected {
                 refname,
@@ -285,7 +301,7 @@ impl Repo {
                     reason: "not a fast-forward: someone else updated it first".into(),
                 });
             }
-            return Err(e).context(|| format!("cannot push to `{name}`"));
+            return Err(self.network_error(e, &what, || format!("cannot push to `{name}`")));
         }
         if let Some((refname, reason)) = rejected.borrow_mut().take() {
             return Err(GitError::Rejected { refname, reason });
@@ -293,10 +309,48 @@ impl Repo {
         Ok(())
     }
 
+    /// Runs one fetch or push inside the network budget, charging its time;
+    /// refuses to start once the budget is spent.
+    fn on_network<T>(&self, what: &str, operation: impl FnOnce() -> T) -> Result<T, GitError> {
+        if self.network.remaining().is_none() {
+            return Err(self.out_of_time(what));
+        }
+        Ok(self.network.metered(operation))
+    }
+
+    fn out_of_time(&self, what: &str) -> GitError {
+        GitError::OutOfTime {
+            what: what.to_owned(),
+            seconds: self.network.total().as_secs(),
+        }
+    }
+
+    /// A failed fetch or push: the budget's end when the transfer was
+    /// stopped for it, else the error with `context`.
+    fn network_error(
+        &self,
+        error: git2::Error,
+        what: &str,
+        context: impl FnOnce() -> String,
+    ) -> GitError {
+        if error.code() == ErrorCode::User && self.network.remaining().is_none() {
+            return self.out_of_time(what);
+        }
+        GitError::Git {
+            context: context(),
+            message: error.message().to_owned(),
+            code: error.code(),
+        }
+    }
+
     /// Callbacks with credentials for HTTPS remotes: the token, tried once
-    /// (a bad token otherwise makes libgit2 ask forever).
+    /// (a bad token otherwise makes libgit2 ask forever); a download that
+    /// outlasts the network budget is stopped.
     fn callbacks<'a>(&'a self, tried: &'a std::cell::Cell<bool>) -> git2::RemoteCallbacks<'a> {
         let mut callbacks = git2::RemoteCallbacks::new();
+        let started = std::time::Instant::now();
+        let left = self.network.remaining().unwrap_or_default();
+        callbacks.transfer_progress(move |_| started.elapsed() < left);
         callbacks.credentials(move |_url, _user, allowed| {
             if tried.replace(true) {
                 return Err(git2::Error::from_str("the remote refused the credentials"));

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{ErrorCode, ObjectType, Oid, Repository};
 
+use crate::sys::network::NetworkBudget;
 use crate::vocab::git_names::{BranchName, CommitSha, InvalidName, TreeSha};
 use crate::vocab::rel_path::RelPath;
 use crate::vocab::secret::Secret;
@@ -42,6 +43,11 @@ pub enum GitError {
         path: PathBuf,
         age_secs: u64,
     },
+    /// The run's network budget ran out before or during `what`.
+    #[error(
+        "the network budget of this run ({seconds} s, `network.total_seconds`) is spent, at {what}: stopping here; the next run goes on from where this one stopped"
+    )]
+    OutOfTime { what: String, seconds: u64 },
     #[error("cannot write {}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -109,6 +115,7 @@ pub struct Repo {
     pub(super) repo: Repository,
     pub(super) remote: Option<RemoteSpec>,
     pub(super) token: Option<Secret>,
+    pub(super) network: NetworkBudget,
 }
 
 impl fmt::Debug for Repo {
@@ -159,7 +166,28 @@ impl Repo {
             repo,
             remote,
             token,
+            network: NetworkBudget::default(),
         })
+    }
+
+    /// Fetches and pushes draw on `budget` (shared with the forge's
+    /// requests), and libgit2 gives up on a server that stops answering
+    /// after its timeouts. Call before any other thread uses git: libgit2
+    /// keeps the timeouts in a process-wide setting.
+    pub fn with_network(mut self, budget: NetworkBudget) -> Self {
+        let millis = |d: std::time::Duration| {
+            libc::c_int::try_from(d.as_millis()).unwrap_or(libc::c_int::MAX)
+        };
+        // SAFETY: libgit2 reads these when it opens a connection; they are
+        // set here, on the main thread, before any fetch or push starts.
+        unsafe {
+            let _ = git2::opts::set_server_connect_timeout_in_milliseconds(millis(
+                budget.connect_timeout(),
+            ));
+            let _ = git2::opts::set_server_timeout_in_milliseconds(millis(budget.read_timeout()));
+        }
+        self.network = budget;
+        self
     }
 
     /// The work tree, or the git directory of a bare repository.

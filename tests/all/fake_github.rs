@@ -94,6 +94,9 @@ pub struct World {
     pub faults: VecDeque<Fault>,
     /// A fault for the next request whose `METHOD /path` starts with this.
     pub fail_on: Option<(String, Fault)>,
+    /// Requests whose `METHOD /path` starts with this are accepted and
+    /// never answered, as by a server that hangs.
+    pub hang_on: Option<String>,
     /// `METHOD /path?query` of every request, in order.
     pub requests: Vec<String>,
     pub bare: PathBuf,
@@ -113,6 +116,7 @@ impl World {
             reruns: Vec::new(),
             faults: VecDeque::new(),
             fail_on: None,
+            hang_on: None,
             requests: Vec::new(),
             bare,
             next_number: 1,
@@ -395,11 +399,21 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let line = format!("{method} {}", uri.path());
+    let hang = {
+        let mut w = world.lock().unwrap_or_else(|p| p.into_inner());
+        w.requests.push(format!(
+            "{method} {}",
+            uri.path_and_query().map_or("", |p| p.as_str())
+        ));
+        w.hang_on
+            .as_ref()
+            .is_some_and(|p| line.starts_with(p.as_str()))
+    };
+    if hang {
+        return std::future::pending().await;
+    }
     let mut w = world.lock().unwrap_or_else(|p| p.into_inner());
-    w.requests.push(format!(
-        "{method} {}",
-        uri.path_and_query().map_or("", |p| p.as_str())
-    ));
     let auth = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -410,7 +424,6 @@ async fn handle(
             json!({ "message": "Bad credentials" }),
         );
     }
-    let line = format!("{method} {}", uri.path());
     let targeted = match &w.fail_on {
         Some((prefix, _)) if line.starts_with(prefix.as_str()) => w.fail_on.take().map(|(_, f)| f),
         _ => None,

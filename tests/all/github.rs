@@ -891,3 +891,45 @@ fn a_comment_runs_a_bounded_number_of_commands_in_one_ledger_commit() {
     assert_eq!(new[2], "resume len-zero by ana");
     hub.assert_token_never_shown();
 }
+
+#[test]
+fn a_server_that_never_answers_ends_the_run_within_its_network_budget() {
+    for (config, total) in [
+        // Each attempt gives up after the read timeout; the retries stop
+        // when the total is spent.
+        (
+            "network:\n  read_timeout_seconds: 1\n  total_seconds: 3\n",
+            3,
+        ),
+        // One wait longer than the whole budget is cut short by the total.
+        ("network:\n  total_seconds: 2\n", 2),
+    ] {
+        let hub = Hub::new(config);
+        hub.fake.world().hang_on = Some("GET /repos/".into());
+        let started = std::time::Instant::now();
+        let run = hub.event("schedule", &payload("schedule.json"));
+        let took = started.elapsed();
+        assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+        let errors: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error:"))
+            .collect();
+        assert_eq!(errors.len(), 1, "{}", run.stderr);
+        assert!(
+            errors[0].contains(&format!(
+                "the network budget of this run ({total} s, `network.total_seconds`) is spent, at GET /repos/octo/sample/"
+            )),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors[0].ends_with("stopping here; the next run goes on from where this one stopped"),
+            "{}",
+            errors[0]
+        );
+        // Without a budget the same server held a run for 5 × 30 s.
+        assert!(took < std::time::Duration::from_secs(30), "{took:?}");
+        hub.assert_token_never_shown();
+    }
+}

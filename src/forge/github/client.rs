@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::forge::ForgeError;
+use crate::sys::network::NetworkBudget;
 use crate::vocab::secret::{Secret, redact};
 use crate::vocab::time::Timestamp;
 
@@ -26,8 +27,8 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// The longest the bot waits, in total, for rate limits to lift.
     pub rate_limit_budget: Duration,
-    /// Per request.
-    pub timeout: Duration,
+    /// Connect and read timeouts, and the run's total for all requests.
+    pub network: NetworkBudget,
 }
 
 impl Default for RetryPolicy {
@@ -36,7 +37,7 @@ impl Default for RetryPolicy {
             attempts: 5,
             base_delay: Duration::from_millis(500),
             rate_limit_budget: Duration::from_secs(600),
-            timeout: Duration::from_secs(30),
+            network: NetworkBudget::default(),
         }
     }
 }
@@ -79,9 +80,9 @@ impl Client {
                         describe(&e)
                     ))
                 })?
-                .set_connect_timeout(Some(retry.timeout))
-                .set_read_timeout(Some(retry.timeout))
-                .set_write_timeout(Some(retry.timeout))
+                .set_connect_timeout(Some(retry.network.connect_timeout()))
+                .set_read_timeout(Some(retry.network.read_timeout()))
+                .set_write_timeout(Some(retry.network.read_timeout()))
                 .build()
                 .map_err(|e| {
                     ForgeError::Other(format!("cannot build the GitHub client: {}", describe(&e)))
@@ -107,28 +108,40 @@ impl Client {
         // Comments and pull requests are public: no token goes out in one.
         let body = body.map(redact_strings);
         let body = body.as_ref();
+        let network = &self.retry.network;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let sent = self.runtime.block_on(async {
-                let response = match method {
-                    Method::GET => self.octocrab._get(path).await,
-                    Method::POST => self.octocrab._post(path, body).await,
-                    Method::PATCH => self.octocrab._patch(path, body).await,
-                    Method::PUT => self.octocrab._put(path, body).await,
-                    _ => self.octocrab._delete(path, body).await,
-                }?;
-                let status = response.status();
-                let headers = response.headers().clone();
-                let text = self.octocrab.body_to_string(response).await?;
-                Ok::<_, octocrab::Error>((status, headers, text))
+            let Some(left) = network.remaining() else {
+                return Err(self.spent(what));
+            };
+            let sent = network.metered(|| {
+                self.runtime.block_on(async {
+                    // The read timeout bounds each wait for bytes; this bounds
+                    // an answer that trickles in for ever.
+                    tokio::time::timeout(left, async {
+                        let response = match method {
+                            Method::GET => self.octocrab._get(path).await,
+                            Method::POST => self.octocrab._post(path, body).await,
+                            Method::PATCH => self.octocrab._patch(path, body).await,
+                            Method::PUT => self.octocrab._put(path, body).await,
+                            _ => self.octocrab._delete(path, body).await,
+                        }?;
+                        let status = response.status();
+                        let headers = response.headers().clone();
+                        let text = self.octocrab.body_to_string(response).await?;
+                        Ok::<_, octocrab::Error>((status, headers, text))
+                    })
+                    .await
+                })
             });
             let (status, headers, text) = match sent {
-                Ok(answer) => answer,
-                Err(e) => {
+                Ok(Ok(answer)) => answer,
+                Err(_) => return Err(self.spent(what)),
+                Ok(Err(e)) => {
                     if attempt < self.retry.attempts {
                         tracing::debug!("{what}: {} (attempt {attempt})", redact(&describe(&e)));
-                        std::thread::sleep(self.backoff(attempt));
+                        self.pause(self.backoff(attempt));
                         continue;
                     }
                     return Err(ForgeError::Unavailable {
@@ -154,13 +167,16 @@ impl Client {
                 *waited += wait;
                 drop(waited);
                 tracing::warn!("{what}: rate limited; waiting {} s", wait.as_secs());
-                std::thread::sleep(wait);
+                if network.remaining().is_none_or(|left| left < wait) {
+                    return Err(self.spent(what));
+                }
+                self.pause(wait);
                 attempt -= 1;
                 continue;
             }
             if status.is_server_error() && attempt < self.retry.attempts {
                 tracing::debug!("{what}: {status} (attempt {attempt})");
-                std::thread::sleep(self.backoff(attempt));
+                self.pause(self.backoff(attempt));
                 continue;
             }
             let message = serde_json::from_str::<Value>(&text)
@@ -188,6 +204,23 @@ impl Client {
             status: answer.status.as_u16(),
             message: format!("an answer patchwright cannot read: {e}"),
         })
+    }
+
+    /// Waits between attempts, charged to the network budget (at most what
+    /// is left of it: the next attempt then finds it spent).
+    fn pause(&self, wait: Duration) {
+        let network = &self.retry.network;
+        let wait = network
+            .remaining()
+            .map_or(Duration::ZERO, |left| wait.min(left));
+        network.metered(|| std::thread::sleep(wait));
+    }
+
+    fn spent(&self, what: String) -> ForgeError {
+        ForgeError::OutOfTime {
+            what,
+            seconds: self.retry.network.total().as_secs(),
+        }
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
