@@ -170,6 +170,47 @@ pub fn scan(
     report
 }
 
+/// Scans `text` as the file `path` outside any package, on the scan's
+/// threads (deep stacks), as [`scan`] scans a file it read: for text that is
+/// not on disk. A skill that fails is a [`SkipReason::SkillFailed`] warning.
+pub fn scan_text(
+    path: RelPath,
+    text: String,
+    skills: &[&dyn Skill],
+    options: &ScanOptions,
+) -> Result<FileScan, ScanWarning> {
+    let each = || {
+        let analysed = analyse(
+            path.clone(),
+            text,
+            skills,
+            &SkillContext::default(),
+            options,
+        );
+        release_thread_spans();
+        let analysed = analysed?;
+        if let Some(skill) = analysed.failed.first() {
+            return Err(ScanWarning {
+                message: format!("{path}: skill {skill} failed on this file"),
+                path,
+                reason: SkipReason::SkillFailed,
+            });
+        }
+        let mut facts = CrateFacts::new();
+        for (skill, fact) in &analysed.facts {
+            facts
+                .entry((String::new(), (*skill).to_owned()))
+                .or_default()
+                .insert(fact.clone());
+        }
+        Ok(analysed.standing(skills, &facts))
+    };
+    match parse_pool() {
+        Some(pool) => pool.install(each),
+        None => each(),
+    }
+}
+
 /// Stack for the threads that parse: syn, the skills' visitors and a tree's
 /// destructor recurse as deep as the code nests, and `scan.max_nesting`'s
 /// default is sized for this (real code nests a few hundred deep at most).

@@ -8,6 +8,7 @@ mod baseline;
 mod cargo_check;
 mod cli;
 mod fake_github;
+mod fuzz;
 mod github;
 mod ledger_history;
 mod lints;

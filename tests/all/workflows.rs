@@ -91,6 +91,10 @@ fn ci_runs_what_ci_runs_here_with_read_only_access() {
     assert_eq!(ci["permissions"], serde_json::json!({ "contents": "read" }));
     let steps = ci["jobs"]["ci"]["steps"].as_array().unwrap();
     assert!(steps.iter().any(|s| s["run"] == ".ci/run"));
+    let fuzz = ci["jobs"]["fuzz"]["steps"].as_array().unwrap();
+    let run = fuzz.iter().find(|s| s["env"].is_object()).unwrap();
+    assert_eq!(run["run"], "cargo test --locked --test all fuzz::");
+    assert_eq!(run["env"]["PATCHWRIGHT_FUZZ_SECONDS"], "60");
 }
 
 #[test]

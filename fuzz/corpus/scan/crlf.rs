@@ -1,0 +1,6 @@
+pub struct A {
+    x: u8,
+}
+fn f(v: &[u8]) -> bool {
+    v.len() == 0
+}
