@@ -59,9 +59,7 @@ pub fn scan_tree(
     let workspace = Workspace::discover(export.path(), &config.scan)?;
     let options = ScanOptions {
         keep_fixable_sources: true,
-        metrics: false,
-        max_file_bytes: config.scan.max_file_bytes,
-        max_nesting: config.scan.max_nesting,
+        ..ScanOptions::limited_by(&config.scan)
     };
     let mut report = scan::scan(&workspace, skills, &options, &|_| {});
     if !lints.is_empty() {

@@ -62,9 +62,11 @@ impl<'r> Setup<'r> {
     }
 
     pub fn scan(&self, options: ScanOptions, quiet: bool) -> ScanReport {
+        let limits = ScanOptions::limited_by(&self.config.scan);
         let options = ScanOptions {
-            max_file_bytes: self.config.scan.max_file_bytes,
-            max_nesting: self.config.scan.max_nesting,
+            max_file_bytes: limits.max_file_bytes,
+            max_nesting: limits.max_nesting,
+            max_file_time: limits.max_file_time,
             ..options
         };
         let bar = progress_bar(self.workspace.files.len() as u64, quiet);

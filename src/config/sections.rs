@@ -404,6 +404,10 @@ pub struct ScanConfig {
     /// operators, as `a.b().c()` or `1 + 1 + …`) are skipped with a
     /// warning: real code stays under a few hundred. Default: 1000.
     pub max_nesting: usize,
+    /// A file whose parse and skills have taken longer than this many
+    /// seconds is dropped with a warning (checked after parsing and after
+    /// each skill). Default: 10.
+    pub max_file_seconds: u64,
 }
 
 impl Default for SkillConfig {
@@ -425,6 +429,7 @@ impl Default for ScanConfig {
             exclude: Vec::new(),
             max_file_bytes: 2 * 1024 * 1024,
             max_nesting: DEFAULT_MAX_NESTING,
+            max_file_seconds: 10,
         }
     }
 }

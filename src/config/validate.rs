@@ -139,7 +139,7 @@ impl Config {
         // Numbers that only make sense from a minimum up: a zero timeout
         // would fail every check, a zero limit would silently do nothing.
         let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
-        let at_least: [(&str, u64, u64, &str); 15] = [
+        let at_least: [(&str, u64, u64, &str); 16] = [
             (
                 "commands.max_per_comment",
                 as_u64(self.commands.max_per_comment),
@@ -169,6 +169,12 @@ impl Config {
                 as_u64(self.scan.max_nesting),
                 1,
                 "nothing nests less than once; give at least 1",
+            ),
+            (
+                "scan.max_file_seconds",
+                self.scan.max_file_seconds,
+                1,
+                "no file is scanned in no time; give at least 1",
             ),
             (
                 "scan.max_file_bytes",

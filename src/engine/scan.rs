@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -34,15 +35,25 @@ pub struct ScanOptions {
     pub max_file_bytes: u64,
     /// Files that nest deeper than this are skipped with a warning.
     pub max_nesting: usize,
+    /// Files whose parse and skills take longer are dropped with a warning.
+    pub max_file_time: Duration,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
+        Self::limited_by(&ScanConfig::default())
+    }
+}
+
+impl ScanOptions {
+    /// Findings only, within the configured limits.
+    pub fn limited_by(config: &ScanConfig) -> Self {
         Self {
             keep_fixable_sources: false,
             metrics: false,
-            max_file_bytes: ScanConfig::default().max_file_bytes,
-            max_nesting: ScanConfig::default().max_nesting,
+            max_file_bytes: config.max_file_bytes,
+            max_nesting: config.max_nesting,
+            max_file_time: Duration::from_secs(config.max_file_seconds),
         }
     }
 }
@@ -64,6 +75,7 @@ pub enum SkipReason {
     DoesNotParse,
     NotUtf8,
     TooLarge,
+    TooSlow,
     Unreadable,
     SkillFailed,
 }
@@ -433,6 +445,18 @@ fn analyse(
     cx: &SkillContext<'_>,
     options: &ScanOptions,
 ) -> Result<Analysed, ScanWarning> {
+    let started = Instant::now();
+    // Nothing can stop a parse or a skill midway; checking between them
+    // bounds one file at its budget plus one step, and a file over it
+    // contributes nothing rather than half its findings.
+    let too_slow = || ScanWarning {
+        path: path.clone(),
+        reason: SkipReason::TooSlow,
+        message: format!(
+            "{path}: skipped, scanning it took longer than scan.max_file_seconds ({} s); if it is generated, add it to scan.exclude",
+            options.max_file_time.as_secs()
+        ),
+    };
     let source =
         SourceFile::parse_nested(path.clone(), text, options.max_nesting).map_err(|err| {
             ScanWarning {
@@ -446,6 +470,9 @@ fn analyse(
     let mut facts = Vec::new();
     let mut failed = Vec::new();
     for skill in skills {
+        if started.elapsed() > options.max_file_time {
+            return Err(too_slow());
+        }
         // A bug in one skill must not cost the whole scan.
         let found = std::panic::catch_unwind(AssertUnwindSafe(|| {
             (skill.check(&source, cx), skill.crate_facts(&source, cx))
@@ -461,6 +488,9 @@ fn analyse(
             }
             Err(_) => failed.push(skill.id()),
         }
+    }
+    if started.elapsed() > options.max_file_time {
+        return Err(too_slow());
     }
     findings.sort_by(|a, b| (a.2.range.start, a.0).cmp(&(b.2.range.start, b.0)));
 
@@ -696,5 +726,75 @@ mod tests {
             .map(|f| f.fingerprint.clone())
             .collect();
         assert_eq!(before, moved);
+    }
+
+    /// Finds every `fn`, and takes its time over files named `slow*`.
+    struct Dawdler;
+
+    impl Skill for Dawdler {
+        fn id(&self) -> &'static str {
+            "dawdler"
+        }
+        fn description(&self) -> &'static str {
+            "finds functions, slowly in some files"
+        }
+        fn rationale(&self) -> &'static str {
+            "a test"
+        }
+        fn title(&self) -> &'static str {
+            "a test"
+        }
+        fn risk(&self) -> crate::vocab::risk::Risk {
+            crate::vocab::risk::Risk::Low
+        }
+        fn can_fix(&self) -> bool {
+            false
+        }
+        fn check(
+            &self,
+            file: &SourceFile,
+            _cx: &SkillContext<'_>,
+        ) -> Vec<crate::engine::skill::Detection> {
+            if file.path().as_str().contains("slow") {
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            file.ast()
+                .items
+                .iter()
+                .map(|item| crate::engine::skill::Detection {
+                    range: file.range_of(item),
+                    message: "a function".into(),
+                    key: "fn".into(),
+                    edits: None,
+                })
+                .collect()
+        }
+    }
+
+    #[test]
+    fn a_file_over_its_time_budget_is_dropped_and_the_scan_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("fast.rs"), "fn a() {}\n").unwrap();
+        std::fs::write(dir.path().join("slow.rs"), "fn b() {}\n").unwrap();
+        let ws = Workspace::from_files(
+            dir.path().to_path_buf(),
+            vec![dir.path().join("fast.rs"), dir.path().join("slow.rs")],
+        );
+        let options = ScanOptions {
+            max_file_time: Duration::from_millis(200),
+            ..ScanOptions::default()
+        };
+        // The budget is checked after each skill: the second one finds the
+        // first over it.
+        let skills: [&dyn Skill; 2] = [&Dawdler, &Dawdler];
+        let report = scan(&ws, &skills, &options, &|_| {});
+        let found: Vec<&str> = report.findings().map(|f| f.path.as_str()).collect();
+        assert_eq!(found, ["fast.rs", "fast.rs"]);
+        assert_eq!(report.warnings.len(), 1);
+        assert_eq!(report.warnings[0].reason, SkipReason::TooSlow);
+        assert_eq!(
+            report.warnings[0].message,
+            "slow.rs: skipped, scanning it took longer than scan.max_file_seconds (0 s); if it is generated, add it to scan.exclude"
+        );
     }
 }

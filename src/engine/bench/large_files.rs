@@ -5,7 +5,7 @@
 //! the memory a scan needs.
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -42,6 +42,7 @@ pub fn run(sizes_mb: &[u32]) -> Result<LargeFileBench, BenchError> {
     let skills: Vec<&dyn Skill> = registry.all().collect();
     let options = ScanOptions {
         max_file_bytes: u64::MAX,
+        max_file_time: Duration::MAX,
         ..ScanOptions::default()
     };
     let mut files = Vec::new();
