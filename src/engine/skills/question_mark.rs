@@ -67,6 +67,15 @@ enum Returns {
     Other,
 }
 
+/// What a function's `return` gives back; nothing `?` can stand for in a
+/// `const fn`, where `?` is not stable.
+fn fn_returns(sig: &syn::Signature) -> Returns {
+    if sig.constness.is_some() {
+        return Returns::Other;
+    }
+    returns(&sig.output)
+}
+
 fn returns(output: &ReturnType) -> Returns {
     let ReturnType::Type(_, ty) = output else {
         return Returns::Other;
@@ -340,17 +349,17 @@ fn key(range: &Range<usize>) -> (usize, usize) {
 
 impl<'ast> Visit<'ast> for Finder<'_> {
     fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
-        self.in_body(returns(&node.sig.output), |s| visit::visit_item_fn(s, node));
+        self.in_body(fn_returns(&node.sig), |s| visit::visit_item_fn(s, node));
     }
 
     fn visit_impl_item_fn(&mut self, node: &'ast syn::ImplItemFn) {
-        self.in_body(returns(&node.sig.output), |s| {
+        self.in_body(fn_returns(&node.sig), |s| {
             visit::visit_impl_item_fn(s, node)
         });
     }
 
     fn visit_trait_item_fn(&mut self, node: &'ast syn::TraitItemFn) {
-        self.in_body(returns(&node.sig.output), |s| {
+        self.in_body(fn_returns(&node.sig), |s| {
             visit::visit_trait_item_fn(s, node)
         });
     }

@@ -5,133 +5,22 @@
 //! proc-macro2 span map are dropped before the thread takes the next file.
 //! Only files with fixes keep their text, and only when asked.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::panic::AssertUnwindSafe;
+mod analyse;
+mod report;
+
+use analyse::{Analysed, analyse};
+pub use report::{CrateFacts, FileScan, ScanOptions, ScanReport, ScanWarning, SkipReason};
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use serde::Serialize;
 
-use crate::config::ScanConfig;
 use crate::engine::edit::{Applied, Fix, Patched, apply_fixes};
-use crate::engine::finding::Finding;
-use crate::engine::items::ItemIndex;
-use crate::engine::metrics::FileMetrics;
 use crate::engine::skill::{Skill, SkillContext};
-use crate::engine::source::{SourceFile, release_thread_spans};
+use crate::engine::source::release_thread_spans;
 use crate::engine::workspace::{Edition, Workspace, WorkspaceFile};
-use crate::vocab::ids::{Fingerprint, FingerprintInput, SkillId};
 use crate::vocab::rel_path::RelPath;
-
-/// What to collect beyond findings.
-#[derive(Debug, Clone, Copy)]
-pub struct ScanOptions {
-    /// Keep the original text of files that have fixes (for diffs and `--apply`).
-    pub keep_fixable_sources: bool,
-    /// Measure lines, items and functions (for `report`).
-    pub metrics: bool,
-    /// Files larger than this are skipped with a warning.
-    pub max_file_bytes: u64,
-    /// Files that nest deeper than this are skipped with a warning.
-    pub max_nesting: usize,
-    /// Files whose parse and skills take longer are dropped with a warning.
-    pub max_file_time: Duration,
-}
-
-impl Default for ScanOptions {
-    fn default() -> Self {
-        Self::limited_by(&ScanConfig::default())
-    }
-}
-
-impl ScanOptions {
-    /// Findings only, within the configured limits.
-    pub fn limited_by(config: &ScanConfig) -> Self {
-        Self {
-            keep_fixable_sources: false,
-            metrics: false,
-            max_file_bytes: config.max_file_bytes,
-            max_nesting: config.max_nesting,
-            max_file_time: Duration::from_secs(config.max_file_seconds),
-        }
-    }
-}
-
-/// The result for one scanned file.
-#[derive(Debug, Clone)]
-pub struct FileScan {
-    pub path: RelPath,
-    pub findings: Vec<Finding>,
-    pub metrics: Option<FileMetrics>,
-    /// The original text, kept when asked and the file has fixes.
-    pub text: Option<String>,
-}
-
-/// Why a file was not scanned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SkipReason {
-    DoesNotParse,
-    NotUtf8,
-    TooLarge,
-    TooSlow,
-    Unreadable,
-    SkillFailed,
-}
-
-/// A file skipped (or partly skipped) with the reason, for the user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ScanWarning {
-    pub path: RelPath,
-    pub reason: SkipReason,
-    pub message: String,
-}
-
-/// Everything one scan found.
-#[derive(Debug, Clone, Default)]
-pub struct ScanReport {
-    /// Scanned files in path order (skipped files are in `warnings`).
-    pub files: Vec<FileScan>,
-    pub warnings: Vec<ScanWarning>,
-    pub bytes_scanned: u64,
-    /// What skills learned about each package from all of its files, by
-    /// (package, skill id): what decided findings across files.
-    pub crate_facts: CrateFacts,
-    /// What is said about the scan as a whole (a lint family that could
-    /// not run, say).
-    pub notes: Vec<String>,
-}
-
-/// Facts by (package, skill id).
-pub type CrateFacts = BTreeMap<(String, String), BTreeSet<String>>;
-
-impl ScanReport {
-    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.files.iter().flat_map(|f| f.findings.iter())
-    }
-
-    pub fn fixes(&self) -> impl Iterator<Item = &Fix> {
-        self.findings().filter_map(|f| f.fix.as_ref())
-    }
-
-    /// Original texts of the files that kept theirs, by path.
-    pub fn sources(&self) -> BTreeMap<RelPath, String> {
-        self.files
-            .iter()
-            .filter_map(|f| Some((f.path.clone(), f.text.clone()?)))
-            .collect()
-    }
-
-    /// Finding counts per skill id.
-    pub fn counts_by_skill(&self) -> BTreeMap<&str, usize> {
-        let mut counts = BTreeMap::new();
-        for finding in self.findings() {
-            *counts.entry(finding.skill.as_str()).or_default() += 1;
-        }
-        counts
-    }
-}
 
 /// Scans every file of `workspace` with `skills`. `progress` is called once
 /// per file, from worker threads.
@@ -251,35 +140,6 @@ struct Scanned {
     package: String,
     bytes: u64,
     skill_failures: Vec<ScanWarning>,
-}
-
-/// One file's findings before the facts of its crate are known.
-struct Analysed {
-    file: FileScan,
-    /// Each finding's detection key, in the order of `file.findings`.
-    keys: Vec<String>,
-    /// (skill id, fact) this file says about its crate.
-    facts: Vec<(&'static str, String)>,
-    failed: Vec<&'static str>,
-}
-
-impl Analysed {
-    /// The file's findings that still stand, given its crate's facts.
-    fn standing(mut self, skills: &[&dyn Skill], facts: &CrateFacts) -> FileScan {
-        let none = BTreeSet::new();
-        let mut keys = self.keys.into_iter();
-        self.file.findings.retain(|finding| {
-            let key = keys.next().unwrap_or_default();
-            let Some(skill) = skills.iter().find(|s| finding.skill == *s.id()) else {
-                return true;
-            };
-            let known = facts
-                .get(&(finding.package.clone(), finding.skill.to_string()))
-                .unwrap_or(&none);
-            skill.stands(&key, known)
-        });
-        self.file
-    }
 }
 
 fn scan_file(
@@ -438,126 +298,15 @@ pub fn apply_until_stable(
     applied
 }
 
-fn analyse(
-    path: RelPath,
-    text: String,
-    skills: &[&dyn Skill],
-    cx: &SkillContext<'_>,
-    options: &ScanOptions,
-) -> Result<Analysed, ScanWarning> {
-    let started = Instant::now();
-    // Nothing can stop a parse or a skill midway; checking between them
-    // bounds one file at its budget plus one step, and a file over it
-    // contributes nothing rather than half its findings.
-    let too_slow = || ScanWarning {
-        path: path.clone(),
-        reason: SkipReason::TooSlow,
-        message: format!(
-            "{path}: skipped, scanning it took longer than scan.max_file_seconds ({} s); if it is generated, add it to scan.exclude",
-            options.max_file_time.as_secs()
-        ),
-    };
-    let source =
-        SourceFile::parse_nested(path.clone(), text, options.max_nesting).map_err(|err| {
-            ScanWarning {
-                path: path.clone(),
-                reason: SkipReason::DoesNotParse,
-                message: format!("{err}; skipped"),
-            }
-        })?;
-    let items = ItemIndex::build(&source);
-    let mut findings = Vec::new();
-    let mut facts = Vec::new();
-    let mut failed = Vec::new();
-    for skill in skills {
-        if started.elapsed() > options.max_file_time {
-            return Err(too_slow());
-        }
-        // A bug in one skill must not cost the whole scan.
-        let found = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            (skill.check(&source, cx), skill.crate_facts(&source, cx))
-        }));
-        match found {
-            Ok((detections, said)) => {
-                findings.extend(
-                    detections
-                        .into_iter()
-                        .map(|d| (skill.id(), skill.severity(), d)),
-                );
-                facts.extend(said.into_iter().map(|fact| (skill.id(), fact)));
-            }
-            Err(_) => failed.push(skill.id()),
-        }
-    }
-    if started.elapsed() > options.max_file_time {
-        return Err(too_slow());
-    }
-    findings.sort_by(|a, b| (a.2.range.start, a.0).cmp(&(b.2.range.start, b.0)));
-
-    let mut occurrences: HashMap<(&str, &str, String), usize> = HashMap::new();
-    let keys: Vec<String> = findings.iter().map(|(_, _, d)| d.key.clone()).collect();
-    let findings: Vec<Finding> = findings
-        .into_iter()
-        .map(|(skill, severity, detection)| {
-            let item = items.chain_at(&detection.range).to_owned();
-            let occurrence = occurrences
-                .entry((
-                    skill,
-                    items.chain_at(&detection.range),
-                    detection.key.clone(),
-                ))
-                .or_default();
-            let fingerprint = Fingerprint::compute(FingerprintInput {
-                skill,
-                package: cx.package,
-                item: &item,
-                key: &detection.key,
-                occurrence: *occurrence,
-            });
-            *occurrence += 1;
-            let fix = detection
-                .edits
-                .map(|edits| Fix::new(fingerprint.clone(), path.clone(), edits));
-            Finding {
-                skill: SkillId::new(skill)
-                    .unwrap_or_else(|_| unreachable!("built-in ids are valid")),
-                package: cx.package.to_owned(),
-                path: path.clone(),
-                start: source.line_col(detection.range.start),
-                end: source.line_col(detection.range.end),
-                range: detection.range,
-                message: detection.message,
-                severity,
-                item,
-                fingerprint,
-                fix,
-            }
-        })
-        .collect();
-    let metrics = options
-        .metrics
-        .then(|| FileMetrics::measure(&source, &items));
-    drop(items);
-    let keep = options.keep_fixable_sources && findings.iter().any(Finding::fixable);
-    let text = keep.then(|| source.into_text());
-    Ok(Analysed {
-        file: FileScan {
-            path,
-            findings,
-            metrics,
-            text,
-        },
-        keys,
-        facts,
-        failed,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::ScanConfig;
+    use crate::engine::skill::Detection;
     use crate::engine::skills::Registry;
+    use crate::engine::source::SourceFile;
+    use crate::vocab::ids::Fingerprint;
+    use std::time::Duration;
 
     #[test]
     fn a_hand_written_debug_in_another_file_retracts_the_derive() {
@@ -668,11 +417,7 @@ mod tests {
         fn can_fix(&self) -> bool {
             false
         }
-        fn check(
-            &self,
-            _: &SourceFile,
-            _: &SkillContext<'_>,
-        ) -> Vec<crate::engine::skill::Detection> {
+        fn check(&self, _: &SourceFile, _: &SkillContext<'_>) -> Vec<Detection> {
             panic!("a bug in a skill")
         }
     }
@@ -750,18 +495,14 @@ mod tests {
         fn can_fix(&self) -> bool {
             false
         }
-        fn check(
-            &self,
-            file: &SourceFile,
-            _cx: &SkillContext<'_>,
-        ) -> Vec<crate::engine::skill::Detection> {
+        fn check(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<Detection> {
             if file.path().as_str().contains("slow") {
                 std::thread::sleep(Duration::from_millis(300));
             }
             file.ast()
                 .items
                 .iter()
-                .map(|item| crate::engine::skill::Detection {
+                .map(|item| Detection {
                     range: file.range_of(item),
                     message: "a function".into(),
                     key: "fn".into(),
