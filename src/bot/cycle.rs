@@ -53,6 +53,7 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
     report.findings = scanned.findings().count();
     report.skipped_files = scanned.warnings.len();
     let sources = scanned.sources();
+    let editions = scanned.editions();
 
     // The lint skills that found something are skills of this run too.
     let mut with_lints = skills.clone();
@@ -126,6 +127,7 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
         let batch = Batch {
             base: &base,
             sources: &sources,
+            editions: &editions,
             proven: proven.as_ref(),
         };
         propose(bot, skill, planned, batch, options, &mut report)?;

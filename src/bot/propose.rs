@@ -15,7 +15,9 @@ use crate::bot::unpublished::{drop_entry, labels, record_pull};
 use crate::bot::validation::{Proven, prove};
 use crate::engine::edit::{Applied, Fix, apply_fixes};
 use crate::engine::finding::Finding;
+use crate::engine::format;
 use crate::engine::skill::Skill;
+use crate::engine::workspace::Edition;
 use crate::forge::PullDraft;
 use crate::policy::plan::{self, Planned};
 use crate::report::templates;
@@ -32,6 +34,8 @@ use crate::vocab::time::Timestamp;
 pub struct Batch<'a> {
     pub base: &'a CommitSha,
     pub sources: &'a BTreeMap<RelPath, String>,
+    /// Each scanned file's edition, for rustfmt.
+    pub editions: &'a BTreeMap<RelPath, Edition>,
     pub proven: Option<&'a Proven>,
 }
 
@@ -46,6 +50,7 @@ pub fn propose(
     let Batch {
         base,
         sources,
+        editions,
         proven,
     } = batch;
     let originals: BTreeMap<RelPath, String> = planned
@@ -58,10 +63,11 @@ pub fn propose(
         .into_iter()
         .filter(|f| proven.is_none_or(|p| p.kept.contains(&f.fingerprint)))
         .collect();
-    let applied = apply_fixes(&originals, &fixes);
+    let mut applied = apply_fixes(&originals, &fixes);
     if applied.applied.is_empty() {
         return Ok(());
     }
+    keep_rustfmt_clean(bot, base, &mut applied, editions);
     // Fixes that had to wait (overlaps) or were dropped are not part of it.
     let fingerprints: BTreeSet<Fingerprint> = applied.applied.iter().cloned().collect();
     let findings: Vec<&Finding> = planned
@@ -288,7 +294,8 @@ pub fn recreate(bot: &Bot<'_>, id: &ProposalId) -> Result<String, CycleError> {
                 .is_none_or(|p| p.kept.contains(&f.fingerprint))
         })
         .collect();
-    let applied = apply_fixes(&originals, &fixes);
+    let mut applied = apply_fixes(&originals, &fixes);
+    keep_rustfmt_clean(bot, &base, &mut applied, &scanned.editions());
     let fixed: Vec<&Finding> = findings
         .iter()
         .copied()
@@ -452,5 +459,23 @@ fn failpoint(name: &str) {
     if std::env::var("PATCHWRIGHT_FAILPOINT").is_ok_and(|v| v == name) {
         tracing::error!("failpoint {name} reached; aborting");
         std::process::abort();
+    }
+}
+
+/// A file rustfmt left as it was stays so after its fixes, formatted with
+/// the `rustfmt.toml` of `base`.
+fn keep_rustfmt_clean(
+    bot: &Bot<'_>,
+    base: &CommitSha,
+    applied: &mut Applied,
+    editions: &BTreeMap<RelPath, Edition>,
+) {
+    let read = |path: &RelPath| {
+        let bytes = bot.repo.read_file(base, path).ok().flatten()?;
+        String::from_utf8(bytes).ok()
+    };
+    let reformatted = format::keep_rustfmt_clean(applied, editions, &read);
+    if !reformatted.is_empty() {
+        tracing::debug!("formatted with rustfmt after the fixes: {reformatted:?}");
     }
 }

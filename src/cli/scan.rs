@@ -8,12 +8,14 @@ use anyhow::{Context as _, Result};
 
 use patchwright::config::Config;
 use patchwright::engine::edit::{Applied, Fix};
+use patchwright::engine::format;
 use patchwright::engine::scan::{self, ScanOptions, ScanReport};
 use patchwright::engine::skills::Registry;
 use patchwright::engine::validate::{self, Compiler};
 use patchwright::report::{self, ProjectReport};
 use patchwright::sys::files::write_atomically;
 use patchwright::vocab::hash::content_hash;
+use patchwright::vocab::rel_path::RelPath;
 
 use crate::cli::args::{
     FixArgs, ListFormat, Options, ReportArgs, ReportFormat, ScanArgs, ScanFormat, SkillsArgs,
@@ -75,6 +77,10 @@ pub fn fix(cli: &Options, registry: &Registry, args: FixArgs) -> Result<ExitCode
         let applied = scan::apply_until_stable(&setup.workspace, &setup.skills, &report, passes);
         (applied, None)
     };
+    let mut applied = applied;
+    let root = setup.workspace.root.clone();
+    let read = |path: &RelPath| std::fs::read_to_string(path.to_path(&root)).ok();
+    format::keep_rustfmt_clean(&mut applied, &report.editions(), &read);
     if apply {
         write_fixes(&setup.workspace.root, &applied)?;
     } else {

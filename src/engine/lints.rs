@@ -24,7 +24,7 @@ use crate::engine::items::ItemIndex;
 use crate::engine::scan::{FileScan, ScanReport};
 use crate::engine::source::{LineIndex, SourceFile, release_thread_spans};
 use crate::engine::validate::{Compiler, ValidateError};
-use crate::engine::workspace::Workspace;
+use crate::engine::workspace::{Edition, Workspace};
 use crate::vocab::ids::{Fingerprint, FingerprintInput, SkillId};
 use crate::vocab::rel_path::RelPath;
 
@@ -359,12 +359,21 @@ fn merge(report: &mut ScanReport, findings: Vec<(Finding, String)>) {
                 file.findings.push(finding);
                 file.findings.sort_by_key(|f| (f.range.start, f.range.end));
             }
-            None => report.files.push(FileScan {
-                path: finding.path.clone(),
-                findings: vec![finding],
-                metrics: None,
-                text: Some(text),
-            }),
+            None => {
+                // Its package's edition, as another of its files has it.
+                let edition = report
+                    .files
+                    .iter()
+                    .find(|file| file.findings.iter().any(|f| f.package == finding.package))
+                    .map_or(Edition::DEFAULT, |file| file.edition);
+                report.files.push(FileScan {
+                    edition,
+                    path: finding.path.clone(),
+                    findings: vec![finding],
+                    metrics: None,
+                    text: Some(text),
+                });
+            }
         }
     }
     report.files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -11,6 +11,7 @@ pub mod bench;
 pub mod diagnostics;
 pub mod edit;
 pub mod finding;
+pub mod format;
 pub mod items;
 pub mod lint_skill;
 pub mod lints;

@@ -151,6 +151,7 @@ pub(super) fn analyse(
     Ok(Analysed {
         file: FileScan {
             path,
+            edition: cx.edition,
             findings,
             metrics,
             text,

@@ -10,6 +10,7 @@ use crate::config::ScanConfig;
 use crate::engine::edit::Fix;
 use crate::engine::finding::Finding;
 use crate::engine::metrics::FileMetrics;
+use crate::engine::workspace::Edition;
 use crate::vocab::rel_path::RelPath;
 
 /// What to collect beyond findings.
@@ -50,6 +51,8 @@ impl ScanOptions {
 #[derive(Debug, Clone)]
 pub struct FileScan {
     pub path: RelPath,
+    /// The edition of its package (the default outside any package).
+    pub edition: Edition,
     pub findings: Vec<Finding>,
     pub metrics: Option<FileMetrics>,
     /// The original text, kept when asked and the file has fixes.
@@ -101,6 +104,14 @@ impl ScanReport {
 
     pub fn fixes(&self) -> impl Iterator<Item = &Fix> {
         self.findings().filter_map(|f| f.fix.as_ref())
+    }
+
+    /// Each scanned file's edition, by path.
+    pub fn editions(&self) -> BTreeMap<RelPath, Edition> {
+        self.files
+            .iter()
+            .map(|f| (f.path.clone(), f.edition))
+            .collect()
     }
 
     /// Original texts of the files that kept theirs, by path.
