@@ -54,8 +54,19 @@ impl Skill for DeriveDebug {
     /// A type with a hand-written `Debug` in another file of its crate
     /// needs no derive: adding one would conflict (E0119).
     fn stands(&self, key: &str, facts: &BTreeSet<String>) -> bool {
-        key.split_once(' ')
-            .is_none_or(|(_, name)| !facts.contains(name))
+        let Some((_, name)) = key.split_once(' ') else {
+            return true;
+        };
+        if facts.contains(name) {
+            return false;
+        }
+        // Passed to a macro that implements `Debug` for what it is given.
+        !facts.iter().any(|fact| {
+            fact.strip_prefix("passed ")
+                .and_then(|rest| rest.strip_suffix(name))
+                .and_then(|m| m.strip_suffix(' '))
+                .is_some_and(|m| facts.contains(&format!("macro-impl {m}")))
+        })
     }
 
     fn check(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<Detection> {
@@ -306,13 +317,92 @@ fn debug_impl_for(node: &syn::ItemImpl) -> Option<String> {
     None
 }
 
-/// Every type of a file with a hand-written `Debug`.
+/// Every type of a file with a hand-written `Debug`, as crate facts: the
+/// type's name for an `impl Debug for Name` written out (in code or inside a
+/// macro's tokens); `macro-impl m` for a `macro_rules! m` that writes
+/// `impl Debug for $x`, and `passed m Name` for each type-like name passed
+/// to an `m!` call, since the macro may implement `Debug` for it.
 struct DebugImpls(Vec<String>);
 
 impl<'ast> Visit<'ast> for DebugImpls {
     fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
         self.0.extend(debug_impl_for(node));
         visit::visit_item_impl(self, node);
+    }
+
+    fn visit_item_macro(&mut self, node: &'ast syn::ItemMacro) {
+        let defines = node.mac.path.is_ident("macro_rules");
+        match (&node.ident, defines) {
+            (Some(name), true) => {
+                let mut through_variable = false;
+                debug_for_in(node.mac.tokens.clone(), &mut self.0, &mut through_variable);
+                if through_variable {
+                    self.0.push(format!("macro-impl {name}"));
+                }
+            }
+            _ => self.visit_macro(&node.mac),
+        }
+    }
+
+    fn visit_macro(&mut self, node: &'ast syn::Macro) {
+        let mut through_variable = false;
+        debug_for_in(node.tokens.clone(), &mut self.0, &mut through_variable);
+        if let Some(name) = node.path.segments.last() {
+            let mut passed = Vec::new();
+            type_names_in(node.tokens.clone(), &mut passed);
+            self.0.extend(
+                passed
+                    .into_iter()
+                    .map(|ty| format!("passed {} {ty}", name.ident)),
+            );
+        }
+    }
+}
+
+/// Names after `Debug for` in `tokens` (the last segment of a path);
+/// `through_variable` when one is a macro variable (`Debug for $t`).
+fn debug_for_in(tokens: TokenStream, found: &mut Vec<String>, through_variable: &mut bool) {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Group(group) => debug_for_in(group.stream(), found, through_variable),
+            TokenTree::Ident(debug) if debug == "Debug" => {
+                if !matches!(trees.get(i + 1), Some(TokenTree::Ident(f)) if f == "for") {
+                    continue;
+                }
+                let mut name = None;
+                for next in &trees[i + 2..] {
+                    match next {
+                        TokenTree::Ident(id) => name = Some(id.to_string()),
+                        TokenTree::Punct(p) if p.as_char() == ':' => {}
+                        TokenTree::Punct(p) if p.as_char() == '$' => {
+                            *through_variable = true;
+                            name = None;
+                            break;
+                        }
+                        _ => break,
+                    }
+                }
+                found.extend(name);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Identifiers that look like type names (`Upper…`) anywhere in `tokens`.
+fn type_names_in(tokens: TokenStream, found: &mut Vec<String>) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Group(group) => type_names_in(group.stream(), found),
+            TokenTree::Ident(id) => {
+                let name = id.to_string();
+                if name.starts_with(|c: char| c.is_ascii_uppercase()) && !found.contains(&name) {
+                    found.push(name);
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -393,6 +483,35 @@ pub union U { a: u8 }
         assert_eq!(
             found[0].message,
             "public struct `A` does not implement `Debug` (not fixed automatically: a field's type `Private` has no `Debug` either)"
+        );
+    }
+
+    fn standing(text: &str) -> Vec<String> {
+        use crate::engine::scan::{ScanOptions, scan_text};
+        let report = scan_text(
+            "src/lib.rs".parse().unwrap(),
+            text.to_owned(),
+            &[&DeriveDebug],
+            &ScanOptions::default(),
+        )
+        .unwrap();
+        report.findings.iter().map(|f| f.message.clone()).collect()
+    }
+
+    #[test]
+    fn a_debug_written_by_a_macro_counts() {
+        // Inside a macro call's tokens, written out.
+        assert_eq!(
+            standing(
+                "pub struct A;\nimpls! { impl std::fmt::Debug for A { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { Ok(()) } } }\n"
+            ),
+            Vec::<String>::new()
+        );
+        // By a macro_rules that implements it for the type it is given.
+        let by_macro = "macro_rules! debug_as_name {\n    ($t:ident) => {\n        impl core::fmt::Debug for $t {\n            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result { f.write_str(stringify!($t)) }\n        }\n    };\n}\npub struct B;\ndebug_as_name!(B);\npub struct C;\nother!(C);\n";
+        assert_eq!(
+            standing(by_macro),
+            ["public struct `C` does not implement `Debug`"]
         );
     }
 }
