@@ -245,6 +245,11 @@ pub struct BenchArgs {
         conflicts_with = "validate"
     )]
     pub large: Vec<u32>,
+    /// Instead, apply each skill's fixes to every crate under PATH (each
+    /// directory with a Cargo.toml) and report per skill the fixes that
+    /// break `cargo check`, leave a file not rustfmt-clean, or lose a comment.
+    #[arg(long, conflicts_with_all = ["validate", "large"])]
+    pub fixes: bool,
     /// Measure each phase this many times and keep the best.
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,

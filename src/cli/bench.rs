@@ -17,9 +17,21 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
         path,
         validate,
         large,
+        fixes,
         rounds,
         format,
     } = args;
+    if fixes {
+        let corpus = path.unwrap_or_else(|| PathBuf::from("."));
+        let report = bench::fixes::run(&corpus, &ValidateSettings::default(), &|name| {
+            crate::cli::output::note_line(format_args!("{name}…"));
+        })?;
+        print(&match format {
+            ListFormat::Text => report.to_text(),
+            ListFormat::Json => pretty(&report)?,
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if !large.is_empty() {
         let report = bench::large_files::run(&large)?;
         print(&match format {

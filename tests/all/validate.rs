@@ -470,3 +470,60 @@ fn fixes_in_a_workspace_member_are_compiled_too() {
         .count();
     assert_eq!(dropped, 2, "{}", run.stderr);
 }
+
+#[test]
+fn the_fix_bench_counts_per_skill_what_breaks_the_build() {
+    let corpus = tempfile::tempdir().unwrap();
+    copy_dir(
+        &fixtures().join("crates").join("uncompilable"),
+        &corpus.path().join("uncompilable"),
+    );
+    // A crate whose base does not build is left out, saying why.
+    std::fs::create_dir_all(corpus.path().join("broken/src")).unwrap();
+    std::fs::write(
+        corpus.path().join("broken/Cargo.toml"),
+        "[package]\nname = \"broken\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        corpus.path().join("broken/src/lib.rs"),
+        "pub fn f() -> u8 { \"no\" }\n",
+    )
+    .unwrap();
+
+    let bench = patchwright::engine::bench::fixes::run(
+        corpus.path(),
+        &ValidateSettings::default(),
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!(bench.crates, ["uncompilable"]);
+    assert_eq!(bench.skipped.len(), 1);
+    assert_eq!(bench.skipped[0].0, "broken");
+    assert!(
+        bench.skipped[0]
+            .1
+            .starts_with("its base does not compile ("),
+        "{:?}",
+        bench.skipped
+    );
+    let figures = |id: &str| {
+        let s = bench.skills.iter().find(|s| s.skill == id).unwrap();
+        (
+            s.fixes,
+            s.breaking,
+            s.crates_broken,
+            s.rustfmt_dirty,
+            s.comments_lost,
+        )
+    };
+    assert_eq!(figures("derive-debug"), (3, 1, 1, 0, 0));
+    assert_eq!(figures("len-zero"), (2, 1, 1, 0, 0));
+    assert_eq!(figures("inline-format-args"), (1, 0, 0, 0, 0));
+    let text = bench.to_text();
+    assert!(
+        text.contains("uncompilable: E0119 at src/shapes.rs:4"),
+        "{text}"
+    );
+    assert!(text.contains("broken: its base does not compile"), "{text}");
+}

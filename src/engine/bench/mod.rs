@@ -3,6 +3,7 @@
 //! By default the corpus is the crate sources in the local cargo registry.
 //! `bench --validate` measures what compiling a crate's fixes costs.
 
+pub mod fixes;
 pub mod large_files;
 
 use std::path::{Path, PathBuf};
