@@ -52,6 +52,7 @@ impl Skill for TemplateSkill {
                 message: format!("marker comment `{MARKER}`"),
                 key: MARKER.to_owned(),
                 edits: Some(vec![Edit::delete(whole_line(text, c.range.clone()))]),
+                fix_needs: None,
             })
             .collect()
     }

@@ -41,7 +41,8 @@ pub trait Skill: Send + Sync {
         Vec::new()
     }
     /// Whether a detection (by its key) stands once the facts of every file
-    /// of its package are known. It does by default.
+    /// of its package are known (a fix that needs a fact is kept or dropped
+    /// by [`Detection::fix_needs`]). It does by default.
     fn stands(&self, _key: &str, _facts: &BTreeSet<String>) -> bool {
         true
     }
@@ -77,6 +78,19 @@ pub struct Detection {
     pub key: String,
     /// Edits in the same file that resolve it.
     pub edits: Option<Vec<Edit>>,
+    /// A fact about the crate the fix depends on (one that another file of
+    /// the crate may say, such as a field's type), and what the finding says
+    /// when no file says it: the fix is dropped then, the finding stays.
+    pub fix_needs: Option<FixNeeds>,
+}
+
+/// A crate fact a fix depends on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixNeeds {
+    pub fact: String,
+    /// Why not fixed, when the fact is missing ("the type of `x` is not
+    /// known to have `is_empty`").
+    pub otherwise: String,
 }
 
 #[cfg(test)]

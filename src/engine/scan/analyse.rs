@@ -11,7 +11,7 @@ use crate::engine::edit::{Edit, Fix};
 use crate::engine::finding::Finding;
 use crate::engine::items::ItemIndex;
 use crate::engine::metrics::FileMetrics;
-use crate::engine::skill::{Detection, Skill, SkillContext};
+use crate::engine::skill::{Detection, FixNeeds, Skill, SkillContext};
 use crate::engine::source::SourceFile;
 use crate::vocab::ids::{Fingerprint, FingerprintInput, SkillId};
 use crate::vocab::rel_path::RelPath;
@@ -21,6 +21,8 @@ pub(super) struct Analysed {
     pub(super) file: FileScan,
     /// Each finding's detection key, in the order of `file.findings`.
     pub(super) keys: Vec<String>,
+    /// What each finding's fix needs the crate to say, in the same order.
+    pub(super) needs: Vec<Option<FixNeeds>>,
     /// (skill id, fact) this file says about its crate.
     pub(super) facts: Vec<(&'static str, String)>,
     pub(super) failed: Vec<&'static str>,
@@ -31,14 +33,26 @@ impl Analysed {
     pub(super) fn standing(mut self, skills: &[&dyn Skill], facts: &CrateFacts) -> FileScan {
         let none = BTreeSet::new();
         let mut keys = self.keys.into_iter();
-        self.file.findings.retain(|finding| {
+        let mut needs = self.needs.into_iter();
+        self.file.findings.retain_mut(|finding| {
             let key = keys.next().unwrap_or_default();
+            let need = needs.next().flatten();
             let Some(skill) = skills.iter().find(|s| finding.skill == *s.id()) else {
                 return true;
             };
             let known = facts
                 .get(&(finding.package.clone(), finding.skill.to_string()))
                 .unwrap_or(&none);
+            if let Some(need) = need
+                && finding.fix.is_some()
+                && !known.contains(&need.fact)
+            {
+                finding.fix = None;
+                finding.message = format!(
+                    "{} (not fixed automatically: {})",
+                    finding.message, need.otherwise
+                );
+            }
             skill.stands(&key, known)
         });
         self.file
@@ -104,6 +118,10 @@ pub(super) fn analyse(
 
     let mut occurrences: HashMap<(&str, &str, String), usize> = HashMap::new();
     let keys: Vec<String> = findings.iter().map(|(_, _, d)| d.key.clone()).collect();
+    let needs: Vec<Option<FixNeeds>> = findings
+        .iter()
+        .map(|(_, _, d)| d.fix_needs.clone())
+        .collect();
     let findings: Vec<Finding> = findings
         .into_iter()
         .map(|(skill, severity, detection)| {
@@ -157,6 +175,7 @@ pub(super) fn analyse(
             text,
         },
         keys,
+        needs,
         facts,
         failed,
     })
@@ -211,6 +230,7 @@ mod tests {
         let start = text.find("a /*").unwrap();
         let end = text.find(" }").unwrap();
         let detection = |replacement: &str| Detection {
+            fix_needs: None,
             range: start..end,
             message: "m".into(),
             key: "k".into(),

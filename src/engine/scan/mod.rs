@@ -503,6 +503,7 @@ mod tests {
                 .items
                 .iter()
                 .map(|item| Detection {
+                    fix_needs: None,
                     range: file.range_of(item),
                     message: "a function".into(),
                     key: "fn".into(),

@@ -60,12 +60,20 @@ impl Skill for DeriveDebug {
         if facts.contains(name) {
             return false;
         }
-        // Passed to a macro that implements `Debug` for what it is given.
+        // `fact` is `<prefix> <first> <name>`: its first word.
+        let first_of = |fact: &'_ str, prefix: &str| -> Option<String> {
+            let rest = fact.strip_prefix(prefix)?.strip_suffix(name)?;
+            Some(rest.strip_suffix(' ')?.to_owned())
+        };
         !facts.iter().any(|fact| {
-            fact.strip_prefix("passed ")
-                .and_then(|rest| rest.strip_suffix(name))
-                .and_then(|m| m.strip_suffix(' '))
-                .is_some_and(|m| facts.contains(&format!("macro-impl {m}")))
+            // Passed to a macro that implements `Debug` for what it is given,
+            first_of(fact, "passed ").is_some_and(|m| facts.contains(&format!("macro-impl {m}")))
+                // named by a macro that implements the trait it is given,
+                // and given `Debug`,
+                || first_of(fact, "macro-any-impl ")
+                    .is_some_and(|m| facts.contains(&format!("passed {m} Debug")))
+                // or the target of an alias that has a hand-written `Debug`.
+                || first_of(fact, "alias ").is_some_and(|alias| facts.contains(&alias))
         })
     }
 
@@ -82,12 +90,33 @@ impl Skill for DeriveDebug {
             .filter(|t| !t.has_debug && !types.manual_impls.contains(&t.name))
             .map(|t| t.name.as_str())
             .collect();
-        let fixed_here: HashSet<&str> = types
+        // A public type gets `Debug` here unless a field blocks its own
+        // derive; what it blocks may block others in turn.
+        let mut fixed_here: HashSet<&str> = types
             .all
             .iter()
             .filter(|t| t.public && lacking.contains(t.name.as_str()))
             .map(|t| t.name.as_str())
             .collect();
+        loop {
+            let blocked: Vec<&str> = types
+                .all
+                .iter()
+                .filter(|t| fixed_here.contains(t.name.as_str()))
+                .filter(|t| {
+                    t.field_types
+                        .iter()
+                        .any(|ty| blocking_type(ty, &lacking, &fixed_here).is_some())
+                })
+                .map(|t| t.name.as_str())
+                .collect();
+            if blocked.is_empty() {
+                break;
+            }
+            for name in blocked {
+                fixed_here.remove(name);
+            }
+        }
         types
             .all
             .iter()
@@ -105,6 +134,7 @@ impl Skill for DeriveDebug {
                     ),
                 };
                 Detection {
+                    fix_needs: None,
                     range: t.range.clone(),
                     message,
                     key: format!("{} {}", t.kind, t.name),
@@ -339,9 +369,27 @@ impl<'ast> Visit<'ast> for DebugImpls {
                 if through_variable {
                     self.0.push(format!("macro-impl {name}"));
                 }
+                let mut any_trait = Vec::new();
+                variable_trait_for_in(node.mac.tokens.clone(), &mut any_trait);
+                self.0.extend(
+                    any_trait
+                        .into_iter()
+                        .map(|ty| format!("macro-any-impl {name} {ty}")),
+                );
             }
             _ => self.visit_macro(&node.mac),
         }
+    }
+
+    /// `type Alias = path::Target<…>;`: a `Debug` for the alias is one for
+    /// the target.
+    fn visit_item_type(&mut self, node: &'ast syn::ItemType) {
+        if let syn::Type::Path(target) = &*node.ty
+            && let Some(last) = target.path.segments.last()
+        {
+            self.0.push(format!("alias {} {}", node.ident, last.ident));
+        }
+        visit::visit_item_type(self, node);
     }
 
     fn visit_macro(&mut self, node: &'ast syn::Macro) {
@@ -380,6 +428,36 @@ fn debug_for_in(tokens: TokenStream, found: &mut Vec<String>, through_variable: 
                             name = None;
                             break;
                         }
+                        _ => break,
+                    }
+                }
+                found.extend(name);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Names after `$trait for` in a macro body: the macro implements whatever
+/// trait it is given for them.
+fn variable_trait_for_in(tokens: TokenStream, found: &mut Vec<String>) {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Group(group) => variable_trait_for_in(group.stream(), found),
+            TokenTree::Punct(dollar) if dollar.as_char() == '$' => {
+                let is_for = matches!(
+                    (trees.get(i + 1), trees.get(i + 2)),
+                    (Some(TokenTree::Ident(_)), Some(TokenTree::Ident(f))) if f == "for"
+                );
+                if !is_for {
+                    continue;
+                }
+                let mut name = None;
+                for next in &trees[i + 3..] {
+                    match next {
+                        TokenTree::Ident(id) => name = Some(id.to_string()),
+                        TokenTree::Punct(p) if p.as_char() == ':' => {}
                         _ => break,
                     }
                 }
@@ -514,6 +592,31 @@ pub union U { a: u8 }
         assert_eq!(
             standing(by_macro),
             ["public struct `C` does not implement `Debug`"]
+        );
+    }
+
+    #[test]
+    fn a_debug_for_a_macros_trait_variable_or_an_alias_counts() {
+        let by_trait = "macro_rules! impl_fmt {\n    ($($t:ident)*) => { $( impl<I> fmt::$t for Format<I> { fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result { Ok(()) } } )* };\n}\npub struct Format<I>(I);\nimpl_fmt! {Display Debug}\npub struct Other;\n";
+        assert_eq!(
+            standing(by_trait),
+            ["public struct `Other` does not implement `Debug`"]
+        );
+        let by_alias = "pub struct Pair<W>(pub [W; 2]);\npub type Wide = Pair<u64>;\nimpl core::fmt::Debug for Wide {\n    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result { Ok(()) }\n}\n";
+        assert_eq!(standing(by_alias), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_type_whose_field_blocks_its_derive_blocks_its_holders_too() {
+        let text =
+            "struct Hidden;\npub struct Middle { h: Hidden }\npub struct Outer { m: Middle }\n";
+        let found = check(text);
+        let fixable: Vec<bool> = found.iter().map(|d| d.edits.is_some()).collect();
+        assert_eq!(fixable, [false, false], "{found:#?}");
+        assert!(
+            found[1].message.contains("`Middle` has no `Debug` either"),
+            "{}",
+            found[1].message
         );
     }
 }

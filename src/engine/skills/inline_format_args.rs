@@ -269,6 +269,7 @@ impl Finder<'_> {
 
         let names: Vec<String> = inline.values().map(|n| format!("`{n}`")).collect();
         Some(Detection {
+            fix_needs: None,
             range: self.file.range_of(mac),
             message: format!(
                 "{} can be inlined into the format string: {}",

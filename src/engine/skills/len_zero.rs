@@ -2,10 +2,11 @@
 //! `!x.is_empty()`.
 
 use syn::visit::{self, Visit};
-use syn::{BinOp, Expr, UnOp};
+use syn::{BinOp, Expr, Pat, UnOp};
 
 use crate::engine::edit::Edit;
-use crate::engine::skill::{Detection, Skill, SkillContext};
+use crate::engine::known_types::{self, FileTypes, Scope};
+use crate::engine::skill::{Detection, FixNeeds, Skill, SkillContext};
 use crate::engine::source::{SourceFile, normalized_tokens};
 use crate::vocab::risk::Risk;
 
@@ -38,11 +39,17 @@ impl Skill for LenZero {
         true
     }
 
+    fn crate_facts(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<String> {
+        known_types::crate_facts(&file_types(file.ast()))
+    }
+
     fn check(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<Detection> {
         let mut finder = Finder {
             file,
             out: Vec::new(),
             types_without_is_empty: types_without_is_empty(file.ast()),
+            types: file_types(file.ast()),
+            scopes: vec![Scope::default()],
             impl_stack: Vec::new(),
             fn_stack: Vec::new(),
         };
@@ -169,8 +176,52 @@ struct Finder<'a> {
     file: &'a SourceFile,
     out: Vec<Detection>,
     types_without_is_empty: Vec<String>,
+    types: FileTypes,
+    /// What is known of the names in scope, innermost function last.
+    scopes: Vec<Scope>,
     impl_stack: Vec<String>,
     fn_stack: Vec<String>,
+}
+
+/// The types of the file with `is_empty`, and every struct's field types.
+fn file_types(file: &syn::File) -> FileTypes {
+    struct Collect(FileTypes);
+    impl<'ast> Visit<'ast> for Collect {
+        fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
+            let has = node
+                .items
+                .iter()
+                .any(|i| matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "is_empty"));
+            if has {
+                self.0.with_is_empty.insert(impl_name(node));
+            }
+            visit::visit_item_impl(self, node);
+        }
+        fn visit_item_struct(&mut self, node: &'ast syn::ItemStruct) {
+            let fields = node
+                .fields
+                .iter()
+                .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone())))
+                .collect();
+            self.0.fields.insert(node.ident.to_string(), fields);
+            visit::visit_item_struct(self, node);
+        }
+    }
+    let mut collect = Collect(FileTypes::default());
+    collect.visit_file(file);
+    collect.0
+}
+
+/// Every name a pattern binds.
+fn bound_names(pat: &Pat, out: &mut Vec<String>) {
+    struct Names<'o>(&'o mut Vec<String>);
+    impl<'ast> Visit<'ast> for Names<'_> {
+        fn visit_pat_ident(&mut self, node: &'ast syn::PatIdent) {
+            self.0.push(node.ident.to_string());
+            visit::visit_pat_ident(self, node);
+        }
+    }
+    Names(out).visit_pat(pat);
 }
 
 impl Finder<'_> {
@@ -187,18 +238,90 @@ impl Finder<'_> {
                     .is_some_and(|t| self.types_without_is_empty.contains(t)))
     }
 
+    fn scope(&mut self) -> &mut Scope {
+        if self.scopes.is_empty() {
+            self.scopes.push(Scope::default());
+        }
+        let last = self.scopes.len() - 1;
+        &mut self.scopes[last]
+    }
+
+    /// Runs `walk` in a function's scope, its typed parameters known.
+    fn in_fn<'i>(
+        &mut self,
+        inputs: impl Iterator<Item = &'i syn::FnArg>,
+        walk: impl FnOnce(&mut Self),
+    ) {
+        let mut scope = Scope::default();
+        for input in inputs {
+            if let syn::FnArg::Typed(typed) = input
+                && let Pat::Ident(name) = &*typed.pat
+            {
+                scope.bind_type(name.ident.to_string(), &typed.ty);
+            }
+        }
+        self.scopes.push(scope);
+        walk(self);
+        self.scopes.pop();
+    }
+
+    fn knows_is_empty(&self, recv: &Expr) -> bool {
+        let in_impl = self.impl_stack.last().map(String::as_str);
+        self.scopes
+            .last()
+            .is_some_and(|scope| scope.has_is_empty(recv, &self.types, in_impl))
+    }
+
     fn report(&mut self, whole: &Expr, recv: &Expr, asks: Asks) {
         if self.receiver_lacks_is_empty(recv) {
             return;
         }
         let recv_text = self.file.text_of(recv);
+        let in_impl = self.impl_stack.last().map(String::as_str);
+        let needs = self
+            .scopes
+            .last()
+            .and_then(|scope| scope.needed_fact(recv, &self.types, in_impl));
+        if !self.knows_is_empty(recv) && needs.is_none() {
+            let shown = shorten(
+                &self
+                    .file
+                    .text_of(whole)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+            self.out.push(Detection {
+                fix_needs: None,
+                range: self.file.range_of(whole),
+                message: format!(
+                    "`{shown}` may read better with `is_empty()` (not fixed automatically: the type of `{}` is not known to have `is_empty`)",
+                    shorten(recv_text)
+                ),
+                key: normalized_tokens(whole),
+                edits: None,
+            });
+            return;
+        }
         let replacement = match asks {
             Asks::Empty => format!("{recv_text}.is_empty()"),
             Asks::NotEmpty => format!("!{recv_text}.is_empty()"),
         };
         let key = normalized_tokens(whole);
         let shown = |s: &str| shorten(&s.split_whitespace().collect::<Vec<_>>().join(" "));
+        // Known here, or known once another file of the crate says so.
+        let fix_needs = (!self.knows_is_empty(recv))
+            .then_some(())
+            .and(needs)
+            .map(|fact| FixNeeds {
+                fact,
+                otherwise: format!(
+                    "the type of `{}` is not known to have `is_empty`",
+                    shorten(recv_text)
+                ),
+            });
         self.out.push(Detection {
+            fix_needs,
             range: self.file.range_of(whole),
             message: format!(
                 "`{}` reads better as `{}`",
@@ -228,16 +351,80 @@ impl<'ast> Visit<'ast> for Finder<'_> {
         self.impl_stack.pop();
     }
 
+    fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
+        self.in_fn(node.sig.inputs.iter(), |s| visit::visit_item_fn(s, node));
+    }
+
     fn visit_impl_item_fn(&mut self, node: &'ast syn::ImplItemFn) {
         self.fn_stack.push(node.sig.ident.to_string());
-        visit::visit_impl_item_fn(self, node);
+        self.in_fn(node.sig.inputs.iter(), |s| {
+            visit::visit_impl_item_fn(s, node)
+        });
         self.fn_stack.pop();
     }
 
     fn visit_trait_item_fn(&mut self, node: &'ast syn::TraitItemFn) {
         self.fn_stack.push(node.sig.ident.to_string());
-        visit::visit_trait_item_fn(self, node);
+        self.in_fn(node.sig.inputs.iter(), |s| {
+            visit::visit_trait_item_fn(s, node)
+        });
         self.fn_stack.pop();
+    }
+
+    fn visit_expr_closure(&mut self, node: &'ast syn::ExprClosure) {
+        // The closure sees the names around it, less those its inputs shadow.
+        let mut scope = self.scope().clone();
+        for input in &node.inputs {
+            match input {
+                Pat::Type(typed) => {
+                    if let Pat::Ident(name) = &*typed.pat {
+                        scope.bind_type(name.ident.to_string(), &typed.ty);
+                    }
+                }
+                other => {
+                    let mut names = Vec::new();
+                    bound_names(other, &mut names);
+                    for name in names {
+                        scope.forget(&name);
+                    }
+                }
+            }
+        }
+        self.scopes.push(scope);
+        visit::visit_expr_closure(self, node);
+        self.scopes.pop();
+    }
+
+    fn visit_local(&mut self, node: &'ast syn::Local) {
+        visit::visit_local(self, node);
+        let in_impl = self.impl_stack.last().cloned();
+        match (&node.pat, &node.init) {
+            (Pat::Type(typed), _) if matches!(&*typed.pat, Pat::Ident(_)) => {
+                if let Pat::Ident(name) = &*typed.pat {
+                    let ty = typed.ty.clone();
+                    self.scope().bind_type(name.ident.to_string(), &ty);
+                }
+            }
+            (Pat::Ident(name), Some(init)) => {
+                self.scope();
+                let Self { scopes, types, .. } = self;
+                if let Some(scope) = scopes.last_mut() {
+                    scope.bind_value(
+                        name.ident.to_string(),
+                        &init.expr,
+                        types,
+                        in_impl.as_deref(),
+                    );
+                }
+            }
+            (pat, _) => {
+                let mut names = Vec::new();
+                bound_names(pat, &mut names);
+                for name in names {
+                    self.scope().forget(&name);
+                }
+            }
+        }
     }
 
     fn visit_expr(&mut self, expr: &'ast Expr) {
@@ -308,5 +495,63 @@ mod tests {
             "`v.len() == 0` reads better as `v.is_empty()`"
         );
         assert_eq!(d[0].key, "v . len () == 0");
+    }
+
+    #[test]
+    fn only_receivers_known_to_have_is_empty_are_fixed() {
+        let text = "struct Stack { items: Vec<u8>, name: Name }\nimpl Stack {\n    fn a(&self) -> bool { self.items.len() == 0 }\n    fn b(&self) -> bool { self.name.len() == 0 }\n}\nfn c(it: impl ExactSizeIterator, s: &str, m: &std::collections::HashMap<u8, u8>, b: Box<str>) -> bool {\n    let v = Vec::<u8>::new();\n    let w: Option<Vec<u8>> = None;\n    let s2 = s;\n    it.len() == 0 || s.len() == 0 || m.len() == 0 || b.len() == 0 || v.len() == 0 || w.len() == 0 || s2.len() == 0 || \"x\".len() == 0\n}\nfn d(v: Vec<u8>) -> bool { let v = v.into_iter(); v.len() == 0 }\n";
+        let found = crate::engine::skill::testing::detect(&LenZero, text, SkillContext::default());
+        // As the scan decides it for a crate of this one file.
+        let file = crate::engine::skill::testing::parse(text);
+        let facts = LenZero.crate_facts(&file, &SkillContext::default());
+        let fixable: Vec<(String, bool)> = found
+            .iter()
+            .map(|d| {
+                let needs_met = d.fix_needs.as_ref().is_none_or(|n| facts.contains(&n.fact));
+                (
+                    text[d.range.clone()].to_owned(),
+                    d.edits.is_some() && needs_met,
+                )
+            })
+            .collect();
+        let expect = |s: &str, fix: bool| (s.to_owned(), fix);
+        assert_eq!(
+            fixable,
+            [
+                expect("self.items.len() == 0", true),
+                expect("self.name.len() == 0", false),
+                expect("it.len() == 0", false),
+                expect("s.len() == 0", true),
+                expect("m.len() == 0", true),
+                expect("b.len() == 0", true),
+                expect("v.len() == 0", true),
+                expect("w.len() == 0", false),
+                expect("s2.len() == 0", true),
+                expect("\"x\".len() == 0", true),
+                expect("v.len() == 0", false),
+            ]
+        );
+        assert_eq!(
+            found[2].message,
+            "`it.len() == 0` may read better with `is_empty()` (not fixed automatically: the type of `it` is not known to have `is_empty`)"
+        );
+    }
+
+    #[test]
+    fn a_field_or_type_from_another_file_is_fixed_when_that_file_says_it_has_is_empty() {
+        let text = "impl Canvas {\n    fn none(&self) -> bool { self.shapes.len() == 0 }\n}\nfn f(bag: &Bag) -> bool { bag.len() == 0 }\n";
+        let found = crate::engine::skill::testing::detect(&LenZero, text, SkillContext::default());
+        let needs: Vec<&str> = found
+            .iter()
+            .map(|d| d.fix_needs.as_ref().unwrap().fact.as_str())
+            .collect();
+        assert_eq!(needs, ["field Canvas.shapes", "is-empty Bag"]);
+        let other = crate::engine::skill::testing::parse(
+            "pub struct Canvas { shapes: Vec<u8> }\npub struct Bag;\nimpl Bag { pub fn is_empty(&self) -> bool { true } }\n",
+        );
+        assert_eq!(
+            LenZero.crate_facts(&other, &SkillContext::default()),
+            ["field Canvas.shapes", "is-empty Bag"]
+        );
     }
 }

@@ -121,6 +121,7 @@ impl Finder<'_> {
             replacement.push(';');
         }
         self.out.push(Detection {
+            fix_needs: None,
             message: format!(
                 "this `match` returns `{kind}` early by hand: use `{}`",
                 short(&scrutinee)
@@ -158,6 +159,7 @@ impl Finder<'_> {
         }
         let shown = with_try(self.file.text_of(&*init.expr), &init.expr);
         self.out.push(Detection {
+            fix_needs: None,
             range: self.file.range_of(local),
             message: format!(
                 "this `let … else` returns `None` early by hand: use `{}`",

@@ -57,6 +57,7 @@ impl Skill for TodoComments {
                     let rest = rest.trim_end_matches("*/").trim_end();
                     let start = line_start + at;
                     out.push(Detection {
+                        fix_needs: None,
                         range: start..start + rest.len(),
                         message: shorten(rest),
                         key: rest.split_whitespace().collect::<Vec<_>>().join(" "),
@@ -137,6 +138,7 @@ impl<'ast> Visit<'ast> for Calls<'_> {
                 shorten(&format!("`{name}!()` left in the code: {args}"))
             };
             self.out.push(Detection {
+                fix_needs: None,
                 range: self.file.range_of(mac),
                 message,
                 key: format!("{name}! {}", source::normalized_tokens(&mac.tokens)),
