@@ -196,11 +196,14 @@ fn keep_comments(source: &SourceFile, detections: Vec<Detection>) -> Vec<Detecti
     }
     let comments = source.comments();
     let text = source.text();
-    let loses = |edit: &Edit| {
+    // A finding that is itself a comment (a marker to remove) may take
+    // that comment with it; every other comment must survive.
+    let loses = |edit: &Edit, found: &std::ops::Range<usize>| {
         let first = comments.partition_point(|c| c.range.end <= edit.range.start);
         comments[first..]
             .iter()
             .take_while(|c| c.range.start < edit.range.end)
+            .filter(|c| !(c.range.start <= found.start && found.end <= c.range.end))
             .any(|c| !edit.text.contains(text[c.range.clone()].trim_end()))
     };
     detections
@@ -208,7 +211,7 @@ fn keep_comments(source: &SourceFile, detections: Vec<Detection>) -> Vec<Detecti
         .map(|mut d| {
             if d.edits
                 .as_ref()
-                .is_some_and(|edits| edits.iter().any(loses))
+                .is_some_and(|edits| edits.iter().any(|e| loses(e, &d.range)))
             {
                 d.edits = None;
                 d.message
@@ -247,5 +250,16 @@ mod tests {
         );
         assert!(kept[1].edits.is_some());
         assert_eq!(kept[1].message, "m");
+
+        // A finding that is the comment may remove it.
+        let comment = text.find("/* why */").unwrap()..text.find(" ==").unwrap();
+        let marker = Detection {
+            range: comment.clone(),
+            message: "m".into(),
+            key: "k".into(),
+            edits: Some(vec![Edit::replace(comment.start - 1..comment.end, "")]),
+            fix_needs: None,
+        };
+        assert!(keep_comments(&source, vec![marker])[0].edits.is_some());
     }
 }
