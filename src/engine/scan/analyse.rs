@@ -198,21 +198,24 @@ fn keep_comments(source: &SourceFile, detections: Vec<Detection>) -> Vec<Detecti
     let text = source.text();
     // A finding that is itself a comment (a marker to remove) may take
     // that comment with it; every other comment must survive.
-    let loses = |edit: &Edit, found: &std::ops::Range<usize>| {
-        let first = comments.partition_point(|c| c.range.end <= edit.range.start);
-        comments[first..]
-            .iter()
-            .take_while(|c| c.range.start < edit.range.end)
-            .filter(|c| !(c.range.start <= found.start && found.end <= c.range.end))
-            .any(|c| !edit.text.contains(text[c.range.clone()].trim_end()))
+    // Any edit of the fix may carry the comment (moved above the code, say).
+    let loses = |edits: &[Edit], found: &std::ops::Range<usize>| {
+        edits.iter().any(|edit| {
+            let first = comments.partition_point(|c| c.range.end <= edit.range.start);
+            comments[first..]
+                .iter()
+                .take_while(|c| c.range.start < edit.range.end)
+                .filter(|c| !(c.range.start <= found.start && found.end <= c.range.end))
+                .any(|c| {
+                    let comment = text[c.range.clone()].trim_end();
+                    !edits.iter().any(|e| e.text.contains(comment))
+                })
+        })
     };
     detections
         .into_iter()
         .map(|mut d| {
-            if d.edits
-                .as_ref()
-                .is_some_and(|edits| edits.iter().any(|e| loses(e, &d.range)))
-            {
+            if d.edits.as_ref().is_some_and(|edits| loses(edits, &d.range)) {
                 d.edits = None;
                 d.message
                     .push_str(" (not fixed automatically: the fix would drop a comment inside it)");

@@ -120,6 +120,26 @@ impl Finder<'_> {
         if self.needs_semicolon.contains(&(range.start, range.end)) {
             replacement.push(';');
         }
+        let mut edits = vec![Edit::replace(range.clone(), replacement)];
+        // The arms' comments move above the line the `match` starts on.
+        let text = self.file.text();
+        let carried: String = self
+            .file
+            .comments()
+            .iter()
+            .filter(|c| range.start <= c.range.start && c.range.end <= range.end)
+            .map(|c| {
+                format!(
+                    "{}{}\n",
+                    self.file.indent_at(range.start),
+                    text[c.range.clone()].trim_end()
+                )
+            })
+            .collect();
+        if !carried.is_empty() {
+            let line_start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
+            edits.insert(0, Edit::insert(line_start, carried));
+        }
         self.out.push(Detection {
             fix_needs: None,
             message: format!(
@@ -127,7 +147,7 @@ impl Finder<'_> {
                 short(&scrutinee)
             ),
             key: normalized_tokens(m),
-            edits: Some(vec![Edit::replace(range.clone(), replacement)]),
+            edits: Some(edits),
             range,
         });
     }
