@@ -181,9 +181,8 @@ pub fn apply_fixes(originals: &BTreeMap<RelPath, String>, fixes: &[Fix]) -> Appl
         let files = splice_all(originals, &accepted);
         let broken = files
             .iter()
-            .find(|(_, text)| syn::parse_file(text).is_err())
+            .find(|(_, text)| !source::parses(text))
             .map(|(path, _)| path.clone());
-        source::release_thread_spans();
         let Some(path) = broken else {
             result.files = files
                 .into_iter()
@@ -309,11 +308,10 @@ fn culprits_in(
         let text = splice_all(originals, &good)
             .remove(path)
             .unwrap_or_default();
-        if syn::parse_file(&text).is_err() {
+        if !source::parses(&text) {
             good.pop();
             bad.push(fix.fingerprint.clone());
         }
-        source::release_thread_spans();
     }
     bad
 }

@@ -172,6 +172,31 @@ pub fn normalized_tokens<T: quote::ToTokens + ?Sized>(node: &T) -> String {
     node.to_token_stream().to_string()
 }
 
+/// Stack for a parse outside the scan's threads: syn recurses as deep as
+/// the code nests, up to `scan.max_nesting`.
+const DEEP_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// Whether `text` parses as a Rust file. The parse runs on a thread with a
+/// deep stack (a file the scan accepted may nest deeper than the calling
+/// thread's stack allows) and leaves no spans behind.
+pub fn parses(text: &str) -> bool {
+    let check = || {
+        let ok = syn::parse_file(text).is_ok();
+        release_thread_spans();
+        ok
+    };
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("patchwright-parse".into())
+            .stack_size(DEEP_STACK_BYTES)
+            .spawn_scoped(scope, check)
+            .ok()
+            .and_then(|handle| handle.join().ok())
+    })
+    // No thread to be had: parse here, as before.
+    .unwrap_or_else(check)
+}
+
 /// Frees the calling thread's proc-macro2 source map. Every parse adds a copy
 /// of the file to it, so a long scan must call this after each file, once
 /// the file's tree and spans are gone.

@@ -469,6 +469,13 @@ fn the_scan_answers_any_text_with_fixes_inside_the_file() {
         format!("const X: u8 = {}0{};", "(".repeat(1000), ")".repeat(1000)),
         format!("const X: u32 = {}1;", "1 + ".repeat(200_000)),
         format!("fn f() {{ x{}; }}", ".a()".repeat(50_000)),
+        // Found by this target: a fix in a deeply nested file, whose parse
+        // check ran on the caller's stack.
+        format!(
+            "fn f(v: &[u8]) -> bool {{ v.len() == 0 && {}true{} }}",
+            "(".repeat(900),
+            ")".repeat(900)
+        ),
     ]);
     let strategy = inputs(texts.clone(), RUST_TOKENS);
     let registry = Registry::builtin();
@@ -496,7 +503,11 @@ fn the_scan_answers_any_text_with_fixes_inside_the_file() {
                     let originals = [(path, text.clone())].into_iter().collect();
                     let applied = apply_fixes(&originals, &fixes);
                     for patched in applied.files.values() {
-                        prop_assert!(syn::parse_file(&patched.new).is_ok(), "{}", patched.new);
+                        prop_assert!(
+                            patchwright::engine::source::parses(&patched.new),
+                            "{}",
+                            patched.new
+                        );
                     }
                 }
             }

@@ -230,6 +230,20 @@ pub fn apply_until_stable(
     report: &ScanReport,
     max_passes: usize,
 ) -> Applied {
+    // Re-scans parse again: on the scan's threads, with their deep stacks.
+    let each = || apply_in_passes(workspace, skills, report, max_passes);
+    match parse_pool() {
+        Some(pool) => pool.install(each),
+        None => each(),
+    }
+}
+
+fn apply_in_passes(
+    workspace: &Workspace,
+    skills: &[&dyn Skill],
+    report: &ScanReport,
+    max_passes: usize,
+) -> Applied {
     let originals = report.sources();
     let fixes: Vec<Fix> = report.fixes().cloned().collect();
     let mut applied = apply_fixes(&originals, &fixes);
