@@ -7,13 +7,17 @@
 //! reformatting it would bury the fix in unrelated changes.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::engine::edit::Applied;
 use crate::engine::workspace::Edition;
 use crate::vocab::rel_path::RelPath;
+
+/// How long one file may take rustfmt.
+const RUSTFMT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The names rustfmt reads its configuration from, in its order.
 const CONFIG_NAMES: [&str; 2] = ["rustfmt.toml", ".rustfmt.toml"];
@@ -51,14 +55,33 @@ impl Rustfmt {
         }
         let mut child = command.spawn().ok()?;
         let mut stdin = child.stdin.take()?;
+        let mut stdout = child.stdout.take()?;
         let input = text.to_owned();
         let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-        let output = child.wait_with_output().ok()?;
+        let reader = std::thread::spawn(move || {
+            let mut out = Vec::new();
+            stdout.read_to_end(&mut out).map(|_| out)
+        });
+        // rustfmt has inputs it takes very long over; a fix is not worth
+        // waiting for, and the file then stays as spliced.
+        let deadline = Instant::now() + RUSTFMT_TIMEOUT;
+        let status = loop {
+            match child.try_wait().ok()? {
+                Some(status) => break status,
+                None if Instant::now() >= deadline => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return None;
+                }
+                None => std::thread::sleep(Duration::from_millis(5)),
+            }
+        };
         writer.join().ok()?.ok()?;
-        if !output.status.success() {
+        let out = reader.join().ok()?.ok()?;
+        if !status.success() {
             return None;
         }
-        String::from_utf8(output.stdout).ok()
+        String::from_utf8(out).ok()
     }
 }
 

@@ -277,49 +277,42 @@ impl Finder<'_> {
             return;
         }
         let recv_text = self.file.text_of(recv);
-        let in_impl = self.impl_stack.last().map(String::as_str);
-        let needs = self
-            .scopes
-            .last()
-            .and_then(|scope| scope.needed_fact(recv, &self.types, in_impl));
-        if !self.knows_is_empty(recv) && needs.is_none() {
-            let shown = shorten(
-                &self
-                    .file
-                    .text_of(whole)
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            );
-            self.out.push(Detection {
-                fix_needs: None,
-                range: self.file.range_of(whole),
-                message: format!(
-                    "`{shown}` may read better with `is_empty()` (not fixed automatically: the type of `{}` is not known to have `is_empty`)",
-                    shorten(recv_text)
-                ),
-                key: normalized_tokens(whole),
-                edits: None,
-            });
-            return;
-        }
+        let shown = |s: &str| shorten(&s.split_whitespace().collect::<Vec<_>>().join(" "));
+        let unknown = format!(
+            "the type of `{}` is not known to have `is_empty`",
+            shorten(recv_text)
+        );
+        // Known here, or known once another file of the crate says so.
+        let fix_needs = if self.knows_is_empty(recv) {
+            None
+        } else {
+            let in_impl = self.impl_stack.last().map(String::as_str);
+            let Some(fact) = self
+                .scopes
+                .last()
+                .and_then(|scope| scope.needed_fact(recv, &self.types, in_impl))
+            else {
+                self.out.push(Detection {
+                    fix_needs: None,
+                    range: self.file.range_of(whole),
+                    message: format!(
+                        "`{}` may read better with `is_empty()` (not fixed automatically: {unknown})",
+                        shown(self.file.text_of(whole))
+                    ),
+                    key: normalized_tokens(whole),
+                    edits: None,
+                });
+                return;
+            };
+            Some(FixNeeds {
+                fact,
+                otherwise: unknown,
+            })
+        };
         let replacement = match asks {
             Asks::Empty => format!("{recv_text}.is_empty()"),
             Asks::NotEmpty => format!("!{recv_text}.is_empty()"),
         };
-        let key = normalized_tokens(whole);
-        let shown = |s: &str| shorten(&s.split_whitespace().collect::<Vec<_>>().join(" "));
-        // Known here, or known once another file of the crate says so.
-        let fix_needs = (!self.knows_is_empty(recv))
-            .then_some(())
-            .and(needs)
-            .map(|fact| FixNeeds {
-                fact,
-                otherwise: format!(
-                    "the type of `{}` is not known to have `is_empty`",
-                    shorten(recv_text)
-                ),
-            });
         self.out.push(Detection {
             fix_needs,
             range: self.file.range_of(whole),
@@ -328,7 +321,7 @@ impl Finder<'_> {
                 shown(self.file.text_of(whole)),
                 shown(&replacement)
             ),
-            key,
+            key: normalized_tokens(whole),
             edits: Some(vec![Edit::replace(self.file.range_of(whole), replacement)]),
         });
     }
