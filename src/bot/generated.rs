@@ -204,6 +204,12 @@ fn propose_generated(
         skill,
         package: "patchwright".into(),
         title: generated.title,
+        summary: generated
+            .body
+            .split("\n\n")
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
         body: generated.body,
         fingerprints,
         changes: generated

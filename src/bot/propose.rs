@@ -101,6 +101,12 @@ pub fn propose(
         package: planned.package.clone(),
         title,
         body,
+        summary: templates::fix_summary(
+            skill.id(),
+            fingerprints.len(),
+            applied.files.len(),
+            skill.rationale(),
+        ),
         fingerprints,
         changes: applied
             .files
@@ -122,6 +128,8 @@ pub struct Draft {
     pub package: String,
     pub title: String,
     pub body: String,
+    /// One plain paragraph for the commit message.
+    pub summary: String,
     pub fingerprints: BTreeSet<Fingerprint>,
     pub changes: Changes,
     pub changed_lines: usize,
@@ -149,17 +157,12 @@ pub fn publish_proposal(
     let (ledger, _) = bot.store().read()?;
     let id = ledger.fresh_id(&draft.skill, &draft.fingerprints);
     let branch = id.branch();
-    let message = format!(
-        "{}\n\n{}\nPatchwright-Skill: {}\nPatchwright-Proposal: {id}\nPatchwright-Fingerprints: {}\n",
-        draft.title,
-        draft.body,
-        draft.skill,
-        draft
-            .fingerprints
-            .iter()
-            .map(Fingerprint::as_str)
-            .collect::<Vec<_>>()
-            .join(" ")
+    let message = commit_message(
+        &draft.title,
+        &draft.summary,
+        &draft.skill,
+        &id,
+        &draft.fingerprints,
     );
     let commit = bot.repo.write_commit(
         base,
@@ -182,6 +185,7 @@ pub fn publish_proposal(
         base: base.clone(),
         head: commit.clone(),
         pull: None,
+        body: Some(draft.body.clone()),
         outcomes: vec![OutcomeEntry {
             at: Timestamp::now(),
             outcome: Outcome::Opened,
@@ -311,10 +315,14 @@ pub fn recreate(bot: &Bot<'_>, id: &ProposalId) -> Result<String, CycleError> {
     let title = plan::title(skill.title(), &proposal.package, fixed.len());
     let note = proven.as_ref().map(|p| p.note(&proposal.fingerprints));
     let body = body(bot, skill, &fixed, &applied, note.as_deref());
-    let message = format!(
-        "{title}\n\n{body}\nPatchwright-Skill: {}\nPatchwright-Proposal: {id}\n",
-        proposal.skill
+    let fingerprints: BTreeSet<Fingerprint> = fixed.iter().map(|f| f.fingerprint.clone()).collect();
+    let summary = templates::fix_summary(
+        skill.id(),
+        fingerprints.len(),
+        applied.files.len(),
+        skill.rationale(),
     );
+    let message = commit_message(&title, &summary, &proposal.skill, id, &fingerprints);
     let changes: Changes = applied
         .files
         .iter()
@@ -450,6 +458,24 @@ fn body(
         prefix: &bot.config.commands.prefix,
         later_days: bot.config.learning.later_days,
         validation,
+    })
+}
+
+/// The proposal's commit message (see `templates::commit_message`).
+fn commit_message(
+    title: &str,
+    summary: &str,
+    skill: &SkillId,
+    id: &ProposalId,
+    fingerprints: &BTreeSet<Fingerprint>,
+) -> String {
+    let proposal = id.to_string();
+    templates::commit_message(&templates::CommitMessage {
+        title,
+        summary,
+        skill: skill.as_str(),
+        proposal: &proposal,
+        fingerprints: fingerprints.iter().map(Fingerprint::as_str).collect(),
     })
 }
 

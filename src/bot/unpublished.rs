@@ -47,8 +47,12 @@ pub fn heal(bot: &Bot<'_>, report: &mut RunReport) -> Result<(), CycleError> {
             ));
             continue;
         };
+        // Entries written before bodies were kept carry it in the commit.
         let message = bot.repo.message(&tip)?;
-        let (title, body) = title_and_body(&message);
+        let (title, body) = match &proposal.body {
+            Some(body) => (proposal.title.as_str(), body.as_str()),
+            None => title_and_body(&message),
+        };
         let pull = bot.forge.open_pull(&PullDraft {
             branch: &proposal.branch,
             base: &bot.default_branch,
@@ -116,10 +120,12 @@ pub fn record_pull(
         let Some(p) = l.proposals.get_mut(id) else {
             return Ok(None);
         };
-        if p.pull.as_ref() == Some(pull) && p.head == *head {
+        if p.pull.as_ref() == Some(pull) && p.head == *head && p.body.is_none() {
             return Ok(None);
         }
         p.pull = Some(pull.clone());
+        // Published: the pull request holds the text now.
+        p.body = None;
         p.head = head.clone();
         Ok(Some(event.clone()))
     })?;

@@ -250,6 +250,11 @@ pub struct BenchArgs {
     /// break `cargo check`, leave a file not rustfmt-clean, or lose a comment.
     #[arg(long, conflicts_with_all = ["validate", "large"])]
     pub fixes: bool,
+    /// The compile command for --fixes and --validate, as `validate.command`
+    /// (for crates whose tests are not packaged, say
+    /// `cargo check --lib --bins --message-format=json`).
+    #[arg(long, value_name = "COMMAND")]
+    pub check_command: Option<String>,
     /// Measure each phase this many times and keep the best.
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,

@@ -18,12 +18,17 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
         validate,
         large,
         fixes,
+        check_command,
         rounds,
         format,
     } = args;
+    let mut settings = ValidateSettings::default();
+    if let Some(command) = check_command {
+        settings.command = command;
+    }
     if fixes {
         let corpus = path.unwrap_or_else(|| PathBuf::from("."));
-        let report = bench::fixes::run(&corpus, &ValidateSettings::default(), &|name| {
+        let report = bench::fixes::run(&corpus, &settings, &|name| {
             crate::cli::output::note_line(format_args!("{name}…"));
         })?;
         print(&match format {
@@ -42,7 +47,7 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
     }
     if validate {
         let dir = path.unwrap_or_else(|| PathBuf::from("."));
-        let report = bench::validation(&dir, &ValidateSettings::default())?;
+        let report = bench::validation(&dir, &settings)?;
         print(&match format {
             ListFormat::Text => report.to_text(),
             ListFormat::Json => pretty(&report)?,

@@ -385,6 +385,7 @@ mod tests {
                 base: sha(),
                 head: sha(),
                 pull: None,
+                body: None,
                 outcomes: entries,
             },
         );

@@ -208,6 +208,7 @@ mod tests {
                     base: "b".repeat(40).parse().unwrap(),
                     head: "c".repeat(40).parse().unwrap(),
                     pull: None,
+                    body: None,
                     outcomes: vec![
                         OutcomeEntry {
                             at: opened,

@@ -472,6 +472,7 @@ mod tests {
             base: sha(1),
             head: sha(2),
             pull: None,
+            body: None,
             outcomes: vec![OutcomeEntry {
                 at: Timestamp(0),
                 outcome: Outcome::Opened,

@@ -118,6 +118,68 @@ pub fn pull_body(body: &PullBody<'_>) -> String {
     render("pull.md", PULL, body)
 }
 
+/// What a proposal's commit says: the pull request's title, one plain
+/// paragraph, and trailers `git interpret-trailers` reads. The markdown,
+/// with its tick-boxes and commands, stays in the pull request's body, so
+/// merging leaves none of it in history.
+#[derive(Debug, Clone)]
+pub struct CommitMessage<'a> {
+    pub title: &'a str,
+    /// One plain paragraph: what the change does and why.
+    pub summary: &'a str,
+    pub skill: &'a str,
+    pub proposal: &'a str,
+    pub fingerprints: Vec<&'a str>,
+}
+
+pub fn commit_message(message: &CommitMessage<'_>) -> String {
+    format!(
+        "{}\n\n{}\n\nPatchwright-Skill: {}\nPatchwright-Proposal: {}\nPatchwright-Fingerprints: {}\n",
+        message.title.trim(),
+        wrap(message.summary, 72),
+        message.skill,
+        message.proposal,
+        message.fingerprints.join(" ")
+    )
+}
+
+/// The commit summary of a skill's fixes.
+pub fn fix_summary(skill: &str, findings: usize, files: usize, rationale: &str) -> String {
+    let plural = |n: usize, one: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {one}s")
+        }
+    };
+    format!(
+        "patchwright's {skill} skill fixes {} in {}. {}",
+        plural(findings, "finding"),
+        plural(files, "file"),
+        rationale.trim()
+    )
+}
+
+/// `text` as lines of at most `width` characters, broken at spaces (a
+/// longer word keeps its own line).
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if line > 0 && line + 1 + len > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += len;
+    }
+    out
+}
+
 pub fn dashboard(dashboard: &Dashboard<'_>) -> String {
     format!(
         "{}\n",
@@ -138,6 +200,39 @@ mod tests {
             line: n,
             message: format!("message {n}"),
         }
+    }
+
+    #[test]
+    fn commit_messages_are_a_subject_a_paragraph_and_trailers() {
+        let summary = fix_summary(
+            "len-zero",
+            2,
+            1,
+            "Comparing `len()` with zero says how many when the question is whether any; `is_empty()` says what is meant and can be cheaper.",
+        );
+        let message = commit_message(&CommitMessage {
+            title: "Use `is_empty()` in `demo` (2 places)",
+            summary: &summary,
+            skill: "len-zero",
+            proposal: "len-zero/1a2b3c4d",
+            fingerprints: vec!["aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"],
+        });
+        insta::assert_snapshot!(message, @"
+        Use `is_empty()` in `demo` (2 places)
+
+        patchwright's len-zero skill fixes 2 findings in 1 file. Comparing
+        `len()` with zero says how many when the question is whether any;
+        `is_empty()` says what is meant and can be cheaper.
+
+        Patchwright-Skill: len-zero
+        Patchwright-Proposal: len-zero/1a2b3c4d
+        Patchwright-Fingerprints: aaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbb
+        ");
+        assert!(
+            message
+                .lines()
+                .all(|l| l.chars().count() <= 72 || l.starts_with("Patchwright-"))
+        );
     }
 
     #[test]

@@ -211,6 +211,11 @@ pub struct Proposal {
     pub head: CommitSha,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pull: Option<PullRef>,
+    /// The pull request's text, kept from the moment the proposal is
+    /// recorded until its pull request is open, so that a run that stopped
+    /// in between can open it as it would have been.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
     pub outcomes: Vec<OutcomeEntry>,
 }
 
@@ -674,6 +679,7 @@ mod tests {
             base: sha.clone(),
             head: sha.clone(),
             pull: None,
+            body: None,
             outcomes: vec![OutcomeEntry {
                 at: Timestamp(0),
                 outcome,
@@ -713,6 +719,7 @@ mod tests {
                 number: None,
                 url: None,
             }),
+            body: None,
             outcomes: vec![
                 OutcomeEntry {
                     at: Timestamp(1),

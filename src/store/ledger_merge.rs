@@ -116,6 +116,7 @@ mod tests {
             base: sha.clone(),
             head: sha.clone(),
             pull: None,
+            body: None,
             outcomes: vec![at(1, Outcome::Opened)],
         };
         let hold = |t: i64| Hold {

@@ -45,6 +45,11 @@ impl Hub {
 
     /// Runs `patchwright event` for `name` with `payload`.
     pub fn event(&self, name: &str, payload: &Value) -> Run {
+        self.event_env(name, payload, &[])
+    }
+
+    /// `event` with more variables in the bot's environment.
+    pub fn event_env(&self, name: &str, payload: &Value, env: &[(&str, &str)]) -> Run {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("event.json");
         std::fs::write(&path, serde_json::to_string(payload).unwrap()).unwrap();
@@ -59,6 +64,7 @@ impl Hub {
             .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
             .env("GITHUB_TOKEN", TOKEN)
             .env("GITHUB_STEP_SUMMARY", &summary)
+            .envs(env.iter().copied())
             .output()
             .unwrap();
         let run = Run {
@@ -931,5 +937,43 @@ fn a_server_that_never_answers_ends_the_run_within_its_network_budget() {
         // Without a budget the same server held a run for 5 × 30 s.
         assert!(took < std::time::Duration::from_secs(30), "{took:?}");
         hub.assert_token_never_shown();
+    }
+}
+
+#[test]
+fn a_run_killed_after_pushing_opens_the_pull_request_with_its_full_body_next_time() {
+    let hub = Hub::new("limits:\n  max_prs_per_run: 1\n");
+    let killed = hub.event_env(
+        "schedule",
+        &payload("schedule.json"),
+        &[("PATCHWRIGHT_FAILPOINT", "after-branch-push")],
+    );
+    assert_ne!(killed.code, 0, "the failpoint must kill the run");
+    assert!(hub.fake.world().pulls().is_empty());
+    let pending: Vec<Value> = hub.ledger()["proposals"]
+        .as_object()
+        .unwrap()
+        .values()
+        .cloned()
+        .collect();
+    assert_eq!(pending.len(), 1);
+    let kept = pending[0]["body"].as_str().unwrap().to_owned();
+    assert!(kept.contains("### What was found"), "{kept}");
+
+    hub.schedule();
+    let w = hub.fake.world();
+    let branch = pending[0]["branch"].as_str().unwrap();
+    let healed = w
+        .pulls()
+        .into_iter()
+        .find(|p| p.pull.as_ref().is_some_and(|p| p.head == branch))
+        .unwrap();
+    assert_eq!(healed.body, kept, "opened as it would have been");
+    assert_eq!(healed.title, pending[0]["title"].as_str().unwrap());
+    drop(w);
+    // Published, the text lives in the pull requests only.
+    let ledger = hub.ledger();
+    for proposal in ledger["proposals"].as_object().unwrap().values() {
+        assert!(proposal.get("body").is_none(), "{proposal:#}");
     }
 }

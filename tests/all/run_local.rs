@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::{Project, assert_golden, git, golden_dir, patchwright};
+use crate::support::{Project, assert_golden, git, git_stdin, golden_dir, patchwright};
 
 const PROPOSE_ALL: &str = "limits:\n  max_prs_per_run: 10\n";
 
@@ -76,6 +76,40 @@ fn a_run_proposes_branches_with_exactly_the_fixes_and_a_second_run_changes_nothi
             author,
             "patchwright[bot] <patchwright[bot]@users.noreply.github.com>"
         );
+        // A short message whose trailers git itself reads; the markdown
+        // stays in the pull request.
+        let message = git(&project.origin, &["log", "-1", "--format=%B", branch]);
+        let trailers = git_stdin(
+            &project.origin,
+            &["interpret-trailers", "--parse"],
+            &message,
+        );
+        let keys: Vec<&str> = trailers
+            .lines()
+            .filter_map(|l| l.split_once(": ").map(|(k, _)| k))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "Patchwright-Skill",
+                "Patchwright-Proposal",
+                "Patchwright-Fingerprints"
+            ],
+            "{message}"
+        );
+        assert!(
+            trailers.contains(&format!("Patchwright-Skill: {skill}\n")),
+            "{trailers}"
+        );
+        let paragraphs: Vec<&str> = message.trim_end().split("\n\n").collect();
+        assert_eq!(
+            paragraphs.len(),
+            3,
+            "subject, summary, trailers:\n{message}"
+        );
+        for forbidden in ["/patchwright", "- [", "<!--", "###"] {
+            assert!(!message.contains(forbidden), "{forbidden} in\n{message}");
+        }
         let diff = git(&project.origin, &["diff", "main", branch]);
         assert_golden(
             &golden_dir().join(format!("run/{skill}-{package}.diff")),

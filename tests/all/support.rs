@@ -103,7 +103,13 @@ pub fn assert_golden(path: &Path, actual: &str) {
 
 /// Runs git with a clean configuration and returns its trimmed stdout.
 pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
+    git_stdin(dir, args, "")
+}
+
+/// `git` with `input` on its standard input.
+pub fn git_stdin(dir: &Path, args: &[&str], input: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("git")
         .args(args)
         .current_dir(dir)
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
@@ -112,8 +118,17 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_AUTHOR_EMAIL", "maintainer@example.com")
         .env("GIT_COMMITTER_NAME", "Maintainer")
         .env("GIT_COMMITTER_EMAIL", "maintainer@example.com")
-        .output()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("git runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(input.as_bytes())
+            .expect("git reads its input");
+    }
+    let out = child.wait_with_output().expect("git runs");
     assert!(
         out.status.success(),
         "git {args:?} failed: {}",

@@ -292,11 +292,6 @@ fn run_proposes_only_what_compiles_and_holds_the_rest_until_its_file_changes() {
         !shapes.contains("#[derive(Debug)]\npub struct Error"),
         "{shapes}"
     );
-    let body = git(&project.origin, &["log", "-1", "--format=%B", &derive]);
-    assert!(
-        body.contains("Compiled with `cargo check --workspace --all-targets` before it was proposed (round 2 of 3; 1 fix dropped: E0119 at src/shapes.rs:4"),
-        "{body}"
-    );
     let ledger = project.ledger_json();
     let held = ledger["failed_fixes"].as_object().unwrap();
     assert_eq!(held.len(), 2);
@@ -428,14 +423,6 @@ fn a_compile_past_its_time_is_stopped_and_a_missing_cargo_skips_validation() {
         run.stdout
     );
     assert_eq!(project.proposal_branches().len(), 3, "{}", run.stdout);
-    let body = crate::support::git(
-        &project.origin,
-        &["log", "-1", "--format=%B", &project.proposal_branches()[0]],
-    );
-    assert!(
-        body.contains("Not compiled: `no-such-cargo-here` cannot build the base"),
-        "{body}"
-    );
 }
 
 /// A package at the root with a workspace member: a plain `cargo check`
@@ -513,13 +500,14 @@ fn the_fix_bench_counts_per_skill_what_breaks_the_build() {
             s.fixes,
             s.breaking,
             s.crates_broken,
+            s.broken_validated,
             s.rustfmt_dirty,
             s.comments_lost,
         )
     };
-    assert_eq!(figures("derive-debug"), (3, 1, 1, 0, 0));
-    assert_eq!(figures("len-zero"), (2, 1, 1, 0, 0));
-    assert_eq!(figures("inline-format-args"), (1, 0, 0, 0, 0));
+    assert_eq!(figures("derive-debug"), (3, 1, 1, 0, 0, 0));
+    assert_eq!(figures("len-zero"), (2, 1, 1, 0, 0, 0));
+    assert_eq!(figures("inline-format-args"), (1, 0, 0, 0, 0, 0));
     let text = bench.to_text();
     assert!(
         text.contains("uncompilable: E0119 at src/shapes.rs:4"),

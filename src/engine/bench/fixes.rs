@@ -42,6 +42,9 @@ pub struct SkillFigures {
     pub breaking: usize,
     /// Crates where at least one of its fixes broke the build.
     pub crates_broken: usize,
+    /// Crates that do not build with the fixes validation kept, checked
+    /// again in a fresh copy: what a proposal with validation on would break.
+    pub broken_validated: usize,
     /// Files that were rustfmt-clean and are not after the fixes.
     pub rustfmt_dirty: usize,
     /// Comments of the original files missing from the fixed ones.
@@ -201,8 +204,28 @@ fn measure_crate(
                 .map(|(_, why)| format!("{}: {why}", name.as_deref().unwrap_or("?"))),
         );
         figure.crates_broken += usize::from(!validation.dropped.is_empty());
+        let mut kept = validation.applied;
+        format::keep_rustfmt_clean(&mut kept, &editions, &read);
+        if !builds_with(dir, compiler, &kept)? {
+            figure.broken_validated += 1;
+        }
     }
     Ok(())
+}
+
+/// Whether a fresh copy of the crate with `applied` written into it builds
+/// without errors (its base did).
+fn builds_with(dir: &Path, compiler: &Compiler, applied: &Applied) -> Result<bool, String> {
+    let copy = validate::scratch_copy(dir).map_err(|e| e.to_string())?;
+    for (path, patched) in &applied.files {
+        let target = path.to_path(copy.path());
+        std::fs::write(&target, &patched.new)
+            .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    }
+    Ok(matches!(
+        compiler.compile(copy.path()).map_err(|e| e.to_string())?,
+        Compiled::Errors(errors) if errors.is_empty()
+    ))
 }
 
 /// Files made rustfmt-dirty, and comments lost, by the applied fixes.
@@ -235,7 +258,7 @@ fn damage(
 impl FixBench {
     pub fn to_text(&self) -> String {
         let mut out = format!(
-            "{} crates of {} compiled with `{}` ({} left out)\n\n{:<20} {:>6} {:>9} {:>8} {:>14} {:>14} {:>15}\n",
+            "{} crates of {} compiled with `{}` ({} left out)\n\n{:<20} {:>6} {:>9} {:>8} {:>14} {:>18} {:>14} {:>15}\n",
             self.crates.len(),
             self.corpus.display(),
             self.command,
@@ -245,17 +268,19 @@ impl FixBench {
             "breaking",
             "share",
             "crates broken",
+            "broken validated",
             "rustfmt-dirty",
             "comments lost"
         );
         for s in &self.skills {
             out.push_str(&format!(
-                "{:<20} {:>6} {:>9} {:>7.1}% {:>14} {:>14} {:>15}\n",
+                "{:<20} {:>6} {:>9} {:>7.1}% {:>14} {:>18} {:>14} {:>15}\n",
                 s.skill,
                 s.fixes,
                 s.breaking,
                 s.breaking_share() * 100.0,
                 s.crates_broken,
+                s.broken_validated,
                 s.rustfmt_dirty,
                 s.comments_lost
             ));
