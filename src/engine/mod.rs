@@ -8,6 +8,7 @@
 //! `vocab`.
 
 pub mod bench;
+pub mod debug_facts;
 pub mod diagnostics;
 pub mod edit;
 pub mod finding;

@@ -46,6 +46,16 @@ pub trait Skill: Send + Sync {
     fn stands(&self, _key: &str, _facts: &BTreeSet<String>) -> bool {
         true
     }
+    /// Whether a fix that needs `need` stays, given the facts of every file
+    /// of its package; why not otherwise. By default: when the fact is
+    /// among them.
+    fn fix_stands(&self, need: &FixNeeds, facts: &BTreeSet<String>) -> Result<(), String> {
+        if facts.contains(&need.fact) {
+            Ok(())
+        } else {
+            Err(need.otherwise.clone())
+        }
+    }
 }
 
 /// What a skill knows about the file's surroundings.

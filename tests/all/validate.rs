@@ -515,3 +515,48 @@ fn the_fix_bench_counts_per_skill_what_breaks_the_build() {
     );
     assert!(text.contains("broken: its base does not compile"), "{text}");
 }
+
+/// `Debug` decided in other files: a field's type without it declared
+/// elsewhere, one with it only under a feature (in a `cfg`-gated module, or
+/// from a macro under `#[cfg]`). Only the derives that compile are offered,
+/// and the compiler agrees.
+#[test]
+fn derives_are_offered_only_where_every_fields_type_has_debug_across_files() {
+    let crate_dir = fixtures().join("crates").join("debug-across-files");
+    let scan = crate::support::patchwright(&crate_dir, &["scan", "--skill", "derive-debug"]);
+    insta::assert_snapshot!(scan.stdout, @"
+    src/generics.rs:4:1  derive-debug  public struct `Params` does not implement `Debug` (not fixed automatically: a field's type `Iter` has no `Debug`)
+
+    src/group.rs:4:1  derive-debug  public struct `Parens` does not implement `Debug` (not fixed automatically: a field's type `Paren` implements `Debug` only under a `cfg`)
+
+    src/lib.rs:20:1  derive-debug  public struct `Plain` does not implement `Debug`  [fixable]
+
+    src/meta.rs:5:1  derive-debug  public struct `Meta` does not implement `Debug` (not fixed automatically: a field's type `Path` implements `Debug` only under a `cfg`)
+
+    src/punctuated.rs:2:1  derive-debug  public struct `Iter` does not implement `Debug` (not fixed automatically: a field holds `dyn Iterator`, which may not implement `Debug`)
+
+    src/wrapper.rs:4:1  derive-debug  public struct `Wrapper` does not implement `Debug`  [fixable]
+
+    6 findings (2 fixable) in 6 files; 9 files scanned
+    ");
+
+    let corpus = tempfile::tempdir().unwrap();
+    copy_dir(&crate_dir, &corpus.path().join("debug-across-files"));
+    let bench = patchwright::engine::bench::fixes::run(
+        corpus.path(),
+        &ValidateSettings::default(),
+        &|_| {},
+    )
+    .unwrap();
+    let derive = bench
+        .skills
+        .iter()
+        .find(|s| s.skill == "derive-debug")
+        .unwrap();
+    assert_eq!(
+        (derive.fixes, derive.breaking, derive.broken_validated),
+        (2, 0, 0),
+        "{}",
+        bench.to_text()
+    );
+}

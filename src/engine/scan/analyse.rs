@@ -45,13 +45,10 @@ impl Analysed {
                 .unwrap_or(&none);
             if let Some(need) = need
                 && finding.fix.is_some()
-                && !known.contains(&need.fact)
+                && let Err(why) = skill.fix_stands(&need, known)
             {
                 finding.fix = None;
-                finding.message = format!(
-                    "{} (not fixed automatically: {})",
-                    finding.message, need.otherwise
-                );
+                finding.message = format!("{} (not fixed automatically: {why})", finding.message);
             }
             skill.stands(&key, known)
         });

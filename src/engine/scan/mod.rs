@@ -355,7 +355,17 @@ mod tests {
         assert_eq!(derive, ["public struct `Plain` does not implement `Debug`"]);
         assert_eq!(
             report.crate_facts[&("two".to_owned(), "derive-debug".to_owned())],
-            BTreeSet::from(["Error".to_owned()])
+            BTreeSet::from(
+                [
+                    "Error",
+                    "debug-in src/fmt_impls.rs Error",
+                    "declared Error",
+                    "declared Plain",
+                    "will-derive Error",
+                    "will-derive Plain"
+                ]
+                .map(str::to_owned)
+            )
         );
         let registry = Registry::builtin();
         let skills: Vec<&dyn Skill> = registry.all().collect();

@@ -1,6 +1,8 @@
 //! `derive-debug`: public structs and enums that neither derive nor
 //! implement `Debug` — a hand-written `impl Debug for` a type anywhere in
-//! its crate counts, by the type's name. The fix adds `Debug` to an existing
+//! its crate counts, by the type's name (see `engine::debug_facts`). No fix
+//! is offered over a field whose type has no `Debug`, or has it only under a
+//! `cfg`, in this file or another of the crate. The fix adds `Debug` to an existing
 //! `#[derive(...)]`, or inserts `#[derive(Debug)]` after the doc comments and
 //! before other attributes, indented like the item.
 
@@ -11,8 +13,9 @@ use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
 use syn::{Attribute, Fields, Token};
 
+use crate::engine::debug_facts;
 use crate::engine::edit::Edit;
-use crate::engine::skill::{Detection, Skill, SkillContext};
+use crate::engine::skill::{Detection, FixNeeds, Skill, SkillContext};
 use crate::engine::source::SourceFile;
 use crate::vocab::risk::Risk;
 
@@ -46,86 +49,53 @@ impl Skill for DeriveDebug {
     }
 
     fn crate_facts(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<String> {
-        let mut impls = DebugImpls(Vec::new());
-        impls.visit_file(file.ast());
-        impls.0
+        let mut facts = debug_facts::facts_of(file);
+        let types = Analysis::of(file);
+        for t in &types.all {
+            if !t.has_debug {
+                facts.push(format!("declared {}", t.name));
+            }
+            if types.fixed_here.contains(t.name.as_str()) {
+                facts.push(format!("will-derive {}", t.name));
+            }
+        }
+        facts
     }
 
-    /// A type with a hand-written `Debug` in another file of its crate
-    /// needs no derive: adding one would conflict (E0119).
-    fn stands(&self, key: &str, facts: &BTreeSet<String>) -> bool {
-        let Some((_, name)) = key.split_once(' ') else {
-            return true;
+    /// A derive over a field whose type the crate declares without `Debug`,
+    /// or with `Debug` only under a `cfg`, would not compile.
+    fn fix_stands(&self, need: &FixNeeds, facts: &BTreeSet<String>) -> Result<(), String> {
+        let Some(names) = need.fact.strip_prefix(FIELDS) else {
+            return Ok(());
         };
-        if facts.contains(name) {
-            return false;
+        match names
+            .split(' ')
+            .find_map(|name| debug_facts::field_blocks(name, facts))
+        {
+            Some(why) => Err(why),
+            None => Ok(()),
         }
-        // `fact` is `<prefix> <first> <name>`: its first word.
-        let first_of = |fact: &'_ str, prefix: &str| -> Option<String> {
-            let rest = fact.strip_prefix(prefix)?.strip_suffix(name)?;
-            Some(rest.strip_suffix(' ')?.to_owned())
-        };
-        !facts.iter().any(|fact| {
-            // Passed to a macro that implements `Debug` for what it is given,
-            first_of(fact, "passed ").is_some_and(|m| facts.contains(&format!("macro-impl {m}")))
-                // named by a macro that implements the trait it is given,
-                // and given `Debug`,
-                || first_of(fact, "macro-any-impl ")
-                    .is_some_and(|m| facts.contains(&format!("passed {m} Debug")))
-                // or the target of an alias that has a hand-written `Debug`.
-                || first_of(fact, "alias ").is_some_and(|alias| facts.contains(&alias))
-        })
+    }
+
+    /// A type with a hand-written `Debug` in another file of its crate (or
+    /// one a macro writes) needs no derive: adding one would conflict
+    /// (E0119).
+    fn stands(&self, key: &str, facts: &BTreeSet<String>) -> bool {
+        key.split_once(' ')
+            .is_none_or(|(_, name)| !debug_facts::implemented(name, facts))
     }
 
     fn check(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<Detection> {
-        let mut types = Types {
-            file,
-            all: Vec::new(),
-            manual_impls: HashSet::new(),
-        };
-        types.visit_file(file.ast());
-        let lacking: HashSet<&str> = types
+        let analysis = Analysis::of(file);
+        analysis
             .all
             .iter()
-            .filter(|t| !t.has_debug && !types.manual_impls.contains(&t.name))
-            .map(|t| t.name.as_str())
-            .collect();
-        // A public type gets `Debug` here unless a field blocks its own
-        // derive; what it blocks may block others in turn.
-        let mut fixed_here: HashSet<&str> = types
-            .all
-            .iter()
-            .filter(|t| t.public && lacking.contains(t.name.as_str()))
-            .map(|t| t.name.as_str())
-            .collect();
-        loop {
-            let blocked: Vec<&str> = types
-                .all
-                .iter()
-                .filter(|t| fixed_here.contains(t.name.as_str()))
-                .filter(|t| {
-                    t.field_types
-                        .iter()
-                        .any(|ty| blocking_type(ty, &lacking, &fixed_here).is_some())
-                })
-                .map(|t| t.name.as_str())
-                .collect();
-            if blocked.is_empty() {
-                break;
-            }
-            for name in blocked {
-                fixed_here.remove(name);
-            }
-        }
-        types
-            .all
-            .iter()
-            .filter(|t| t.public && lacking.contains(t.name.as_str()))
+            .filter(|t| t.public && analysis.lacking.contains(t.name.as_str()))
             .map(|t| {
                 let blocker = t
                     .field_types
                     .iter()
-                    .find_map(|ty| blocking_type(ty, &lacking, &fixed_here));
+                    .find_map(|ty| blocking_type(ty, &analysis.lacking, &analysis.fixed_here));
                 let message = match &blocker {
                     None => format!("public {} `{}` does not implement `Debug`", t.kind, t.name),
                     Some(why) => format!(
@@ -133,8 +103,17 @@ impl Skill for DeriveDebug {
                         t.kind, t.name
                     ),
                 };
+                // Field types declared elsewhere in the crate are judged
+                // once its facts are known.
+                let mut names = Vec::new();
+                for ty in &t.field_types {
+                    crate_type_names(ty.clone(), &mut names);
+                }
                 Detection {
-                    fix_needs: None,
+                    fix_needs: (!names.is_empty()).then(|| FixNeeds {
+                        fact: format!("{FIELDS}{}", names.join(" ")),
+                        otherwise: "a field's type may not implement `Debug`".into(),
+                    }),
                     range: t.range.clone(),
                     message,
                     key: format!("{} {}", t.kind, t.name),
@@ -142,6 +121,94 @@ impl Skill for DeriveDebug {
                 }
             })
             .collect()
+    }
+}
+
+/// How a fix's need names its fields' types.
+const FIELDS: &str = "fields ";
+
+/// The file's structs and enums, those without `Debug`, and the public ones
+/// that get a derive here (no field blocks it).
+struct Analysis {
+    all: Vec<TypeInfo>,
+    lacking: HashSet<String>,
+    fixed_here: HashSet<String>,
+}
+
+impl Analysis {
+    fn of(file: &SourceFile) -> Self {
+        let mut types = Types {
+            file,
+            all: Vec::new(),
+            manual_impls: HashSet::new(),
+        };
+        types.visit_file(file.ast());
+        let lacking: HashSet<String> = types
+            .all
+            .iter()
+            .filter(|t| !t.has_debug && !types.manual_impls.contains(&t.name))
+            .map(|t| t.name.clone())
+            .collect();
+        // A public type gets `Debug` here unless a field blocks its own
+        // derive; what it blocks may block others in turn.
+        let mut fixed_here: HashSet<String> = types
+            .all
+            .iter()
+            .filter(|t| t.public && lacking.contains(&t.name))
+            .map(|t| t.name.clone())
+            .collect();
+        loop {
+            let blocked: Vec<String> = types
+                .all
+                .iter()
+                .filter(|t| fixed_here.contains(&t.name))
+                .filter(|t| {
+                    t.field_types
+                        .iter()
+                        .any(|ty| blocking_type(ty, &lacking, &fixed_here).is_some())
+                })
+                .map(|t| t.name.clone())
+                .collect();
+            if blocked.is_empty() {
+                break;
+            }
+            for name in blocked {
+                fixed_here.remove(&name);
+            }
+        }
+        Self {
+            all: types.all,
+            lacking,
+            fixed_here,
+        }
+    }
+}
+
+/// Type-like names (`Upper…`) in a field's type that may be the crate's
+/// own: not `Self`, and not in a path from `std`, `core` or `alloc`.
+fn crate_type_names(ty: TokenStream, found: &mut Vec<String>) {
+    let mut from_std = false;
+    for tree in ty {
+        match tree {
+            TokenTree::Group(group) => {
+                crate_type_names(group.stream(), found);
+                from_std = false;
+            }
+            TokenTree::Ident(id) => {
+                let name = id.to_string();
+                if matches!(name.as_str(), "std" | "core" | "alloc") {
+                    from_std = true;
+                } else if !from_std
+                    && name != "Self"
+                    && name.starts_with(|c: char| c.is_ascii_uppercase())
+                    && !found.contains(&name)
+                {
+                    found.push(name);
+                }
+            }
+            TokenTree::Punct(p) if p.as_char() == ':' => {}
+            TokenTree::Punct(_) | TokenTree::Literal(_) => from_std = false,
+        }
     }
 }
 
@@ -168,8 +235,8 @@ struct Types<'a> {
 /// in this file, or a trait object that may lack it.
 fn blocking_type(
     ty: &TokenStream,
-    lacking: &HashSet<&str>,
-    fixed_here: &HashSet<&str>,
+    lacking: &HashSet<String>,
+    fixed_here: &HashSet<String>,
 ) -> Option<String> {
     let mut prev_dyn = false;
     for tt in flatten(ty.clone()) {
@@ -185,7 +252,7 @@ fn blocking_type(
                     "a field holds `dyn {name}`, which may not implement `Debug`"
                 ));
             }
-            if lacking.contains(name.as_str()) && !fixed_here.contains(name.as_str()) {
+            if lacking.contains(&name) && !fixed_here.contains(&name) {
                 return Some(format!("a field's type `{name}` has no `Debug` either"));
             }
             prev_dyn = name == "dyn";
@@ -327,160 +394,10 @@ impl<'ast> Visit<'ast> for Types<'_> {
     }
 
     fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
-        if let Some(name) = debug_impl_for(node) {
+        if let Some(name) = debug_facts::debug_impl_for(node) {
             self.manual_impls.insert(name);
         }
         visit::visit_item_impl(self, node);
-    }
-}
-
-/// The type an `impl Debug for …` is for (by its last path segment).
-fn debug_impl_for(node: &syn::ItemImpl) -> Option<String> {
-    let implements_debug = node
-        .trait_
-        .as_ref()
-        .and_then(|(path, _)| path.segments.last())
-        .is_some_and(|s| s.ident == "Debug");
-    if let (true, syn::Type::Path(ty)) = (implements_debug, &*node.self_ty) {
-        return ty.path.segments.last().map(|seg| seg.ident.to_string());
-    }
-    None
-}
-
-/// Every type of a file with a hand-written `Debug`, as crate facts: the
-/// type's name for an `impl Debug for Name` written out (in code or inside a
-/// macro's tokens); `macro-impl m` for a `macro_rules! m` that writes
-/// `impl Debug for $x`, and `passed m Name` for each type-like name passed
-/// to an `m!` call, since the macro may implement `Debug` for it.
-struct DebugImpls(Vec<String>);
-
-impl<'ast> Visit<'ast> for DebugImpls {
-    fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
-        self.0.extend(debug_impl_for(node));
-        visit::visit_item_impl(self, node);
-    }
-
-    fn visit_item_macro(&mut self, node: &'ast syn::ItemMacro) {
-        let defines = node.mac.path.is_ident("macro_rules");
-        match (&node.ident, defines) {
-            (Some(name), true) => {
-                let mut through_variable = false;
-                debug_for_in(node.mac.tokens.clone(), &mut self.0, &mut through_variable);
-                if through_variable {
-                    self.0.push(format!("macro-impl {name}"));
-                }
-                let mut any_trait = Vec::new();
-                variable_trait_for_in(node.mac.tokens.clone(), &mut any_trait);
-                self.0.extend(
-                    any_trait
-                        .into_iter()
-                        .map(|ty| format!("macro-any-impl {name} {ty}")),
-                );
-            }
-            _ => self.visit_macro(&node.mac),
-        }
-    }
-
-    /// `type Alias = path::Target<…>;`: a `Debug` for the alias is one for
-    /// the target.
-    fn visit_item_type(&mut self, node: &'ast syn::ItemType) {
-        if let syn::Type::Path(target) = &*node.ty
-            && let Some(last) = target.path.segments.last()
-        {
-            self.0.push(format!("alias {} {}", node.ident, last.ident));
-        }
-        visit::visit_item_type(self, node);
-    }
-
-    fn visit_macro(&mut self, node: &'ast syn::Macro) {
-        let mut through_variable = false;
-        debug_for_in(node.tokens.clone(), &mut self.0, &mut through_variable);
-        if let Some(name) = node.path.segments.last() {
-            let mut passed = Vec::new();
-            type_names_in(node.tokens.clone(), &mut passed);
-            self.0.extend(
-                passed
-                    .into_iter()
-                    .map(|ty| format!("passed {} {ty}", name.ident)),
-            );
-        }
-    }
-}
-
-/// Names after `Debug for` in `tokens` (the last segment of a path);
-/// `through_variable` when one is a macro variable (`Debug for $t`).
-fn debug_for_in(tokens: TokenStream, found: &mut Vec<String>, through_variable: &mut bool) {
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    for (i, tree) in trees.iter().enumerate() {
-        match tree {
-            TokenTree::Group(group) => debug_for_in(group.stream(), found, through_variable),
-            TokenTree::Ident(debug) if debug == "Debug" => {
-                if !matches!(trees.get(i + 1), Some(TokenTree::Ident(f)) if f == "for") {
-                    continue;
-                }
-                let mut name = None;
-                for next in &trees[i + 2..] {
-                    match next {
-                        TokenTree::Ident(id) => name = Some(id.to_string()),
-                        TokenTree::Punct(p) if p.as_char() == ':' => {}
-                        TokenTree::Punct(p) if p.as_char() == '$' => {
-                            *through_variable = true;
-                            name = None;
-                            break;
-                        }
-                        _ => break,
-                    }
-                }
-                found.extend(name);
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Names after `$trait for` in a macro body: the macro implements whatever
-/// trait it is given for them.
-fn variable_trait_for_in(tokens: TokenStream, found: &mut Vec<String>) {
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    for (i, tree) in trees.iter().enumerate() {
-        match tree {
-            TokenTree::Group(group) => variable_trait_for_in(group.stream(), found),
-            TokenTree::Punct(dollar) if dollar.as_char() == '$' => {
-                let is_for = matches!(
-                    (trees.get(i + 1), trees.get(i + 2)),
-                    (Some(TokenTree::Ident(_)), Some(TokenTree::Ident(f))) if f == "for"
-                );
-                if !is_for {
-                    continue;
-                }
-                let mut name = None;
-                for next in &trees[i + 3..] {
-                    match next {
-                        TokenTree::Ident(id) => name = Some(id.to_string()),
-                        TokenTree::Punct(p) if p.as_char() == ':' => {}
-                        _ => break,
-                    }
-                }
-                found.extend(name);
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Identifiers that look like type names (`Upper…`) anywhere in `tokens`.
-fn type_names_in(tokens: TokenStream, found: &mut Vec<String>) {
-    for tree in tokens {
-        match tree {
-            TokenTree::Group(group) => type_names_in(group.stream(), found),
-            TokenTree::Ident(id) => {
-                let name = id.to_string();
-                if name.starts_with(|c: char| c.is_ascii_uppercase()) && !found.contains(&name) {
-                    found.push(name);
-                }
-            }
-            _ => {}
-        }
     }
 }
 

@@ -61,6 +61,7 @@ impl Skill for InlineFormatArgs {
             file,
             edition: cx.edition,
             out: Vec::new(),
+            in_const: 0,
         };
         finder.visit_file(file.ast());
         finder.out
@@ -84,6 +85,9 @@ struct Finder<'a> {
     file: &'a SourceFile,
     edition: Edition,
     out: Vec<Detection>,
+    /// Inside a `const fn`, a `const` or a `static`: there `panic!("{}", s)`
+    /// compiles and `panic!("{s}")` does not (E0015).
+    in_const: usize,
 }
 
 impl Finder<'_> {
@@ -541,10 +545,54 @@ fn parse_count(spec: &str, start: usize, base: usize) -> Option<(Option<Count>, 
     Some((None, start + digits))
 }
 
+impl Finder<'_> {
+    fn in_const_if(&mut self, constant: bool, visit: impl FnOnce(&mut Self)) {
+        self.in_const += usize::from(constant);
+        visit(self);
+        self.in_const -= usize::from(constant);
+    }
+}
+
 impl<'ast> Visit<'ast> for Finder<'_> {
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        self.check_macro(mac);
+        if self.in_const == 0 {
+            self.check_macro(mac);
+        }
         visit::visit_macro(self, mac);
+    }
+
+    fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
+        let constant = node.sig.constness.is_some();
+        self.in_const_if(constant, |s| visit::visit_item_fn(s, node));
+    }
+
+    fn visit_impl_item_fn(&mut self, node: &'ast syn::ImplItemFn) {
+        let constant = node.sig.constness.is_some();
+        self.in_const_if(constant, |s| visit::visit_impl_item_fn(s, node));
+    }
+
+    fn visit_trait_item_fn(&mut self, node: &'ast syn::TraitItemFn) {
+        let constant = node.sig.constness.is_some();
+        self.in_const_if(constant, |s| visit::visit_trait_item_fn(s, node));
+    }
+
+    fn visit_item_const(&mut self, node: &'ast syn::ItemConst) {
+        self.in_const_if(true, |s| visit::visit_item_const(s, node));
+    }
+
+    fn visit_item_static(&mut self, node: &'ast syn::ItemStatic) {
+        self.in_const_if(true, |s| visit::visit_item_static(s, node));
+    }
+
+    fn visit_expr_const(&mut self, node: &'ast syn::ExprConst) {
+        self.in_const_if(true, |s| visit::visit_expr_const(s, node));
+    }
+
+    // A function inside a constant runs at run time.
+    fn visit_expr_closure(&mut self, node: &'ast syn::ExprClosure) {
+        let outer = std::mem::take(&mut self.in_const);
+        visit::visit_expr_closure(self, node);
+        self.in_const = outer;
     }
 }
 
