@@ -90,7 +90,7 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
         score: &score,
         file_hash: &file_hash,
         now: Timestamp::now(),
-        own_tip: bot.repo.author_email(&base)? == bot.config.git.identity.email,
+        own_tip: ledger.pushed_by_bot(&base),
     });
     report.held_back = plan
         .held_back

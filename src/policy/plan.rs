@@ -44,7 +44,7 @@ pub struct PlanInput<'a> {
     pub file_hash: &'a dyn Fn(&RelPath) -> Option<String>,
     /// Now, for rejections that end ("not now").
     pub now: Timestamp,
-    /// Whether the base is a commit of the bot's own: nothing is built on it.
+    /// Whether the base is a revert the bot pushed itself: nothing is built on it.
     pub own_tip: bool,
 }
 
@@ -92,7 +92,7 @@ pub enum HeldBack {
     RunLimit,
     /// The fix would change CI itself.
     Protected,
-    /// The default branch's tip is the bot's own commit.
+    /// The default branch's tip is a revert the bot pushed itself.
     OwnCommit,
 }
 
@@ -118,7 +118,7 @@ impl fmt::Display for HeldBack {
                 "their fix would touch .github/workflows/, which patchwright never changes"
             }
             HeldBack::OwnCommit => {
-                "the default branch ends with patchwright's own commit; it waits for someone else's"
+                "the default branch ends with a revert patchwright pushed; it waits for someone else's commit"
             }
         })
     }

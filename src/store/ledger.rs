@@ -527,6 +527,17 @@ pub enum WatchState {
     Expired,
 }
 
+impl Ledger {
+    /// Whether the bot itself put `commit` on the default branch (a revert
+    /// in push mode). Its proposals, merged by a person in any way, are
+    /// not: those are the person's doing.
+    pub fn pushed_by_bot(&self, commit: &CommitSha) -> bool {
+        self.watch.values().any(|w| {
+            matches!(&w.state, WatchState::Reverted { commit: c, branch: None, .. } if c == commit)
+        })
+    }
+}
+
 impl WatchState {
     /// Whether the watch still needs looking at.
     pub fn is_active(&self) -> bool {

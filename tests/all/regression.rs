@@ -307,14 +307,14 @@ fn push_mode_adds_exactly_one_revert_commit_to_main() {
         "replaying pushes nothing more"
     );
 
-    // `main` now ends with the bot's own commit: nothing is built on it
+    // `main` now ends with a revert the bot pushed: nothing is built on it
     // until someone else commits.
     let open = hub.fake.world().open_pulls().len();
     let run = hub.schedule();
     assert_eq!(hub.fake.world().open_pulls().len(), open, "{}", run.stdout);
     let dashboard = hub.fake.world().plain_issues()[0].body.clone();
     assert!(
-        dashboard.contains("because the default branch ends with patchwright's own commit"),
+        dashboard.contains("because the default branch ends with a revert patchwright pushed"),
         "{dashboard}"
     );
     human_merge(&hub, "NOTES.md", "notes\n");

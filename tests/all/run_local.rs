@@ -911,3 +911,55 @@ fn a_branch_someone_else_wrote_is_left_alone_and_not_recorded() {
         project.ledger_events()
     );
 }
+
+/// The README's `git merge` of a proposal fast-forwards `main` to the bot's
+/// commit; the bot goes on from there instead of waiting for "someone
+/// else's" commit.
+#[test]
+fn a_fast_forwarded_proposal_does_not_stall_the_next_run() {
+    let project = Project::sample("limits:\n  max_prs_per_run: 1\n");
+    run(&project, &["--no-checks"]);
+    let first = project.proposal_branches();
+    assert_eq!(first.len(), 1);
+    let maint = project.clone_as("maintainer");
+    git(
+        &maint,
+        &["merge", "-q", "--ff-only", &format!("origin/{}", first[0])],
+    );
+    git(&maint, &["push", "-q", "origin", "main"]);
+    assert_eq!(
+        git(&project.origin, &["log", "-1", "--format=%ae", "main"]),
+        "patchwright[bot]@users.noreply.github.com",
+        "main ends with the bot's commit"
+    );
+
+    let next = run(&project, &["--no-checks"]);
+    assert!(
+        !next.stdout.contains("waits for someone else"),
+        "{}",
+        next.stdout
+    );
+    let ledger = project.ledger_json();
+    let states: Vec<String> = ledger["proposals"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| {
+            let last = p["outcomes"].as_array().unwrap().last().unwrap();
+            last["kind"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(states.len(), 2, "a new proposal: {}", next.stdout);
+    assert!(states.contains(&"merged".to_owned()), "{states:?}");
+    let main = git(&project.origin, &["rev-parse", "main"]);
+    let second = project
+        .proposal_branches()
+        .into_iter()
+        .find(|b| *b != first[0])
+        .unwrap();
+    assert_eq!(
+        git(&project.origin, &["rev-parse", &format!("{second}~1")]),
+        main,
+        "built on the merged fix"
+    );
+}
