@@ -52,6 +52,11 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
     report.warnings.extend(scanned.notes.iter().cloned());
     report.findings = scanned.findings().count();
     report.skipped_files = scanned.warnings.len();
+    report.generated_files = scanned
+        .files
+        .iter()
+        .filter(|f| f.generated.is_some())
+        .count();
     let sources = scanned.sources();
     let editions = scanned.editions();
 

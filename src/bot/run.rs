@@ -36,6 +36,8 @@ pub struct RunReport {
     pub base: Option<CommitSha>,
     pub findings: usize,
     pub skipped_files: usize,
+    /// Generated files whose findings were left out.
+    pub generated_files: usize,
     pub opened: Vec<Opened>,
     pub dry_run: Vec<DryRunProposal>,
     pub held_back: BTreeMap<String, usize>,
@@ -233,11 +235,16 @@ impl RunReport {
         if let Some(base) = &self.base {
             let _ = writeln!(
                 out,
-                "scanned {}: {} findings{}",
+                "scanned {}: {} findings{}{}",
                 base.short(),
                 self.findings,
                 if self.skipped_files > 0 {
                     format!(", {} files skipped", self.skipped_files)
+                } else {
+                    String::new()
+                },
+                if self.generated_files > 0 {
+                    format!(", {} generated files left out", self.generated_files)
                 } else {
                     String::new()
                 }

@@ -62,12 +62,11 @@ impl<'r> Setup<'r> {
     }
 
     pub fn scan(&self, options: ScanOptions, quiet: bool) -> ScanReport {
-        let limits = ScanOptions::limited_by(&self.config.scan);
+        // The configuration decides the limits; the command what to keep.
         let options = ScanOptions {
-            max_file_bytes: limits.max_file_bytes,
-            max_nesting: limits.max_nesting,
-            max_file_time: limits.max_file_time,
-            ..options
+            keep_fixable_sources: options.keep_fixable_sources,
+            metrics: options.metrics,
+            ..ScanOptions::limited_by(&self.config.scan)
         };
         let bar = progress_bar(self.workspace.files.len() as u64, quiet);
         let report = scan::scan(&self.workspace, &self.skills, &options, &|_| bar.inc(1));

@@ -408,6 +408,11 @@ pub struct ScanConfig {
     /// seconds is dropped with a warning (checked after parsing and after
     /// each skill). Default: 10.
     pub max_file_seconds: u64,
+    /// Report nothing in generated files (an `@generated` marker or a
+    /// generator's header in the first lines, or a build script's output
+    /// directory); what they say about their crate still counts.
+    /// Default: true.
+    pub skip_generated: bool,
 }
 
 impl Default for SkillConfig {
@@ -430,6 +435,7 @@ impl Default for ScanConfig {
             max_file_bytes: 2 * 1024 * 1024,
             max_nesting: DEFAULT_MAX_NESTING,
             max_file_seconds: 10,
+            skip_generated: true,
         }
     }
 }

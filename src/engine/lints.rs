@@ -352,6 +352,8 @@ fn merge(report: &mut ScanReport, findings: Vec<(Finding, String)>) {
     }
     for (finding, text) in findings {
         match report.files.iter_mut().find(|f| f.path == finding.path) {
+            // Left out like the skills' findings there.
+            Some(file) if file.generated.is_some() => {}
             Some(file) => {
                 if file.text.is_none() {
                     file.text = Some(text);
@@ -372,6 +374,7 @@ fn merge(report: &mut ScanReport, findings: Vec<(Finding, String)>) {
                     findings: vec![finding],
                     metrics: None,
                     text: Some(text),
+                    generated: None,
                 });
             }
         }

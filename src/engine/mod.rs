@@ -13,6 +13,7 @@ pub mod diagnostics;
 pub mod edit;
 pub mod finding;
 pub mod format;
+pub mod generated;
 pub mod items;
 pub mod known_types;
 pub mod lint_skill;

@@ -66,6 +66,9 @@ pub struct SkillContext<'a> {
     pub package: &'a str,
     /// The package's declared `rust-version` as (major, minor).
     pub rust_version: Option<(u64, u64)>,
+    /// The file is generated: only its crate facts are asked for, and no
+    /// fix will be made in it.
+    pub generated: bool,
 }
 
 impl Default for SkillContext<'_> {
@@ -74,6 +77,7 @@ impl Default for SkillContext<'_> {
             edition: Edition::DEFAULT,
             package: "",
             rust_version: None,
+            generated: false,
         }
     }
 }

@@ -29,6 +29,7 @@ pub fn findings(report: &ScanReport) -> Value {
     json!({
         "version": FORMAT_VERSION,
         "files_scanned": report.files.len(),
+        "generated_files": report.files.iter().filter(|f| f.generated.is_some()).map(|f| &f.path).collect::<Vec<_>>(),
         "findings": findings,
         "warnings": report.warnings,
     })

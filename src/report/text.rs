@@ -42,6 +42,18 @@ pub fn findings(report: &ScanReport) -> String {
         report.files.len(),
         plural(report.files.len(), "file", "files"),
     );
+    let generated = report
+        .files
+        .iter()
+        .filter(|f| f.generated.is_some())
+        .count();
+    if generated > 0 {
+        let _ = writeln!(
+            out,
+            "{generated} generated {} left out (scan.skip_generated)",
+            plural(generated, "file", "files")
+        );
+    }
     out
 }
 

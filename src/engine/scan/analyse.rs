@@ -9,6 +9,7 @@ use std::time::Instant;
 use super::report::{CrateFacts, FileScan, ScanOptions, ScanWarning, SkipReason};
 use crate::engine::edit::{Edit, Fix};
 use crate::engine::finding::Finding;
+use crate::engine::generated::generated_by;
 use crate::engine::items::ItemIndex;
 use crate::engine::metrics::FileMetrics;
 use crate::engine::skill::{Detection, FixNeeds, Skill, SkillContext};
@@ -87,13 +88,26 @@ pub(super) fn analyse(
     let mut findings = Vec::new();
     let mut facts = Vec::new();
     let mut failed = Vec::new();
+    let generated = options
+        .skip_generated
+        .then(|| generated_by(source.path().as_str(), source.text()))
+        .flatten();
+    let cx = &SkillContext {
+        generated: generated.is_some(),
+        ..*cx
+    };
     for skill in skills {
         if started.elapsed() > options.max_file_time {
             return Err(too_slow());
         }
         // A bug in one skill must not cost the whole scan.
+        // A generated file's facts still decide findings elsewhere.
         let found = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            (skill.check(&source, cx), skill.crate_facts(&source, cx))
+            let detections = match generated {
+                Some(_) => Vec::new(),
+                None => skill.check(&source, cx),
+            };
+            (detections, skill.crate_facts(&source, cx))
         }));
         match found {
             Ok((detections, said)) => {
@@ -170,6 +184,7 @@ pub(super) fn analyse(
             findings,
             metrics,
             text,
+            generated,
         },
         keys,
         needs,

@@ -218,6 +218,7 @@ fn context_for<'w>(workspace: &'w Workspace, file: &WorkspaceFile) -> SkillConte
         edition: package.map_or(Edition::DEFAULT, |p| p.edition),
         package: package.map_or("", |p| p.name.as_str()),
         rust_version: package.and_then(|p| p.rust_version),
+        generated: false,
     }
 }
 

@@ -26,6 +26,8 @@ pub struct ScanOptions {
     pub max_nesting: usize,
     /// Files whose parse and skills take longer are dropped with a warning.
     pub max_file_time: Duration,
+    /// Report nothing in generated files (see `engine::generated`).
+    pub skip_generated: bool,
 }
 
 impl Default for ScanOptions {
@@ -43,6 +45,7 @@ impl ScanOptions {
             max_file_bytes: config.max_file_bytes,
             max_nesting: config.max_nesting,
             max_file_time: Duration::from_secs(config.max_file_seconds),
+            skip_generated: config.skip_generated,
         }
     }
 }
@@ -57,6 +60,9 @@ pub struct FileScan {
     pub metrics: Option<FileMetrics>,
     /// The original text, kept when asked and the file has fixes.
     pub text: Option<String>,
+    /// Why it counts as generated, when it does and its findings were
+    /// left out.
+    pub generated: Option<&'static str>,
 }
 
 /// Why a file was not scanned.

@@ -48,14 +48,14 @@ impl Skill for DeriveDebug {
         true
     }
 
-    fn crate_facts(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<String> {
+    fn crate_facts(&self, file: &SourceFile, cx: &SkillContext<'_>) -> Vec<String> {
         let mut facts = debug_facts::facts_of(file);
         let types = Analysis::of(file);
         for t in &types.all {
             if !t.has_debug {
                 facts.push(format!("declared {}", t.name));
             }
-            if types.fixed_here.contains(t.name.as_str()) {
+            if !cx.generated && types.fixed_here.contains(t.name.as_str()) {
                 facts.push(format!("will-derive {}", t.name));
             }
         }
