@@ -86,7 +86,10 @@ pub fn propose(
     let body = body(bot, skill, &findings, &applied, note.as_deref());
     if options.dry_run {
         let (ledger, _) = bot.store().read()?;
-        let id = ledger.fresh_id(&planned.skill, &fingerprints);
+        let id = match &planned.update {
+            Some(open) => open.clone(),
+            None => ledger.fresh_id(&planned.skill, &fingerprints),
+        };
         report.dry_run.push(DryRunProposal {
             branch: id.branch(),
             id,
@@ -96,6 +99,19 @@ pub fn propose(
         return Ok(());
     }
 
+    if let Some(open) = &planned.update {
+        let rebuilt = Rebuilt {
+            base,
+            title: &title,
+            body: &body,
+            applied: &applied,
+            fixed: &findings,
+        };
+        if let Some(updated) = update_open(bot, skill, open, &rebuilt, options.checks, report)? {
+            report.opened.push(updated);
+        }
+        return Ok(());
+    }
     let draft = Draft {
         skill: planned.skill.clone(),
         package: planned.package.clone(),
@@ -234,6 +250,7 @@ pub fn publish_proposal(
         files: proposal.files.len(),
         changed_lines: draft.changed_lines,
         adopted,
+        added: None,
         checks,
     }))
 }
@@ -315,6 +332,52 @@ pub fn recreate(bot: &Bot<'_>, id: &ProposalId) -> Result<String, CycleError> {
     let title = plan::title(skill.title(), &proposal.package, fixed.len());
     let note = proven.as_ref().map(|p| p.note(&proposal.fingerprints));
     let body = body(bot, skill, &fixed, &applied, note.as_deref());
+    let rebuilt = Rebuilt {
+        base: &base,
+        title: &title,
+        body: &body,
+        applied: &applied,
+        fixed: &fixed,
+    };
+    rebuild_branch(bot, skill, &proposal, &rebuilt, "recreate")?;
+    Ok(format!(
+        "Rebuilt on `{}` at {}: {} {}.",
+        bot.default_branch,
+        base.short(),
+        fixed.len(),
+        if fixed.len() == 1 { "fix" } else { "fixes" }
+    ))
+}
+
+/// An open proposal's branch made again from the default branch's tip.
+struct Rebuilt<'a> {
+    base: &'a CommitSha,
+    title: &'a str,
+    body: &'a str,
+    applied: &'a Applied,
+    /// The findings its fixes resolve.
+    fixed: &'a [&'a Finding],
+}
+
+/// Commits `rebuilt` on its base and moves the proposal's branch there
+/// (only from the tip it had, and only when nobody but the bot pushed to
+/// it), updates its pull request and records it. Returns the new head, or
+/// `None` when it already was there.
+fn rebuild_branch(
+    bot: &Bot<'_>,
+    skill: &dyn Skill,
+    proposal: &Proposal,
+    rebuilt: &Rebuilt<'_>,
+    verb: &str,
+) -> Result<Option<CommitSha>, CycleError> {
+    let Rebuilt {
+        base,
+        title,
+        body,
+        applied,
+        fixed,
+    } = *rebuilt;
+    let id = &proposal.id;
     let fingerprints: BTreeSet<Fingerprint> = fixed.iter().map(|f| f.fingerprint.clone()).collect();
     let summary = templates::fix_summary(
         skill.id(),
@@ -322,40 +385,40 @@ pub fn recreate(bot: &Bot<'_>, id: &ProposalId) -> Result<String, CycleError> {
         applied.files.len(),
         skill.rationale(),
     );
-    let message = commit_message(&title, &summary, &proposal.skill, id, &fingerprints);
+    let message = commit_message(title, &summary, &proposal.skill, id, &fingerprints);
     let changes: Changes = applied
         .files
         .iter()
         .map(|(path, patched)| (path.clone(), Some(patched.new.clone().into_bytes())))
         .collect();
-    let commit = bot.repo.write_commit(
-        &base,
-        &[&base],
-        &changes,
-        &message,
-        &bot.config.git.identity,
-    )?;
+    let commit =
+        bot.repo
+            .write_commit(base, &[base], &changes, &message, &bot.config.git.identity)?;
     let tip = bot.repo.branch_tip(&proposal.branch)?;
     if let Some(tip) = &tip
-        && !only_bot_commits(bot, tip, &base)?
+        && !only_bot_commits(bot, tip, base)?
     {
         return Err(CycleError::Other(format!(
-            "someone else pushed to `{}`; recreating it would drop their commits, so it was left alone",
+            "someone else pushed to `{}`; rebuilding it would drop their commits, so it was left alone",
             proposal.branch
         )));
     }
+    if tip.as_ref() == Some(&commit) {
+        return Ok(None);
+    }
+    // Compare-and-swap from the tip it had: a force push with a lease.
     bot.repo
         .update_ref(&proposal.branch.refname(), &commit, tip.as_ref())?;
     bot.forge.open_pull(&PullDraft {
         branch: &proposal.branch,
         base: &bot.default_branch,
-        title: &title,
-        body: &body,
+        title,
+        body,
         labels: labels(&proposal.skill),
     })?;
-    let fingerprints: BTreeSet<Fingerprint> = fixed.iter().map(|f| f.fingerprint.clone()).collect();
     let files: Vec<RelPath> = applied.files.keys().cloned().collect();
-    let event = format!("recreate {id} on {}", base.short());
+    let event = format!("{verb} {id} on {}", base.short());
+    let now = Timestamp::now();
     bot.store().update(&|l| {
         let Some(p) = l.proposals.get_mut(id) else {
             return Ok(None);
@@ -365,7 +428,7 @@ pub fn recreate(bot: &Bot<'_>, id: &ProposalId) -> Result<String, CycleError> {
         }
         p.base = base.clone();
         p.head = commit.clone();
-        p.title = title.clone();
+        p.title = title.to_owned();
         p.fingerprints = fingerprints.clone();
         p.files = files.clone();
         p.outcomes.push(OutcomeEntry {
@@ -376,13 +439,87 @@ pub fn recreate(bot: &Bot<'_>, id: &ProposalId) -> Result<String, CycleError> {
         });
         Ok(Some(event.clone()))
     })?;
-    Ok(format!(
-        "Rebuilt on `{}` at {}: {} {}.",
+    Ok(Some(commit))
+}
+
+/// Adds new findings of its skill and package to an open proposal: its
+/// branch is rebuilt with its own fixes and the new ones, and its pull
+/// request says what changed.
+fn update_open(
+    bot: &Bot<'_>,
+    skill: &dyn Skill,
+    id: &ProposalId,
+    rebuilt: &Rebuilt<'_>,
+    checks: bool,
+    report: &mut RunReport,
+) -> Result<Option<Opened>, CycleError> {
+    let (ledger, _) = bot.store().read()?;
+    let Some(proposal) = ledger.proposals.get(id).filter(|p| p.is_open()).cloned() else {
+        return Ok(None);
+    };
+    let added = rebuilt
+        .fixed
+        .iter()
+        .filter(|f| !proposal.fingerprints.contains(&f.fingerprint))
+        .count();
+    if added == 0 {
+        return Ok(None);
+    }
+    let gone = proposal
+        .fingerprints
+        .iter()
+        .filter(|fp| !rebuilt.fixed.iter().any(|f| f.fingerprint == **fp))
+        .count();
+    let mut what = format!(
+        "**Updated** on `{}` at {}: {added} new {} added",
         bot.default_branch,
-        base.short(),
-        fixed.len(),
-        if fixed.len() == 1 { "fix" } else { "fixes" }
-    ))
+        rebuilt.base.short(),
+        if added == 1 { "finding" } else { "findings" }
+    );
+    if gone > 0 {
+        what.push_str(&format!(
+            "; {gone} no longer found or no longer compiling, left out"
+        ));
+    }
+    let body = format!("{what}.\n\n{}", rebuilt.body);
+    let with_note = Rebuilt {
+        body: &body,
+        ..*rebuilt
+    };
+    let head = match rebuild_branch(bot, skill, &proposal, &with_note, "update") {
+        Ok(Some(head)) => head,
+        Ok(None) => return Ok(None),
+        Err(CycleError::Other(why)) => {
+            report.warnings.push(why);
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    let updated = Proposal {
+        head,
+        fingerprints: rebuilt
+            .fixed
+            .iter()
+            .map(|f| f.fingerprint.clone())
+            .collect(),
+        ..proposal
+    };
+    let verdict = if checks {
+        record_checks(bot, &updated, &mut report.warnings, false)?
+    } else {
+        None
+    };
+    Ok(Some(Opened {
+        id: updated.id.clone(),
+        branch: updated.branch.clone(),
+        title: rebuilt.title.to_owned(),
+        files: rebuilt.applied.files.len(),
+        changed_lines: rebuilt.applied.changed_lines(),
+        adopted: false,
+        added: Some(added),
+        checks: verdict,
+        pull: updated.pull.clone(),
+    }))
 }
 
 /// Whether every commit on the branch since it left the default branch is the bot's.

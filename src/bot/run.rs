@@ -77,6 +77,8 @@ pub struct Opened {
     pub changed_lines: usize,
     /// Whether the branch was already there (from a run that died before recording it).
     pub adopted: bool,
+    /// For an open proposal rebuilt with new findings: how many were added.
+    pub added: Option<usize>,
     /// What its checks said, when they were run or read and are done.
     pub checks: Option<CheckVerdict>,
     pub pull: Option<PullRef>,
@@ -142,7 +144,11 @@ impl RunReport {
             let _ = writeln!(
                 out,
                 "- {} {link}: {} ({} {} changed in {} {})",
-                if o.adopted { "Recorded" } else { "Proposed" },
+                match (o.adopted, o.added) {
+                    (_, Some(_)) => "Updated",
+                    (true, None) => "Recorded",
+                    (false, None) => "Proposed",
+                },
                 o.title,
                 o.changed_lines,
                 if o.changed_lines == 1 {
@@ -270,7 +276,11 @@ impl RunReport {
             let _ = writeln!(
                 out,
                 "{} {}: {} ({} {}, {} lines changed{checks})",
-                if o.adopted { "recorded" } else { "proposed" },
+                match (o.adopted, o.added) {
+                    (_, Some(n)) => format!("updated (+{n})"),
+                    (true, None) => "recorded".to_owned(),
+                    (false, None) => "proposed".to_owned(),
+                },
                 o.branch,
                 o.title,
                 o.files,

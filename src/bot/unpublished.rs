@@ -68,6 +68,7 @@ pub fn heal(bot: &Bot<'_>, report: &mut RunReport) -> Result<(), CycleError> {
             files: proposal.files.len(),
             changed_lines: changed_lines(bot, &proposal, &tip)?,
             adopted: true,
+            added: None,
             checks: None,
             pull: Some(pull),
         });

@@ -963,3 +963,59 @@ fn a_fast_forwarded_proposal_does_not_stall_the_next_run() {
         "built on the merged fix"
     );
 }
+
+/// Findings keep coming; proposals do not pile up: each run adds the new
+/// ones to the open proposal of their skill and package.
+#[test]
+fn new_findings_join_the_open_proposal_of_their_group() {
+    let project = Project::sample(PROPOSE_ALL);
+    run(&project, &["--no-checks"]);
+    let branches = project.proposal_branches();
+    let len_zero = branches
+        .iter()
+        .find(|b| b.starts_with("patchwright/len-zero/"))
+        .unwrap()
+        .clone();
+    let maint = project.clone_as("maintainer");
+    for (n, name) in ["first", "second"].iter().enumerate() {
+        git(&maint, &["pull", "-q", "--ff-only", "origin", "main"]);
+        let lib = maint.join("src/lib.rs");
+        let mut text = std::fs::read_to_string(&lib).unwrap();
+        text.push_str(&format!(
+            "\npub fn {name}_is_empty(v: &[u8]) -> bool {{\n    v.len() == 0\n}}\n"
+        ));
+        std::fs::write(&lib, text).unwrap();
+        git(&maint, &["commit", "-qam", &format!("{name} helper")]);
+        git(&maint, &["push", "-q", "origin", "main"]);
+
+        let out = run(&project, &["--no-checks"]);
+        assert_eq!(project.proposal_branches(), branches, "{}", out.stdout);
+        assert!(
+            out.stdout.contains(&format!("updated (+1) {len_zero}: ")),
+            "{}",
+            out.stdout
+        );
+        let main = git(&project.origin, &["rev-parse", "main"]);
+        assert_eq!(
+            git(&project.origin, &["rev-parse", &format!("{len_zero}~1")]),
+            main,
+            "rebuilt on the current main"
+        );
+        let diff = git(&project.origin, &["diff", "main", &len_zero]);
+        assert_eq!(
+            diff.matches("is_empty()").count(),
+            3 + n + 1,
+            "its own fixes and the new ones:\n{diff}"
+        );
+    }
+    let events = project.ledger_events();
+    assert_eq!(
+        events.iter().filter(|e| e.starts_with("update ")).count(),
+        2,
+        "{events:#?}"
+    );
+    // Nothing new: the same run again changes nothing.
+    let again = run(&project, &["--no-checks"]);
+    assert!(!again.stdout.contains("updated"), "{}", again.stdout);
+    assert_eq!(project.ledger_events(), events);
+}

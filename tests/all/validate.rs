@@ -369,7 +369,14 @@ fn run_proposes_only_what_compiles_and_holds_the_rest_until_its_file_changes() {
         third.stdout
     );
     assert!(!third.stdout.contains("dropped"), "{}", third.stdout);
-    assert_eq!(project.proposal_branches().len(), 4, "{}", third.stdout);
+    // It joins the open len-zero proposal rather than opening a second.
+    assert_eq!(project.proposal_branches().len(), 3, "{}", third.stdout);
+    assert!(
+        third.stdout.contains("updated (+1) patchwright/len-zero/")
+            && third.stdout.contains("in `uncompilable` (2 places)"),
+        "{}",
+        third.stdout
+    );
 }
 
 #[test]
