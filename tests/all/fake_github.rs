@@ -268,6 +268,23 @@ impl World {
             });
     }
 
+    /// As GitHub does on every push: an open pull request's head follows
+    /// its branch.
+    pub fn refresh_heads(&mut self) {
+        let open: Vec<(u64, String)> = self
+            .open_pulls()
+            .iter()
+            .filter_map(|i| Some((i.number, i.pull.as_ref()?.head.clone())))
+            .collect();
+        for (number, branch) in open {
+            if let Some(sha) = self.branch_sha(&branch)
+                && let Some(pull) = self.issues.get_mut(&number).and_then(|i| i.pull.as_mut())
+            {
+                pull.head_sha = sha;
+            }
+        }
+    }
+
     fn branch_sha(&self, branch: &str) -> Option<String> {
         let out = std::process::Command::new("git")
             .args([
@@ -457,6 +474,9 @@ async fn handle(
     let Some(rest) = segments.strip_prefix(&["repos", OWNER, REPO][..]) else {
         return respond(StatusCode::NOT_FOUND, json!({ "message": "Not Found" }));
     };
+    if rest.first() == Some(&"pulls") {
+        w.refresh_heads();
+    }
     route(&mut w, &method, rest, &q, body)
 }
 

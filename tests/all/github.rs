@@ -13,7 +13,7 @@ use patchwright::store::ledger::{Ledger, Proposal};
 use patchwright::vocab::secret::Secret;
 
 use crate::fake_github::{BOT_LOGIN, FakeGitHub, Fault, OWNER, REPO, TOKEN};
-use crate::support::{Project, Run, fixtures};
+use crate::support::{Project, Run, fixtures, git};
 
 const PROPOSE_ALL: &str = "limits:\n  max_prs_per_run: 10\n";
 
@@ -976,4 +976,43 @@ fn a_run_killed_after_pushing_opens_the_pull_request_with_its_full_body_next_tim
     for proposal in ledger["proposals"].as_object().unwrap().values() {
         assert!(proposal.get("body").is_none(), "{proposal:#}");
     }
+}
+
+#[test]
+fn a_new_finding_updates_the_open_pull_request_of_its_group() {
+    let hub = Hub::new(PROPOSE_ALL);
+    hub.schedule();
+    let number = hub.pull_number("len-zero");
+    let before = hub.fake.world().pulls().len();
+    let clone = hub.project.clone_as("maintainer");
+    let lib = clone.join("src/lib.rs");
+    let mut text = std::fs::read_to_string(&lib).unwrap();
+    text.push_str("\npub fn none(v: &[u8]) -> bool {\n    v.len() == 0\n}\n");
+    std::fs::write(&lib, text).unwrap();
+    git(&clone, &["commit", "-qam", "a helper"]);
+    git(&clone, &["push", "-q", "origin", "main"]);
+
+    let run = hub.schedule();
+    let mut w = hub.fake.world();
+    w.refresh_heads();
+    assert_eq!(
+        w.pulls().len(),
+        before,
+        "no second pull request: {}",
+        run.stdout
+    );
+    let pull = &w.issues[&number];
+    assert!(
+        pull.body.starts_with("**Updated** on `main` at "),
+        "{}",
+        pull.body
+    );
+    assert!(pull.body.contains("1 new finding added"), "{}", pull.body);
+    assert!(pull.title.ends_with("(4 places)"), "{}", pull.title);
+    let main = git(&hub.project.origin, &["rev-parse", "main"]);
+    let head = &pull.pull.as_ref().unwrap().head_sha;
+    assert_eq!(
+        git(&hub.project.origin, &["rev-parse", &format!("{head}~1")]),
+        main
+    );
 }
