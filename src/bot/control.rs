@@ -42,13 +42,14 @@ pub fn ignore(
     fingerprints: &[Fingerprint],
     by: &str,
     reason: &str,
+    until: Option<Timestamp>,
 ) -> Result<usize, CycleError> {
     let rejection = Rejection {
         at: Timestamp::now(),
         by: by.to_owned(),
         reason: reason.to_owned(),
         proposal: None,
-        until: None,
+        until,
     };
     let new = std::cell::Cell::new(0);
     store.update(&|l| {

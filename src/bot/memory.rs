@@ -10,12 +10,15 @@ use crate::bot::context::CycleError;
 use crate::bot::control;
 use crate::bot::tree_scan;
 use crate::config::Config;
+use crate::engine::finding::Finding;
+use crate::engine::scan::ScanReport;
 use crate::engine::skills::Registry;
 use crate::policy::learn;
 use crate::policy::plan::NEUTRAL_SCORE;
 use crate::store::ledger::{Hold, Ledger, Proposal, Rejection};
 use crate::store::ledger_store::{LedgerStore, LogEntry};
 use crate::store::repo::Repo;
+use crate::vocab::git_names::CommitSha;
 use crate::vocab::ids::{Fingerprint, SkillId};
 use crate::vocab::time::Timestamp;
 
@@ -25,20 +28,14 @@ const LOG_DEPTH: usize = 10_000;
 /// The proposal `target` names: its id, its branch, or (the newest one
 /// holding it) a fingerprint.
 pub fn find_proposal<'l>(ledger: &'l Ledger, target: &str) -> Option<&'l Proposal> {
-    let target = target.trim();
-    let branch = target.strip_prefix("refs/heads/").unwrap_or(target);
-    ledger
-        .proposals
-        .values()
-        .find(|p| p.id.as_str() == target || p.branch.as_str() == branch)
-        .or_else(|| {
-            let fp = target.parse::<Fingerprint>().ok()?;
-            ledger
-                .proposals
-                .values()
-                .filter(|p| p.fingerprints.contains(&fp))
-                .max_by_key(|p| p.outcomes.first().map(|e| e.at))
-        })
+    proposal_named(ledger, target).or_else(|| {
+        let fp = target.trim().parse::<Fingerprint>().ok()?;
+        ledger
+            .proposals
+            .values()
+            .filter(|p| p.fingerprints.contains(&fp))
+            .max_by_key(|p| p.outcomes.first().map(|e| e.at))
+    })
 }
 
 /// Why the fix of the finding `target` (a fingerprint) is held, when it is:
@@ -58,6 +55,93 @@ pub fn held(ledger: &Ledger, target: &str) -> Option<String> {
         files.join(", "),
         if files.len() == 1 { "has" } else { "have" }
     ))
+}
+
+/// The proposal `target` names by its id or branch (not by a fingerprint).
+pub fn proposal_named<'l>(ledger: &'l Ledger, target: &str) -> Option<&'l Proposal> {
+    let target = target.trim();
+    let branch = target.strip_prefix("refs/heads/").unwrap_or(target);
+    ledger
+        .proposals
+        .values()
+        .find(|p| p.id.as_str() == target || p.branch.as_str() == branch)
+}
+
+/// Whether the ledger has heard of `fingerprint`: proposed, rejected or held.
+pub fn known_to_ledger(ledger: &Ledger, fingerprint: &Fingerprint) -> bool {
+    ledger.rejected.contains_key(fingerprint)
+        || ledger.failed_fixes.contains_key(fingerprint)
+        || ledger
+            .proposals
+            .values()
+            .any(|p| p.fingerprints.contains(fingerprint))
+}
+
+/// What every enabled skill finds at `commit` (without lint families):
+/// the findings a fingerprint of "the last scan" can name.
+pub fn findings_at(
+    repo: &Repo,
+    config: &Config,
+    registry: &Registry,
+    commit: &CommitSha,
+) -> Result<ScanReport, CycleError> {
+    let skills = registry
+        .select(config, &[])
+        .map_err(|e| CycleError::Other(e.to_string()))?;
+    tree_scan::scan_tree(repo, config, commit, &skills, &[])
+}
+
+/// A finding that is in no proposal: where it is, what it says, and why it
+/// has not been proposed.
+pub fn explain_finding(
+    ledger: &Ledger,
+    finding: &Finding,
+    at: &CommitSha,
+    now: Timestamp,
+) -> String {
+    let mut out = format!(
+        "`{}` is a `{}` finding at `{}:{}` on {} (`{}`): {}\n\n",
+        finding.fingerprint,
+        finding.skill,
+        finding.path,
+        finding.start.line,
+        at.short(),
+        finding.item,
+        finding.message
+    );
+    let state = if let Some(r) = ledger.rejected.get(&finding.fingerprint) {
+        match r.until {
+            Some(until) if r.holds(now) => format!(
+                "Not proposed: {} asked for later on {} ({}); it may be proposed again after {}.",
+                r.by,
+                r.at.date(),
+                r.reason,
+                until.date()
+            ),
+            _ if r.holds(now) => format!(
+                "Never proposed: rejected by {} on {} ({}). `patchwright unignore {}` lifts that.",
+                r.by,
+                r.at.date(),
+                r.reason,
+                finding.fingerprint
+            ),
+            _ => "Its rejection for later has ended: the next run may propose it.".to_owned(),
+        }
+    } else if let Some(held) = held(ledger, finding.fingerprint.as_str()) {
+        held.trim_end().to_owned()
+    } else if ledger.paused.contains_key(&finding.skill) {
+        format!(
+            "Not proposed while `{}` is paused (`patchwright resume --skill {}`).",
+            finding.skill, finding.skill
+        )
+    } else if finding.fix.is_none() {
+        "It has no automatic fix: it is reported, never proposed.".to_owned()
+    } else {
+        "Not proposed yet: a run proposes it when the limits allow (`patchwright run --dry-run` shows what the next run would do).".to_owned()
+    };
+    out.push_str(&state);
+    out.push('\n');
+    out
 }
 
 /// Where a proposal's name points in the reply: its pull request or its id.

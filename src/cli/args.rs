@@ -52,9 +52,12 @@ pub enum Command {
     Stop(StopArgs),
     /// Clear the stop flag, or with --skill lift a skill's pause.
     Resume(ResumeArgs),
+    /// Pause one skill: nothing of it is proposed until `resume --skill`.
+    Pause(PauseArgs),
     /// What became of each skill's proposals: counts, scores and insights.
     Stats(StatsArgs),
-    /// Never propose these findings again.
+    /// Never propose these findings again (or not now), or close a proposal
+    /// and reject its findings, as `/patchwright ignore` does.
     Ignore(IgnoreArgs),
     /// Why a proposal was made: its skill, risk and score, its findings,
     /// the ledger commit that recorded it.
@@ -186,13 +189,46 @@ pub struct StatsArgs {
 
 #[derive(clap::Args)]
 pub struct IgnoreArgs {
-    /// Fingerprints, as `scan --format json` shows them.
-    #[arg(required = true, value_name = "FINGERPRINT")]
-    pub fingerprints: Vec<String>,
+    /// Fingerprints of the last scan or the ledger (as `scan --format json`
+    /// and `explain` show them), or one proposal (its branch or id) to close.
+    #[arg(required = true, value_name = "FINGERPRINT|PROPOSAL")]
+    pub targets: Vec<String>,
+    /// The repository.
     #[arg(long, default_value = ".")]
     pub path: PathBuf,
-    #[arg(long, default_value = "ignored from the command line")]
+    /// `wrong`: a bad fix (a closed proposal counts twice against its
+    /// skill); `unwanted`: never propose these; `later`: not now, again
+    /// after `learning.later_days`.
+    #[arg(long, value_enum, default_value_t = IgnoreReason::Unwanted)]
+    pub reason: IgnoreReason,
+    /// A note for the ledger, read by `ignored`.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Who asks (default: GITHUB_ACTOR, git's user.name, or USER).
+    #[arg(long)]
+    pub by: Option<String>,
+}
+
+/// Why findings are ignored, as the slash command's words.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum IgnoreReason {
+    Wrong,
+    Unwanted,
+    Later,
+}
+
+#[derive(clap::Args)]
+pub struct PauseArgs {
+    /// The skill to pause.
+    #[arg(value_name = "SKILL")]
+    pub skill: String,
+    /// The repository.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Why, for the ledger and the people reading it.
+    #[arg(long, default_value = "paused from the command line")]
     pub reason: String,
+    /// Who asks (default: GITHUB_ACTOR, git's user.name, or USER).
     #[arg(long)]
     pub by: Option<String>,
 }

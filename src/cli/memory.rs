@@ -1,4 +1,4 @@
-//! `stop`, `resume`, `stats`, `ignore`, `explain`, `ignored` and
+//! `stop`, `pause`, `resume`, `stats`, `ignore`, `explain`, `ignored` and
 //! `unignore`: steering the bot and reading its memory, as the slash
 //! commands do.
 
@@ -14,11 +14,12 @@ use patchwright::vocab::ids::{Fingerprint, SkillId};
 use patchwright::vocab::time::Timestamp;
 
 use crate::cli::args::{
-    ExplainArgs, IgnoreArgs, IgnoredArgs, ListFormat, Options, ResumeArgs, StatsArgs, StopArgs,
-    UnignoreArgs,
+    ExplainArgs, IgnoreArgs, IgnoreReason, IgnoredArgs, ListFormat, Options, PauseArgs, ResumeArgs,
+    StatsArgs, StopArgs, UnignoreArgs,
 };
 use crate::cli::output::{pretty, print};
-use crate::cli::setup::{GitSetup, actor};
+use crate::cli::setup::{GitSetup, actor, local_forge};
+use patchwright::store::ledger::CloseKind;
 
 pub fn stop(cli: &Options, registry: &Registry, args: StopArgs) -> Result<ExitCode> {
     let StopArgs { path, reason, by } = args;
@@ -38,13 +39,7 @@ pub fn resume(cli: &Options, registry: &Registry, args: ResumeArgs) -> Result<Ex
     let by = by.unwrap_or_else(|| actor(&git.repo));
     match skill {
         Some(id) => {
-            if registry.get(&id).is_none() {
-                bail!(
-                    "unknown skill `{id}`; known skills are: {} (see `patchwright skills`)",
-                    registry.ids().join(", ")
-                );
-            }
-            let skill = SkillId::new(&id)?;
+            let skill = known_skill(registry, &id)?;
             if control::unpause(&git.store(), &skill, &by)? {
                 note!("resumed {skill}");
             } else {
@@ -74,22 +69,141 @@ pub fn stats(cli: &Options, registry: &Registry, args: StatsArgs) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn ignore(cli: &Options, registry: &Registry, args: IgnoreArgs) -> Result<ExitCode> {
-    let IgnoreArgs {
-        fingerprints,
+pub fn pause(cli: &Options, registry: &Registry, args: PauseArgs) -> Result<ExitCode> {
+    let PauseArgs {
+        skill,
         path,
         reason,
         by,
     } = args;
-    let fingerprints = fingerprints
-        .iter()
-        .map(|f| f.parse::<Fingerprint>())
-        .collect::<Result<Vec<_>, _>>()?;
+    let skill = known_skill(registry, &skill)?;
     let git = GitSetup::fetched(&path, cli, registry)?;
     let by = by.unwrap_or_else(|| actor(&git.repo));
-    let new = control::ignore(&git.store(), &fingerprints, &by, &reason)?;
-    note!("{new} of {} fingerprints newly ignored", fingerprints.len());
+    if control::pause(&git.store(), &skill, &by, &reason)? {
+        note!("paused {skill} (`patchwright resume --skill {skill}` lifts it)");
+    } else {
+        note!("{skill} was already paused");
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+fn known_skill(registry: &Registry, id: &str) -> Result<SkillId> {
+    if registry.get(id).is_none() {
+        bail!(
+            "unknown skill `{id}`; known skills are: {} (see `patchwright skills`)",
+            registry.ids().join(", ")
+        );
+    }
+    Ok(SkillId::new(id)?)
+}
+
+pub fn ignore(cli: &Options, registry: &Registry, args: IgnoreArgs) -> Result<ExitCode> {
+    let IgnoreArgs {
+        targets,
+        path,
+        reason,
+        note: text,
+        by,
+    } = args;
+    let kind = match reason {
+        IgnoreReason::Wrong => CloseKind::Wrong,
+        IgnoreReason::Unwanted => CloseKind::Unwanted,
+        IgnoreReason::Later => CloseKind::Later,
+    };
+    let git = GitSetup::fetched(&path, cli, registry)?;
+    let by = by.unwrap_or_else(|| actor(&git.repo));
+    let store = git.store();
+    let (ledger, _) = store.read()?;
+    // One proposal: closed like `/patchwright ignore` on its pull request.
+    if let [one] = targets.as_slice()
+        && let Some(proposal) = memory::proposal_named(&ledger, one)
+    {
+        if !proposal.is_open() {
+            bail!(
+                "{} is already {}; nothing to close",
+                proposal.id,
+                proposal.state()
+            );
+        }
+        let default_branch = git.default_branch()?;
+        let forge = local_forge(&git, &default_branch)?;
+        let bot = git.bot(registry, &forge, default_branch);
+        control::reject_proposal(&bot, proposal, kind, &by)?;
+        note!(
+            "closed {} ({kind}); its {} findings {}",
+            proposal.id,
+            proposal.fingerprints.len(),
+            match kind {
+                CloseKind::Later => format!(
+                    "may be proposed again after {} days",
+                    git.config.learning.later_days
+                ),
+                _ => "will not be proposed again".into(),
+            }
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut fingerprints = Vec::new();
+    for target in &targets {
+        match target.parse::<Fingerprint>() {
+            Ok(fp) => fingerprints.push(fp),
+            Err(_) => bail!(
+                "`{target}` is neither a fingerprint (16 hex digits) nor a proposal's branch or id (see `patchwright pulls`)"
+            ),
+        }
+    }
+    let unknown: Vec<&Fingerprint> = fingerprints
+        .iter()
+        .filter(|fp| !memory::known_to_ledger(&ledger, fp))
+        .collect();
+    if !unknown.is_empty() {
+        let (tip, scanned) = scan_default_branch(&git, registry)?;
+        let found: Vec<&Fingerprint> = scanned.findings().map(|f| &f.fingerprint).collect();
+        let missing: Vec<String> = unknown
+            .iter()
+            .filter(|fp| !found.contains(fp))
+            .map(|fp| format!("`{fp}`"))
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "{} {} not in the ledger and not found on the default branch at {}: nothing was ignored (`patchwright scan --format json` lists the fingerprints)",
+                missing.join(", "),
+                if missing.len() == 1 { "is" } else { "are" },
+                tip.short()
+            );
+        }
+    }
+    let now = Timestamp::now();
+    let later_days = git.config.learning.later_days;
+    let until = matches!(kind, CloseKind::Later).then(|| {
+        Timestamp(now.0 + i64::try_from(later_days.saturating_mul(86_400)).unwrap_or(i64::MAX / 2))
+    });
+    let reason = match text {
+        Some(text) => format!("{kind}: {text}"),
+        None => format!("{kind}, from the command line"),
+    };
+    let new = control::ignore(&store, &fingerprints, &by, &reason, until)?;
+    note!(
+        "{new} of {} fingerprints newly ignored ({kind})",
+        fingerprints.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The default branch's tip and what every enabled skill finds there.
+fn scan_default_branch(
+    git: &GitSetup,
+    registry: &Registry,
+) -> Result<(
+    patchwright::vocab::git_names::CommitSha,
+    patchwright::engine::scan::ScanReport,
+)> {
+    let branch = git.default_branch()?;
+    let Some(tip) = git.repo.branch_tip(&branch)? else {
+        bail!("the default branch `{branch}` does not exist (set git.default_branch)");
+    };
+    let scanned = memory::findings_at(&git.repo, &git.config, registry, &tip)?;
+    Ok((tip, scanned))
 }
 
 pub fn explain(cli: &Options, registry: &Registry, args: ExplainArgs) -> Result<ExitCode> {
@@ -97,18 +211,34 @@ pub fn explain(cli: &Options, registry: &Registry, args: ExplainArgs) -> Result<
     let git = GitSetup::fetched(&path, cli, registry)?;
     let store = git.store();
     let (ledger, _) = store.read()?;
-    let Some(proposal) = memory::find_proposal(&ledger, &target) else {
-        if let Some(held) = memory::held(&ledger, &target) {
-            print(&held)?;
-            return Ok(ExitCode::SUCCESS);
-        }
+    if let Some(proposal) = memory::find_proposal(&ledger, &target) {
+        let text = memory::explain(&git.repo, &git.config, registry, &store, proposal)?;
+        print(&text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Ok(fingerprint) = target.trim().parse::<Fingerprint>() else {
         bail!(
             "no proposal is `{target}`: give a fingerprint, a proposal branch or an id (see `patchwright pulls`)"
         );
     };
-    let text = memory::explain(&git.repo, &git.config, registry, &store, proposal)?;
-    print(&text)?;
-    Ok(ExitCode::SUCCESS)
+    let (tip, scanned) = scan_default_branch(&git, registry)?;
+    if let Some(finding) = scanned.findings().find(|f| f.fingerprint == fingerprint) {
+        print(&memory::explain_finding(
+            &ledger,
+            finding,
+            &tip,
+            Timestamp::now(),
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(held) = memory::held(&ledger, &target) {
+        print(&held)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    bail!(
+        "`{fingerprint}` is in no proposal and not found on the default branch at {} (`patchwright scan --format json` lists the fingerprints)",
+        tip.short()
+    )
 }
 
 pub fn ignored(cli: &Options, registry: &Registry, args: IgnoredArgs) -> Result<ExitCode> {

@@ -34,6 +34,7 @@ pub fn run(cli: Options, command: Command) -> Result<ExitCode> {
         Command::Run(args) => run::run(cli, registry, args),
         Command::Event(args) => run::event(cli, registry, args),
         Command::Stop(args) => memory::stop(cli, registry, args),
+        Command::Pause(args) => memory::pause(cli, registry, args),
         Command::Resume(args) => memory::resume(cli, registry, args),
         Command::Stats(args) => memory::stats(cli, registry, args),
         Command::Ignore(args) => memory::ignore(cli, registry, args),

@@ -363,7 +363,7 @@ fn repository_problems_are_named_with_what_to_do() {
         .unwrap()
         .set_modified(old)
         .unwrap();
-    let run = patchwright(work, &["ignore", "0123456789abcdef", "--remote", "none"]);
+    let run = patchwright(work, &["stop", "--remote", "none"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr.starts_with(&format!(

@@ -114,7 +114,7 @@ fn two_ledgers_that_went_apart_are_merged_not_dropped() {
             &fingerprint,
             "--remote",
             "none",
-            "--reason",
+            "--note",
             "not here",
         ],
     );

@@ -483,7 +483,9 @@ fn a_rejection_survives_moving_the_code_to_another_file_and_renaming_that_file()
     let unknown = patchwright(&project.work, &["explain", "0123456789abcdef"]);
     assert_eq!(unknown.code, 2);
     assert!(
-        unknown.stderr.contains("no proposal is `0123456789abcdef`"),
+        unknown
+            .stderr
+            .contains("`0123456789abcdef` is in no proposal and not found on the default branch"),
         "{}",
         unknown.stderr
     );

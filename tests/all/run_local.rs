@@ -475,6 +475,28 @@ fn stop_holds_proposals_until_resume() {
 #[test]
 fn concurrent_writers_lose_no_ledger_update() {
     let project = Project::sample(PROPOSE_ALL);
+    // 200 findings on main, so that every rejection names a real one.
+    let maint = project.clone_as("maintainer");
+    let many: String = (0..200)
+        .map(|n| format!("pub fn empty_{n}(v: &[u8]) -> bool {{\n    v.len() == 0\n}}\n"))
+        .collect();
+    std::fs::write(maint.join("src/many.rs"), many).unwrap();
+    let lib = std::fs::read_to_string(maint.join("src/lib.rs")).unwrap();
+    std::fs::write(maint.join("src/lib.rs"), format!("pub mod many;\n{lib}")).unwrap();
+    git(&maint, &["add", "."]);
+    git(&maint, &["commit", "-qm", "many helpers"]);
+    git(&maint, &["push", "-q", "origin", "main"]);
+    let scan = patchwright(&maint, &["scan", "--skill", "len-zero", "--format", "json"]);
+    let scan: serde_json::Value = serde_json::from_str(&scan.stdout).unwrap();
+    let all: Vec<String> = scan["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"] == "src/many.rs")
+        .map(|f| f["fingerprint"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(all.len(), 200);
+    let all = &all;
     // Eight machines, each with its own clone, each writing 5 times 5
     // rejections (one ledger commit per command).
     let clones: Vec<_> = (0..8)
@@ -485,7 +507,7 @@ fn concurrent_writers_lose_no_ledger_update() {
             scope.spawn(move || {
                 for round in 0..5 {
                     let fingerprints: Vec<String> = (0..5)
-                        .map(|j| format!("{:016x}", i * 100 + round * 10 + j))
+                        .map(|j| all[i * 25 + round * 5 + j].clone())
                         .collect();
                     let out = std::process::Command::new(env!("CARGO_BIN_EXE_patchwright"))
                         .arg("ignore")
@@ -496,7 +518,10 @@ fn concurrent_writers_lose_no_ledger_update() {
                         .unwrap();
                     let stderr = String::from_utf8_lossy(&out.stderr);
                     assert!(out.status.success(), "{stderr}");
-                    assert_eq!(stderr.trim(), "5 of 5 fingerprints newly ignored");
+                    assert_eq!(
+                        stderr.trim(),
+                        "5 of 5 fingerprints newly ignored (unwanted)"
+                    );
                 }
             });
         }
@@ -536,7 +561,7 @@ fn the_work_tree_index_and_head_are_left_alone() {
         &["ledger", "log"],
         &["stop"],
         &["resume"],
-        &["ignore", "00000000000000aa"],
+        &["pause", "todo-comments"],
         &["scan"],
         &["fix"],
         &["report"],
@@ -1018,4 +1043,112 @@ fn new_findings_join_the_open_proposal_of_their_group() {
     let again = run(&project, &["--no-checks"]);
     assert!(!again.stdout.contains("updated"), "{}", again.stdout);
     assert_eq!(project.ledger_events(), events);
+}
+
+/// What the slash commands do, the command line does too, and it refuses
+/// fingerprints that name nothing.
+#[test]
+fn the_command_line_ignores_pauses_and_explains_like_the_slash_commands() {
+    let project = Project::sample("limits:\n  max_prs_per_run: 1\n");
+    let w = &project.work;
+    let json = patchwright(w, &["scan", "--format", "json"]);
+    let scan: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let of = |skill: &str| -> Vec<String> {
+        scan["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["skill"] == skill && f["fixable"] == true)
+            .map(|f| f["fingerprint"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let len_zero = of("len-zero");
+
+    // A fingerprint that names nothing is refused, and nothing is written.
+    let events = project.ledger_events();
+    let bogus = patchwright(w, &["ignore", "deadbeefdeadbeef"]);
+    assert_ne!(bogus.code, 0);
+    assert!(
+        bogus.stderr.contains(
+            "`deadbeefdeadbeef` is not in the ledger and not found on the default branch"
+        ),
+        "{}",
+        bogus.stderr
+    );
+    assert_eq!(project.ledger_events(), events);
+
+    // Any finding of the default branch can be explained, proposed or not.
+    let explained = patchwright(w, &["explain", &len_zero[0]]);
+    assert_eq!(explained.code, 0, "{}", explained.stderr);
+    assert!(
+        explained.stdout.contains(&format!(
+            "`{}` is a `len-zero` finding at `src/lib.rs:",
+            len_zero[0]
+        )) && explained.stdout.contains("Not proposed yet"),
+        "{}",
+        explained.stdout
+    );
+
+    // Not now: rejected until `learning.later_days` have passed.
+    let later = patchwright(w, &["ignore", &len_zero[0], "--reason", "later"]);
+    assert_eq!(later.code, 0, "{}", later.stderr);
+    assert_eq!(
+        later.stderr.trim(),
+        "1 of 1 fingerprints newly ignored (later)"
+    );
+    let ledger = project.ledger_json();
+    assert!(
+        ledger["rejected"][&len_zero[0]]["until"].is_string(),
+        "{ledger:#}"
+    );
+    let explained = patchwright(w, &["explain", &len_zero[0]]);
+    assert!(
+        explained.stdout.contains("asked for later"),
+        "{}",
+        explained.stdout
+    );
+
+    // Pausing a skill, as `/patchwright pause`.
+    let paused = patchwright(w, &["pause", "len-zero", "--reason", "too noisy"]);
+    assert_eq!(paused.code, 0, "{}", paused.stderr);
+    assert_eq!(
+        project.ledger_json()["paused"]["len-zero"]["reason"],
+        "too noisy"
+    );
+    let explained = patchwright(w, &["explain", &len_zero[1]]);
+    assert!(
+        explained.stdout.contains("is paused"),
+        "{}",
+        explained.stdout
+    );
+    let unknown = patchwright(w, &["pause", "no-such-skill"]);
+    assert_ne!(unknown.code, 0);
+    assert!(
+        unknown.stderr.contains("unknown skill `no-such-skill`"),
+        "{}",
+        unknown.stderr
+    );
+
+    // Closing a proposal as a wrong fix, as `/patchwright ignore wrong`.
+    run(&project, &["--no-checks"]);
+    let branch = project.proposal_branches()[0].clone();
+    let closed = patchwright(w, &["ignore", &branch, "--reason", "wrong"]);
+    assert_eq!(closed.code, 0, "{}", closed.stderr);
+    assert!(closed.stderr.contains("(wrong)"), "{}", closed.stderr);
+    let ledger = project.ledger_json();
+    let proposal = ledger["proposals"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|p| p["branch"] == branch.as_str())
+        .unwrap();
+    let last = proposal["outcomes"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["kind"], "closed", "{proposal:#}");
+    let again = patchwright(w, &["ignore", &branch]);
+    assert_ne!(again.code, 0);
+    assert!(
+        again.stderr.contains("is already closed"),
+        "{}",
+        again.stderr
+    );
 }
