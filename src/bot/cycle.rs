@@ -13,12 +13,13 @@ use crate::bot::sync::sync;
 use crate::bot::tree_scan::{lint_families, scan_commit};
 use crate::bot::validation;
 use crate::bot::watch;
+use crate::config::OpenLimit;
 use crate::engine::edit::Fix;
 use crate::engine::finding::Finding;
 use crate::engine::skill::Skill;
 use crate::policy::learn;
 use crate::policy::pace;
-use crate::policy::plan::{self, NEUTRAL_SCORE, PlanInput, SkillInfo};
+use crate::policy::plan::{self, HeldBack, NEUTRAL_SCORE, PlanInput, SkillInfo};
 use crate::vocab::hash;
 use crate::vocab::ids::{Fingerprint, SkillId};
 use crate::vocab::rel_path::RelPath;
@@ -84,12 +85,13 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
             .get(path)
             .map(|text| hash::content_hash(text.as_bytes()))
     };
+    let open_limit = pace::limit(&ledger, &bot.config.limits).limit;
     let plan = plan::plan(&PlanInput {
         findings: &findings,
         skills: &infos,
         ledger: &ledger,
         limits: &bot.config.limits,
-        open_limit: pace::limit(&ledger, &bot.config.limits).limit,
+        open_limit,
         requested: &options.requested,
         fix_lines: &fix_lines,
         score: &score,
@@ -97,10 +99,28 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
         now: Timestamp::now(),
         own_tip: ledger.pushed_by_bot(&base),
     });
+    // The numbers that applied, not just which limit.
+    let open_now = ledger.open_proposals().count();
     report.held_back = plan
         .held_back
         .iter()
-        .map(|(k, v)| (k.to_string(), *v))
+        .map(|(k, v)| {
+            let reason = match k {
+                HeldBack::OpenLimit => format!(
+                    "the open pull request limit is reached ({open_now} open of {open_limit}, {})",
+                    match bot.config.limits.max_open_prs {
+                        OpenLimit::Fixed(_) => "limits.max_open_prs",
+                        OpenLimit::Auto => "limits.max_open_prs: auto",
+                    }
+                ),
+                HeldBack::RunLimit => format!(
+                    "limits.max_prs_per_run ({}) is reached",
+                    bot.config.limits.max_prs_per_run
+                ),
+                other => other.to_string(),
+            };
+            (reason, *v)
+        })
         .collect();
 
     // Nothing is proposed that has not compiled: the whole plan is one batch.

@@ -276,7 +276,7 @@ fn limits_cap_each_run_and_the_open_proposals() {
     assert!(
         first
             .stdout
-            .contains("because limits.max_prs_per_run is reached"),
+            .contains("because limits.max_prs_per_run (2) is reached"),
         "{}",
         first.stdout
     );
@@ -285,7 +285,9 @@ fn limits_cap_each_run_and_the_open_proposals() {
     assert!(
         second
             .stdout
-            .contains("because the open pull request limit is reached"),
+            .contains(
+                "because the open pull request limit is reached (2 open of 3, limits.max_open_prs)"
+            ),
         "{}",
         second.stdout
     );
