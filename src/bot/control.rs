@@ -35,6 +35,51 @@ pub fn resume(store: &LedgerStore<'_>, by: &str) -> Result<bool, CycleError> {
     Ok(changed)
 }
 
+/// Which held fixes `retry` lets go.
+#[derive(Debug, Clone)]
+pub enum Retry {
+    /// Those of one proposal whose checks failed.
+    Proposal(crate::store::ledger::ProposalId),
+    /// Those of a skill's proposals whose checks failed.
+    Skill(SkillId),
+    /// Every held fix: failed checks, and fixes that did not compile.
+    All,
+}
+
+/// Forgets that fixes failed (after the environment was fixed, say), so
+/// the next run proposes them again though their files have not changed;
+/// returns how many.
+pub fn retry(store: &LedgerStore<'_>, which: &Retry, by: &str) -> Result<usize, CycleError> {
+    let count = std::cell::Cell::new(0);
+    store.update(&|l| {
+        let skill_of =
+            |id: &crate::store::ledger::ProposalId| l.proposals.get(id).map(|p| p.skill.clone());
+        let chosen: Vec<Fingerprint> = l
+            .failed_fixes
+            .iter()
+            .filter(|(_, failed)| match which {
+                Retry::All => true,
+                Retry::Proposal(id) => failed.proposal.as_ref() == Some(id),
+                Retry::Skill(skill) => failed
+                    .proposal
+                    .as_ref()
+                    .and_then(skill_of)
+                    .is_some_and(|s| s == *skill),
+            })
+            .map(|(fp, _)| fp.clone())
+            .collect();
+        count.set(chosen.len());
+        if chosen.is_empty() {
+            return Ok(None);
+        }
+        for fp in &chosen {
+            l.failed_fixes.remove(fp);
+        }
+        Ok(Some(format!("retry {} held fixes by {by}", chosen.len())))
+    })?;
+    Ok(count.get())
+}
+
 /// Rejects fingerprints by hand, in one ledger update; returns how many
 /// were new.
 pub fn ignore(

@@ -244,6 +244,29 @@ pub fn explain(
     if !history.is_empty() {
         let _ = writeln!(out, "Since then: {}.", history.join(", "));
     }
+    let failed = proposal
+        .outcomes
+        .iter()
+        .rev()
+        .find_map(|e| match &e.outcome {
+            crate::store::ledger::Outcome::ChecksFailed { names, tail, .. } => Some((names, tail)),
+            _ => None,
+        });
+    if let Some((names, tail)) = failed {
+        let _ = writeln!(
+            out,
+            "\nIts checks failed (`{}`){}",
+            names.join("`, `"),
+            if tail.is_some() {
+                ". The end of their output:"
+            } else {
+                "."
+            }
+        );
+        if let Some(tail) = tail {
+            let _ = writeln!(out, "\n```\n{}\n```", tail.trim_end());
+        }
+    }
     Ok(out)
 }
 

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::bot::context::{Bot, CycleError};
 use crate::bot::run::RunOptions;
-use crate::bot::run::{DryRunProposal, Opened, RunReport, listed};
-use crate::bot::sync::record_checks;
+use crate::bot::run::{CheckVerdict, DryRunProposal, Opened, RunReport, listed};
+use crate::bot::sync::{failure_summary, record_checks};
 use crate::bot::tree_scan::{lint_families, scan_commit};
 use crate::bot::unpublished::{drop_entry, labels, record_pull};
 use crate::bot::validation::{Proven, prove};
@@ -242,7 +242,12 @@ pub fn publish_proposal(
     } else {
         None
     };
+    let failure = match checks {
+        Some(CheckVerdict::Failed) => failure_summary(bot, &proposal.id)?,
+        _ => None,
+    };
     Ok(Some(Opened {
+        failure,
         pull: proposal.pull.clone(),
         id,
         branch,
@@ -509,7 +514,12 @@ fn update_open(
     } else {
         None
     };
+    let failure = match verdict {
+        Some(CheckVerdict::Failed) => failure_summary(bot, &updated.id)?,
+        _ => None,
+    };
     Ok(Some(Opened {
+        failure,
         id: updated.id.clone(),
         branch: updated.branch.clone(),
         title: rebuilt.title.to_owned(),

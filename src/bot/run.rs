@@ -81,6 +81,8 @@ pub struct Opened {
     pub added: Option<usize>,
     /// What its checks said, when they were run or read and are done.
     pub checks: Option<CheckVerdict>,
+    /// When they failed: which check, its first error line, how to see it.
+    pub failure: Option<String>,
     pub pull: Option<PullRef>,
 }
 
@@ -143,7 +145,7 @@ impl RunReport {
             };
             let _ = writeln!(
                 out,
-                "- {} {link}: {} ({} {} changed in {} {})",
+                "- {} {link}: {}; {} {} changed in {} {}",
                 match (o.adopted, o.added) {
                     (_, Some(_)) => "Updated",
                     (true, None) => "Recorded",
@@ -266,16 +268,21 @@ impl RunReport {
             let _ = writeln!(out, "\nwould propose {}: {}\n{}", p.branch, p.title, p.diff);
         }
         for o in &self.opened {
-            let checks = match o.checks {
-                Some(CheckVerdict::Passed) => ", checks passed",
-                Some(CheckVerdict::Failed) => ", checks FAILED",
-                Some(CheckVerdict::RedOnBase) => ", checks red on the base too, not counted",
-                Some(CheckVerdict::Unknown) => ", checks red but not run on the base, not counted",
-                None => "",
+            let checks = match (o.checks, &o.failure) {
+                (Some(CheckVerdict::Passed), _) => "; checks passed".to_owned(),
+                (Some(CheckVerdict::Failed), Some(why)) => format!("; checks FAILED: {why}"),
+                (Some(CheckVerdict::Failed), None) => "; checks FAILED".to_owned(),
+                (Some(CheckVerdict::RedOnBase), _) => {
+                    "; checks red on the base too, not counted".to_owned()
+                }
+                (Some(CheckVerdict::Unknown), _) => {
+                    "; checks red but not run on the base, not counted".to_owned()
+                }
+                (None, _) => String::new(),
             };
             let _ = writeln!(
                 out,
-                "{} {}: {} ({} {}, {} lines changed{checks})",
+                "{} {}: {}; {} {}, {} lines changed{checks}",
                 match (o.adopted, o.added) {
                     (_, Some(n)) => format!("updated (+{n})"),
                     (true, None) => "recorded".to_owned(),

@@ -14,7 +14,9 @@ use crate::forge::PullState;
 use crate::policy::checks::{Judgement, judge};
 use crate::policy::learn;
 use crate::policy::watch;
-use crate::store::ledger::{CloseKind, FailedFix, Outcome, OutcomeEntry, Proposal, State};
+use crate::store::ledger::{
+    CloseKind, FailedFix, Outcome, OutcomeEntry, Proposal, ProposalId, State,
+};
 use crate::vocab::hash;
 use crate::vocab::time::Timestamp;
 
@@ -190,6 +192,53 @@ pub fn sync_pull(bot: &Bot<'_>, number: u64, report: &mut RunReport) -> Result<(
         }
     }
     sync(bot, true, report)
+}
+
+/// What a proposal's failed checks said, for the run's output: which
+/// check, its first error line, and how to see it again.
+pub(crate) fn failure_summary(
+    bot: &Bot<'_>,
+    id: &ProposalId,
+) -> Result<Option<String>, CycleError> {
+    let (ledger, _) = bot.store().read()?;
+    let Some(proposal) = ledger.proposals.get(id) else {
+        return Ok(None);
+    };
+    let Some((names, tail)) = proposal
+        .outcomes
+        .iter()
+        .rev()
+        .find_map(|e| match &e.outcome {
+            Outcome::ChecksFailed { names, tail, .. } => Some((names, tail)),
+            _ => None,
+        })
+    else {
+        return Ok(None);
+    };
+    let first = tail.as_deref().and_then(first_error_line);
+    let reproduce = match bot.forge.own_check() {
+        Some(command) => format!(
+            "reproduce: `git switch --detach {} && {command}`",
+            proposal.head.short()
+        ),
+        None => "its log is on the pull request".to_owned(),
+    };
+    Ok(Some(format!(
+        "`{}`{}; closed, its findings wait until their files change; {reproduce}",
+        names.join("`, `"),
+        first.map(|l| format!(": {l}")).unwrap_or_default()
+    )))
+}
+
+/// The line of a check's output that says what broke: the first error,
+/// else the first failure or panic, else the last line.
+pub(crate) fn first_error_line(tail: &str) -> Option<&str> {
+    let lines = || tail.lines().map(str::trim).filter(|l| !l.is_empty());
+    let starts = |l: &str, p: &str| l.to_ascii_lowercase().starts_with(p);
+    lines()
+        .find(|l| starts(l, "error"))
+        .or_else(|| lines().find(|l| l.contains("panicked at") || l.contains("FAILED")))
+        .or_else(|| lines().next_back())
 }
 
 /// Reads the proposal's checks and records what they say about its fix:

@@ -69,6 +69,7 @@ pub fn heal(bot: &Bot<'_>, report: &mut RunReport) -> Result<(), CycleError> {
             changed_lines: changed_lines(bot, &proposal, &tip)?,
             adopted: true,
             added: None,
+            failure: None,
             checks: None,
             pull: Some(pull),
         });

@@ -54,6 +54,9 @@ pub enum Command {
     Resume(ResumeArgs),
     /// Pause one skill: nothing of it is proposed until `resume --skill`.
     Pause(PauseArgs),
+    /// Propose again fixes held back because their checks failed (after
+    /// fixing what made them fail), though their files have not changed.
+    Retry(RetryArgs),
     /// What became of each skill's proposals: counts, scores and insights.
     Stats(StatsArgs),
     /// Never propose these findings again (or not now), or close a proposal
@@ -215,6 +218,22 @@ pub enum IgnoreReason {
     Wrong,
     Unwanted,
     Later,
+}
+
+#[derive(clap::Args)]
+pub struct RetryArgs {
+    /// A proposal (branch or id) or a skill whose failed fixes to retry.
+    #[arg(value_name = "PROPOSAL|SKILL", required_unless_present = "all_failed")]
+    pub target: Option<String>,
+    /// Every held fix: those whose checks failed and those that did not compile.
+    #[arg(long, conflicts_with = "target")]
+    pub all_failed: bool,
+    /// The repository.
+    #[arg(long, default_value = ".")]
+    pub path: PathBuf,
+    /// Who asks (default: GITHUB_ACTOR, git's user.name, or USER).
+    #[arg(long)]
+    pub by: Option<String>,
 }
 
 #[derive(clap::Args)]

@@ -15,7 +15,7 @@ use patchwright::vocab::time::Timestamp;
 
 use crate::cli::args::{
     ExplainArgs, IgnoreArgs, IgnoreReason, IgnoredArgs, ListFormat, Options, PauseArgs, ResumeArgs,
-    StatsArgs, StopArgs, UnignoreArgs,
+    RetryArgs, StatsArgs, StopArgs, UnignoreArgs,
 };
 use crate::cli::output::{pretty, print};
 use crate::cli::setup::{GitSetup, actor, local_forge};
@@ -83,6 +83,41 @@ pub fn pause(cli: &Options, registry: &Registry, args: PauseArgs) -> Result<Exit
         note!("paused {skill} (`patchwright resume --skill {skill}` lifts it)");
     } else {
         note!("{skill} was already paused");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn retry(cli: &Options, registry: &Registry, args: RetryArgs) -> Result<ExitCode> {
+    let RetryArgs {
+        target,
+        all_failed,
+        path,
+        by,
+    } = args;
+    let git = GitSetup::fetched(&path, cli, registry)?;
+    let by = by.unwrap_or_else(|| actor(&git.repo));
+    let store = git.store();
+    let (ledger, _) = store.read()?;
+    let which = match (all_failed, target) {
+        (true, _) | (false, None) => control::Retry::All,
+        (false, Some(target)) => match memory::proposal_named(&ledger, &target) {
+            Some(proposal) => control::Retry::Proposal(proposal.id.clone()),
+            None if registry.get(&target).is_some() => {
+                control::Retry::Skill(SkillId::new(&target)?)
+            }
+            None => bail!(
+                "`{target}` is neither a proposal (see `patchwright pulls`) nor a skill (see `patchwright skills`)"
+            ),
+        },
+    };
+    let n = control::retry(&store, &which, &by)?;
+    if n == 0 {
+        note!("no held fix matched; `patchwright ignored` lists the held ones");
+    } else {
+        note!(
+            "{n} held {} will be proposed again by the next run",
+            if n == 1 { "fix" } else { "fixes" }
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -35,6 +35,7 @@ pub fn run(cli: Options, command: Command) -> Result<ExitCode> {
         Command::Event(args) => run::event(cli, registry, args),
         Command::Stop(args) => memory::stop(cli, registry, args),
         Command::Pause(args) => memory::pause(cli, registry, args),
+        Command::Retry(args) => memory::retry(cli, registry, args),
         Command::Resume(args) => memory::resume(cli, registry, args),
         Command::Stats(args) => memory::stats(cli, registry, args),
         Command::Ignore(args) => memory::ignore(cli, registry, args),

@@ -89,7 +89,23 @@ fn a_fix_that_breaks_a_green_check_is_closed_and_the_others_stay() {
             assert_eq!(kinds, &["opened", "checks-passed"], "{skill}");
         }
     }
-    assert!(first.stdout.contains("checks FAILED"), "{}", first.stdout);
+    // The line says what failed, that it was closed, and how to see it.
+    let failed = first
+        .stdout
+        .lines()
+        .find(|l| l.contains("checks FAILED"))
+        .unwrap_or_else(|| panic!("{}", first.stdout));
+    assert!(
+        failed.starts_with("proposed patchwright/len-zero/"),
+        "{failed}"
+    );
+    assert!(
+        failed.contains(
+            "; checks FAILED: `sh check.sh`: error: test broken: is_empty is not what we want; closed, its findings wait until their files change; reproduce: `git switch --detach "
+        ) && failed.ends_with(" && sh check.sh`"),
+        "{failed}"
+    );
+    assert!(!failed.contains(") ("), "no double parentheses: {failed}");
     let ledger = checked.project.ledger_json();
     assert!(
         !ledger["failed_fixes"].as_object().unwrap().is_empty(),
@@ -102,6 +118,50 @@ fn a_fix_that_breaks_a_green_check_is_closed_and_the_others_stay() {
     assert_eq!(checked.check_runs(), 6, "nothing is checked twice");
     assert_eq!(checked.outcomes(), outcomes);
     assert!(!second.stdout.contains("FAILED"), "{}", second.stdout);
+    assert!(
+        second
+            .stdout
+            .contains("(`patchwright retry --all-failed` proposes them again)"),
+        "the waiting line names the way out: {}",
+        second.stdout
+    );
+
+    // `explain` shows what the check said.
+    let branch = checked.project.ledger_json()["proposals"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|p| p["skill"] == "len-zero")
+        .map(|p| p["branch"].as_str().unwrap().to_owned())
+        .unwrap();
+    let explained = crate::support::patchwright(&checked.project.work, &["explain", &branch]);
+    assert!(
+        explained
+            .stdout
+            .contains("Its checks failed (`sh check.sh`)")
+            && explained
+                .stdout
+                .contains("error: test broken: is_empty is not what we want"),
+        "{}",
+        explained.stdout
+    );
+
+    // Once the environment is fixed, `retry` lets them be proposed again.
+    let retried = crate::support::patchwright(&checked.project.work, &["retry", "len-zero"]);
+    assert_eq!(retried.code, 0, "{}", retried.stderr);
+    assert!(
+        retried
+            .stderr
+            .contains("will be proposed again by the next run"),
+        "{}",
+        retried.stderr
+    );
+    let third = checked.run(false);
+    assert!(
+        third.stdout.contains("proposed patchwright/len-zero/"),
+        "{}",
+        third.stdout
+    );
 }
 
 #[test]

@@ -394,7 +394,7 @@ fn every_command_answers_and_bad_input_gets_a_helpful_reply() {
     insta::assert_snapshot!(ask(dashboard, "/patchwright fix inline-format-args legacy"), @r"
     > `/patchwright fix inline-format-args legacy`
 
-    - Proposed #3: Inline format arguments in `legacy` (1 place) (2 lines changed in 1 file)
+    - Proposed #3: Inline format arguments in `legacy` (1 place); 2 lines changed in 1 file
     ");
     insta::assert_snapshot!(ask(dashboard, "/patchwright stats"), @r"
     > `/patchwright stats`

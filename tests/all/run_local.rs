@@ -283,11 +283,9 @@ fn limits_cap_each_run_and_the_open_proposals() {
     let second = run(&project, &["--no-checks"]);
     assert_eq!(project.proposal_branches().len(), 3);
     assert!(
-        second
-            .stdout
-            .contains(
-                "because the open pull request limit is reached (2 open of 3, limits.max_open_prs)"
-            ),
+        second.stdout.contains(
+            "because the open pull request limit is reached (2 open of 3, limits.max_open_prs)"
+        ),
         "{}",
         second.stdout
     );

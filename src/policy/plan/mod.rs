@@ -106,7 +106,7 @@ impl fmt::Display for HeldBack {
         f.write_str(match self {
             HeldBack::Rejected => "rejected before",
             HeldBack::FailedChecks => {
-                "their fix failed its checks and the file has not changed since"
+                "their fix failed its checks and the file has not changed since (`patchwright retry --all-failed` proposes them again)"
             }
             HeldBack::DidNotCompile => {
                 "their fix did not compile and the file has not changed since"
