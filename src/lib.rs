@@ -31,3 +31,7 @@ pub mod scaffold;
 pub mod store;
 pub mod sys;
 pub mod vocab;
+
+/// The `tracing` target of progress lines: steps that take a while (a
+/// check, a compile), shown by default so that a long run is not silent.
+pub const PROGRESS: &str = "patchwright::progress";

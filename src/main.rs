@@ -11,7 +11,8 @@ use clap::Parser;
 use cli::args::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    cli.options.remote = cli.command.remote();
     cli::output::init_logging(cli.options.verbose, cli.options.quiet);
     match cli::run(cli.options, cli.command) {
         Ok(code) => code,

@@ -49,6 +49,12 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
     let requested: Vec<String> = options.requested.iter().map(ToString::to_string).collect();
     let skills = bot.registry.select(bot.config, &requested)?;
     let lints = lint_families(bot.config, &options.requested);
+    tracing::info!(
+        "scanning {} of `{}` with {} skills",
+        base.short(),
+        bot.default_branch,
+        skills.len()
+    );
     let scanned = scan_commit(bot, &base, &skills, &lints)?;
     report.warnings.extend(scanned.notes.iter().cloned());
     report.findings = scanned.findings().count();
@@ -99,6 +105,29 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
         now: Timestamp::now(),
         own_tip: ledger.pushed_by_bot(&base),
     });
+    tracing::info!(
+        "planned {} proposals ({} of them updates of open ones)",
+        plan.proposals.len(),
+        plan.proposals.iter().filter(|p| p.update.is_some()).count()
+    );
+    for p in &plan.proposals {
+        tracing::debug!(
+            "plan: {} {} in `{}`: {} findings, {} files, {} lines",
+            if p.update.is_some() {
+                "update"
+            } else {
+                "propose"
+            },
+            p.skill,
+            p.package,
+            p.findings.len(),
+            p.files.len(),
+            p.changed_lines
+        );
+    }
+    for (reason, n) in &plan.held_back {
+        tracing::debug!("plan: {n} findings wait because {reason}");
+    }
     // The numbers that applied, not just which limit.
     let open_now = ledger.open_proposals().count();
     report.held_back = plan

@@ -31,6 +31,7 @@ pub fn sync(bot: &Bot<'_>, checks: bool, report: &mut RunReport) -> Result<(), C
     let synced = &mut report.synced;
     let warnings = &mut report.warnings;
     let open: Vec<Proposal> = ledger.open_proposals().cloned().collect();
+    tracing::info!("syncing {} open proposals", open.len());
     for proposal in open {
         let id = proposal.id.clone();
         let now = Timestamp::now();

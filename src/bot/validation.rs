@@ -94,6 +94,7 @@ pub fn prove(
         .map_err(|e| CycleError::Other(format!("cannot make a directory to compile in: {e}")))?;
     bot.repo.export(base, scratch.path())?;
     tracing::info!(
+        target: crate::PROGRESS,
         "compiling {} fixes with `{}`",
         fixes.len(),
         compiler.describe()

@@ -21,15 +21,24 @@ pub struct Options {
     /// Configuration file (default: .github/patchwright.yml under PATH).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// More output (-v info, -vv debug).
+    /// More output: -v the cycle's steps, -vv its decisions, -vvv what the
+    /// libraries underneath say too.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Only errors.
+    /// Only errors: no warnings, no progress lines.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// The remote to publish to, instead of `git.remote`; `none` keeps
-    /// branches and the ledger in this repository.
-    #[arg(long, global = true, value_name = "NAME")]
+    /// Taken from the command's `--remote`, where it has one.
+    #[arg(skip)]
+    pub remote: Option<String>,
+}
+
+/// `--remote`, for the commands that fetch or publish.
+#[derive(clap::Args, Clone, Default)]
+pub struct RemoteArg {
+    /// The remote to fetch from and publish to, instead of `git.remote`;
+    /// `none` keeps branches and the ledger in this repository.
+    #[arg(long, value_name = "NAME")]
     pub remote: Option<String>,
 }
 
@@ -90,6 +99,7 @@ pub struct ScanArgs {
     /// The repository or crate to scan.
     #[arg(default_value = ".")]
     pub path: PathBuf,
+    /// The output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
     pub format: ScanFormat,
     /// Run only this skill (repeatable; runs it even if the config disables it).
@@ -102,8 +112,10 @@ pub struct ScanArgs {
 
 #[derive(clap::Args)]
 pub struct FixArgs {
+    /// The repository, crate or workspace to work on.
     #[arg(default_value = ".")]
     pub path: PathBuf,
+    /// Only this skill's fixes (repeatable; runs it even if the configuration disables it).
     #[arg(long = "skill", value_name = "ID")]
     pub skills: Vec<String>,
     /// Write the fixed files (atomically, keeping line endings).
@@ -119,20 +131,29 @@ pub struct FixArgs {
 
 #[derive(clap::Args)]
 pub struct ReportArgs {
+    /// The repository, crate or workspace to work on.
     #[arg(default_value = ".")]
     pub path: PathBuf,
+    /// The output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
     pub format: ReportFormat,
 }
 
 #[derive(clap::Args)]
 pub struct SkillsArgs {
+    /// The repository whose configuration says which skills are enabled.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// The output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
 }
 
 #[derive(clap::Args)]
 pub struct RunArgs {
+    #[command(flatten)]
+    pub remote: RemoteArg,
+    /// The git repository.
     #[arg(default_value = ".")]
     pub path: PathBuf,
     /// Where pull requests live.
@@ -153,6 +174,9 @@ pub struct RunArgs {
 
 #[derive(clap::Args)]
 pub struct EventArgs {
+    #[command(flatten)]
+    pub remote: RemoteArg,
+    /// The git repository.
     #[arg(default_value = ".")]
     pub path: PathBuf,
     #[command(flatten)]
@@ -161,6 +185,9 @@ pub struct EventArgs {
 
 #[derive(clap::Args)]
 pub struct StopArgs {
+    #[command(flatten)]
+    pub remote: RemoteArg,
+    /// The git repository.
     #[arg(default_value = ".")]
     pub path: PathBuf,
     /// Why, for the ledger and the people reading it.
@@ -173,25 +200,35 @@ pub struct StopArgs {
 
 #[derive(clap::Args)]
 pub struct ResumeArgs {
+    #[command(flatten)]
+    pub remote: RemoteArg,
+    /// The git repository.
     #[arg(default_value = ".")]
     pub path: PathBuf,
     /// Resume this skill instead of the bot.
     #[arg(long, value_name = "ID")]
     pub skill: Option<String>,
+    /// Who asks (default: GITHUB_ACTOR, git's user.name, or USER).
     #[arg(long)]
     pub by: Option<String>,
 }
 
 #[derive(clap::Args)]
 pub struct StatsArgs {
+    #[command(flatten)]
+    pub remote: RemoteArg,
+    /// The git repository.
     #[arg(default_value = ".")]
     pub path: PathBuf,
+    /// The output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
 }
 
 #[derive(clap::Args)]
 pub struct IgnoreArgs {
+    #[command(flatten)]
+    pub remote: RemoteArg,
     /// Fingerprints of the last scan or the ledger (as `scan --format json`
     /// and `explain` show them), or one proposal (its branch or id) to close.
     #[arg(required = true, value_name = "FINGERPRINT|PROPOSAL")]
@@ -222,6 +259,8 @@ pub enum IgnoreReason {
 
 #[derive(clap::Args)]
 pub struct RetryArgs {
+    #[command(flatten)]
+    pub remote: RemoteArg,
     /// A proposal (branch or id) or a skill whose failed fixes to retry.
     #[arg(value_name = "PROPOSAL|SKILL", required_unless_present = "all_failed")]
     pub target: Option<String>,
@@ -238,6 +277,8 @@ pub struct RetryArgs {
 
 #[derive(clap::Args)]
 pub struct PauseArgs {
+    #[command(flatten)]
+    pub remote: RemoteArg,
     /// The skill to pause.
     #[arg(value_name = "SKILL")]
     pub skill: String,
@@ -254,38 +295,54 @@ pub struct PauseArgs {
 
 #[derive(clap::Args)]
 pub struct ExplainArgs {
+    #[command(flatten)]
+    pub remote: RemoteArg,
     /// A fingerprint, a proposal branch (`patchwright/…`) or a proposal id.
     pub target: String,
+    /// The git repository.
     #[arg(long, default_value = ".")]
     pub path: PathBuf,
 }
 
 #[derive(clap::Args)]
 pub struct IgnoredArgs {
+    #[command(flatten)]
+    pub remote: RemoteArg,
+    /// The git repository.
     #[arg(default_value = ".")]
     pub path: PathBuf,
 }
 
 #[derive(clap::Args)]
 pub struct UnignoreArgs {
+    #[command(flatten)]
+    pub remote: RemoteArg,
     /// A fingerprint or a skill id.
     pub target: String,
+    /// The git repository.
     #[arg(long, default_value = ".")]
     pub path: PathBuf,
+    /// Who asks (default: GITHUB_ACTOR, git's user.name, or USER).
     #[arg(long)]
     pub by: Option<String>,
 }
 
 #[derive(clap::Args)]
 pub struct PullsArgs {
+    #[command(flatten)]
+    pub remote: RemoteArg,
+    /// The git repository.
     #[arg(default_value = ".")]
     pub path: PathBuf,
+    /// The output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
 }
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
+    /// The corpus (default: the cargo registry's sources), or for
+    /// --validate the crate, or for --fixes a directory of crates.
     pub path: Option<PathBuf>,
     /// Measure compiling the fixes of the crate at PATH instead (cold, warm,
     /// and warm with only what compiles).
@@ -313,6 +370,7 @@ pub struct BenchArgs {
     /// Measure each phase this many times and keep the best.
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
+    /// The output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
 }
@@ -342,6 +400,8 @@ pub enum SkillCommand {
 /// How a `skill` command proposes its files.
 #[derive(clap::Args)]
 pub struct ProposeArgs {
+    #[command(flatten)]
+    pub remote: RemoteArg,
     /// patchwright's repository.
     #[arg(long, default_value = ".")]
     pub path: PathBuf,
@@ -357,15 +417,22 @@ pub struct ProposeArgs {
 pub enum LedgerCommand {
     /// The current ledger: a summary, or the whole document with --json.
     Show {
+        /// The git repository.
         #[arg(default_value = ".")]
         path: PathBuf,
+        #[command(flatten)]
+        remote: RemoteArg,
+        /// The whole document, as JSON.
         #[arg(long)]
         json: bool,
     },
     /// The ledger's history: one commit per event.
     Log {
+        /// The git repository.
         #[arg(default_value = ".")]
         path: PathBuf,
+        #[command(flatten)]
+        remote: RemoteArg,
         /// Show at most this many entries.
         #[arg(short = 'n', long, default_value_t = 50)]
         max_count: usize,
@@ -409,4 +476,89 @@ pub enum ReportFormat {
 pub enum ListFormat {
     Text,
     Json,
+}
+
+impl Command {
+    /// The command's `--remote`, for the commands that have one.
+    pub fn remote(&self) -> Option<String> {
+        let arg = match self {
+            Command::Run(a) => &a.remote,
+            Command::Event(a) => &a.remote,
+            Command::Stop(a) => &a.remote,
+            Command::Resume(a) => &a.remote,
+            Command::Pause(a) => &a.remote,
+            Command::Retry(a) => &a.remote,
+            Command::Stats(a) => &a.remote,
+            Command::Ignore(a) => &a.remote,
+            Command::Explain(a) => &a.remote,
+            Command::Ignored(a) => &a.remote,
+            Command::Unignore(a) => &a.remote,
+            Command::Pulls(a) => &a.remote,
+            Command::Skill { command } => match command {
+                SkillCommand::New { propose, .. } | SkillCommand::Regenerate { propose, .. } => {
+                    &propose.remote
+                }
+            },
+            Command::Ledger { command } => match command {
+                LedgerCommand::Show { remote, .. } | LedgerCommand::Log { remote, .. } => remote,
+            },
+            Command::Scan(_)
+            | Command::Fix(_)
+            | Command::Report(_)
+            | Command::Skills(_)
+            | Command::Bench(_) => return None,
+        };
+        arg.remote.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every flag and argument of every command says what it is for.
+    #[test]
+    fn every_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") || arg.is_hide_set() {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} {} (the command)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "patchwright", &mut missing);
+        assert!(missing.is_empty(), "no help for:\n{}", missing.join("\n"));
+    }
+
+    /// `--remote` only where a command fetches or publishes.
+    #[test]
+    fn remote_is_offered_only_where_it_means_something() {
+        let cli = Cli::command();
+        let has_remote = |name: &str| {
+            cli.find_subcommand(name)
+                .unwrap()
+                .get_arguments()
+                .any(|a| a.get_id() == "remote")
+        };
+        for name in ["scan", "fix", "report", "skills", "bench"] {
+            assert!(!has_remote(name), "{name}");
+        }
+        for name in [
+            "run", "ignore", "explain", "pulls", "stop", "pause", "retry",
+        ] {
+            assert!(has_remote(name), "{name}");
+        }
+    }
 }

@@ -13,7 +13,7 @@ use crate::cli::output::{pretty, print};
 use crate::cli::setup::GitSetup;
 
 pub fn pulls(cli: &Options, registry: &Registry, args: PullsArgs) -> Result<ExitCode> {
-    let PullsArgs { path, format } = args;
+    let PullsArgs { path, format, .. } = args;
     let git = GitSetup::fetched(&path, cli, registry)?;
     let (ledger, _) = git.store().read()?;
     let out = match format {
@@ -26,7 +26,7 @@ pub fn pulls(cli: &Options, registry: &Registry, args: PullsArgs) -> Result<Exit
 
 pub fn ledger(cli: &Options, registry: &Registry, command: LedgerCommand) -> Result<ExitCode> {
     match command {
-        LedgerCommand::Show { path, json } => {
+        LedgerCommand::Show { path, json, .. } => {
             let git = GitSetup::fetched(&path, cli, registry)?;
             let store = git.store();
             let (ledger, commit) = store.read()?;
@@ -38,7 +38,9 @@ pub fn ledger(cli: &Options, registry: &Registry, command: LedgerCommand) -> Res
             print(&out)?;
             Ok(ExitCode::SUCCESS)
         }
-        LedgerCommand::Log { path, max_count } => {
+        LedgerCommand::Log {
+            path, max_count, ..
+        } => {
             let git = GitSetup::fetched(&path, cli, registry)?;
             let mut out = String::new();
             for entry in git.store().log(max_count)? {

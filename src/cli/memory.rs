@@ -22,7 +22,9 @@ use crate::cli::setup::{GitSetup, actor, local_forge};
 use patchwright::store::ledger::CloseKind;
 
 pub fn stop(cli: &Options, registry: &Registry, args: StopArgs) -> Result<ExitCode> {
-    let StopArgs { path, reason, by } = args;
+    let StopArgs {
+        path, reason, by, ..
+    } = args;
     let git = GitSetup::fetched(&path, cli, registry)?;
     let by = by.unwrap_or_else(|| actor(&git.repo));
     if control::stop(&git.store(), &by, &reason)? {
@@ -34,7 +36,9 @@ pub fn stop(cli: &Options, registry: &Registry, args: StopArgs) -> Result<ExitCo
 }
 
 pub fn resume(cli: &Options, registry: &Registry, args: ResumeArgs) -> Result<ExitCode> {
-    let ResumeArgs { path, skill, by } = args;
+    let ResumeArgs {
+        path, skill, by, ..
+    } = args;
     let git = GitSetup::fetched(&path, cli, registry)?;
     let by = by.unwrap_or_else(|| actor(&git.repo));
     match skill {
@@ -58,7 +62,7 @@ pub fn resume(cli: &Options, registry: &Registry, args: ResumeArgs) -> Result<Ex
 }
 
 pub fn stats(cli: &Options, registry: &Registry, args: StatsArgs) -> Result<ExitCode> {
-    let StatsArgs { path, format } = args;
+    let StatsArgs { path, format, .. } = args;
     let git = GitSetup::fetched(&path, cli, registry)?;
     let (ledger, _) = git.store().read()?;
     let out = match format {
@@ -75,6 +79,7 @@ pub fn pause(cli: &Options, registry: &Registry, args: PauseArgs) -> Result<Exit
         path,
         reason,
         by,
+        ..
     } = args;
     let skill = known_skill(registry, &skill)?;
     let git = GitSetup::fetched(&path, cli, registry)?;
@@ -93,6 +98,7 @@ pub fn retry(cli: &Options, registry: &Registry, args: RetryArgs) -> Result<Exit
         all_failed,
         path,
         by,
+        ..
     } = args;
     let git = GitSetup::fetched(&path, cli, registry)?;
     let by = by.unwrap_or_else(|| actor(&git.repo));
@@ -139,6 +145,7 @@ pub fn ignore(cli: &Options, registry: &Registry, args: IgnoreArgs) -> Result<Ex
         reason,
         note: text,
         by,
+        ..
     } = args;
     let kind = match reason {
         IgnoreReason::Wrong => CloseKind::Wrong,
@@ -242,7 +249,7 @@ fn scan_default_branch(
 }
 
 pub fn explain(cli: &Options, registry: &Registry, args: ExplainArgs) -> Result<ExitCode> {
-    let ExplainArgs { target, path } = args;
+    let ExplainArgs { target, path, .. } = args;
     let git = GitSetup::fetched(&path, cli, registry)?;
     let store = git.store();
     let (ledger, _) = store.read()?;
@@ -277,7 +284,7 @@ pub fn explain(cli: &Options, registry: &Registry, args: ExplainArgs) -> Result<
 }
 
 pub fn ignored(cli: &Options, registry: &Registry, args: IgnoredArgs) -> Result<ExitCode> {
-    let IgnoredArgs { path } = args;
+    let IgnoredArgs { path, .. } = args;
     let git = GitSetup::fetched(&path, cli, registry)?;
     let (ledger, _) = git.store().read()?;
     print(&memory::ignored(&ledger, Timestamp::now()))?;
@@ -285,7 +292,9 @@ pub fn ignored(cli: &Options, registry: &Registry, args: IgnoredArgs) -> Result<
 }
 
 pub fn unignore(cli: &Options, registry: &Registry, args: UnignoreArgs) -> Result<ExitCode> {
-    let UnignoreArgs { target, path, by } = args;
+    let UnignoreArgs {
+        target, path, by, ..
+    } = args;
     let git = GitSetup::fetched(&path, cli, registry)?;
     let by = by.unwrap_or_else(|| actor(&git.repo));
     let done = memory::unignore(&git.store(), registry, &target, &by)?;

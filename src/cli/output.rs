@@ -69,11 +69,16 @@ macro_rules! note {
 pub(crate) use note;
 
 pub fn init_logging(verbose: u8, quiet: bool) {
+    // Progress (a check or a compile that takes a while) shows by default;
+    // -v adds the cycle's steps, -vv its decisions, -vvv what the
+    // libraries underneath say.
     let default = match (quiet, verbose) {
         (true, _) => "error",
-        (false, 0) => "warn",
-        (false, 1) => "info",
-        _ => "debug",
+        (false, 0) => "warn,patchwright::progress=info",
+        (false, 1) => "warn,patchwright=info",
+        (false, 2) => "warn,patchwright=debug",
+        (false, 3) => "debug",
+        _ => "trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("PATCHWRIGHT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
@@ -108,6 +113,9 @@ where
         let mut fields = String::new();
         ctx.field_format()
             .format_fields(Writer::new(&mut fields), event)?;
+        if event.metadata().target() == patchwright::PROGRESS {
+            return writeln!(writer, "{}…", redact(&fields));
+        }
         writeln!(writer, "{level}: {}", redact(&fields))
     }
 }

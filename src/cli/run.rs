@@ -32,6 +32,7 @@ pub fn run(cli: &Options, registry: &Registry, args: RunArgs) -> Result<ExitCode
         dry_run,
         no_checks,
         skills,
+        ..
     } = args;
     let git = GitSetup::open(&path, cli, registry)?;
     let requested = skills
@@ -70,7 +71,7 @@ pub fn run(cli: &Options, registry: &Registry, args: RunArgs) -> Result<ExitCode
 }
 
 pub fn event(cli: &Options, registry: &Registry, args: EventArgs) -> Result<ExitCode> {
-    let EventArgs { path, github } = args;
+    let EventArgs { path, github, .. } = args;
     let variable = |name: &str| {
         std::env::var(name)
             .ok()

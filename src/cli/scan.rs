@@ -139,11 +139,10 @@ pub fn report(cli: &Options, registry: &Registry, args: ReportArgs) -> Result<Ex
 }
 
 pub fn skills(cli: &Options, registry: &Registry, args: SkillsArgs) -> Result<ExitCode> {
-    let SkillsArgs { format } = args;
-    let config =
-        Config::load(Path::new("."), cli.config.as_deref(), &registry.ids()).map_err(|e| {
-            anyhow::anyhow!("{e} (fix the configuration file, or pass --config to use another)")
-        })?;
+    let SkillsArgs { path, format } = args;
+    let config = Config::load(&path, cli.config.as_deref(), &registry.ids()).map_err(|e| {
+        anyhow::anyhow!("{e} (fix the configuration file, or pass --config to use another)")
+    })?;
     print(&skills_list(registry, &config, format)?)?;
     Ok(ExitCode::SUCCESS)
 }

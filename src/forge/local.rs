@@ -84,6 +84,7 @@ impl LocalForge<'_> {
             })?;
         self.repo.export(commit, dir.path())?;
         tracing::info!(
+            target: crate::PROGRESS,
             "checking {} with `{}`",
             commit.short(),
             self.check.display()
