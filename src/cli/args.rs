@@ -92,6 +92,18 @@ pub enum Command {
     },
     /// Measure scan throughput against bare parsing on a corpus (default: the cargo registry sources).
     Bench(BenchArgs),
+    /// Remove the build directories compiles and checks keep between runs.
+    Gc(GcArgs),
+}
+
+#[derive(clap::Args)]
+pub struct GcArgs {
+    /// The project whose build directories to remove.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Also every other project's `fix` build directory.
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(clap::Args)]
@@ -506,7 +518,8 @@ impl Command {
             | Command::Fix(_)
             | Command::Report(_)
             | Command::Skills(_)
-            | Command::Bench(_) => return None,
+            | Command::Bench(_)
+            | Command::Gc(_) => return None,
         };
         arg.remote.clone()
     }

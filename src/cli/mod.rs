@@ -5,6 +5,7 @@
 
 pub mod args;
 mod bench;
+mod gc;
 mod ledger;
 mod memory;
 pub mod output;
@@ -46,5 +47,6 @@ pub fn run(cli: Options, command: Command) -> Result<ExitCode> {
         Command::Skill { command } => skill::skill(cli, registry, command),
         Command::Ledger { command } => ledger::ledger(cli, registry, command),
         Command::Bench(args) => bench::bench(args),
+        Command::Gc(args) => gc::gc(cli, registry, args),
     }
 }

@@ -67,6 +67,7 @@ pub fn run(cli: &Options, registry: &Registry, args: RunArgs) -> Result<ExitCode
         }
     };
     print(&report.to_text())?;
+    crate::cli::gc::keep_within_bound(&git.config, Some(git.repo.git_dir()));
     Ok(ExitCode::SUCCESS)
 }
 

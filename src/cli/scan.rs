@@ -1,7 +1,7 @@
 //! `scan`, `fix`, `report` and `skills`: the engine on a work tree, no git needed.
 
 use crate::cli::output::note;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
@@ -14,7 +14,6 @@ use patchwright::engine::skills::Registry;
 use patchwright::engine::validate::{self, Compiler};
 use patchwright::report::{self, ProjectReport};
 use patchwright::sys::files::write_atomically;
-use patchwright::vocab::hash::content_hash;
 use patchwright::vocab::rel_path::RelPath;
 
 use crate::cli::args::{
@@ -89,6 +88,9 @@ pub fn fix(cli: &Options, registry: &Registry, args: FixArgs) -> Result<ExitCode
     if let Some(summary) = validated {
         note!("{summary}");
     }
+    if validating {
+        crate::cli::gc::keep_within_bound(&setup.config, None);
+    }
     note!("{}", fix_summary(&applied, apply));
     Ok(findings_exit(fail_on_findings, &report))
 }
@@ -98,7 +100,7 @@ pub fn fix(cli: &Options, registry: &Registry, args: FixArgs) -> Result<ExitCode
 fn validated(setup: &Setup<'_>, report: &ScanReport) -> Result<(Applied, String)> {
     let settings = &setup.config.validate.0;
     let root = &setup.workspace.root;
-    let compiler = Compiler::new(settings, validation_target(root))?;
+    let compiler = Compiler::new(settings, crate::cli::gc::fix_cache_dir(root))?;
     let scratch = validate::scratch_copy(root)?;
     let fixes: Vec<Fix> = report.fixes().cloned().collect();
     let validation = validate::validate(
@@ -153,24 +155,6 @@ pub fn findings_exit(fail_on_findings: bool, report: &ScanReport) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
-}
-
-/// Where `fix` builds to validate: one directory per project in the user's
-/// cache, kept between runs so only what changed is compiled again, and
-/// never inside the project.
-fn validation_target(root: &Path) -> PathBuf {
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|d| !d.is_empty())
-                .map(|h| PathBuf::from(h).join(".cache"))
-        })
-        .unwrap_or_else(std::env::temp_dir);
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let id = content_hash(root.to_string_lossy().as_bytes());
-    cache.join("patchwright").join("validate").join(id)
 }
 
 /// Writes each patched file unless it changed on disk since the scan read it.

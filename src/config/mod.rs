@@ -48,6 +48,8 @@ pub struct Config {
     pub github: GitHubConfig,
     /// How long the network may take in one run.
     pub network: NetworkConfig,
+    /// How much disk the kept build directories may take.
+    pub cache: CacheConfig,
     /// Learning from outcomes.
     pub learning: LearningConfig,
     /// Watching merged proposals and reverting regressions.

@@ -198,6 +198,32 @@ pub struct GitHubConfig {
     pub reviewers: Vec<String>,
 }
 
+/// How much disk the kept build directories may take.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheConfig {
+    /// The build directories of compiles and checks together (`run`'s in
+    /// `.git/patchwright/target`, `fix`'s per project under
+    /// `~/.cache/patchwright/validate`): past this, the least recently used
+    /// are removed after a run. `0` removes them after every run.
+    /// Default: 4096 (4 GiB).
+    pub max_megabytes: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            max_megabytes: 4096,
+        }
+    }
+}
+
+impl CacheConfig {
+    pub fn max_bytes(&self) -> u64 {
+        self.max_megabytes.saturating_mul(1024 * 1024)
+    }
+}
+
 /// How long the network may take in one run.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -115,6 +115,7 @@ impl CommandLine {
             .stderr(log.try_clone()?);
         if let Some(target) = &self.target_dir {
             command.env("CARGO_TARGET_DIR", target);
+            crate::sys::build_cache::touch(target);
         }
         for variable in &self.hidden_env {
             command.env_remove(variable);

@@ -1,11 +1,13 @@
 //! The operating system, as the layers above need it: running a command
-//! with a time limit ([`command`]), writing a file so that a crash never
+//! with a time limit ([`command`]), bounded build directories
+//! ([`build_cache`]), writing a file so that a crash never
 //! leaves half of it ([`files`]), and the network's time budget of a run
 //! ([`network`]).
 //!
 //! It imports only `vocab`; `engine`, `store`, `forge`, `bot` and the
 //! command line use it. Decisions (`policy`) never do.
 
+pub mod build_cache;
 pub mod command;
 pub mod files;
 pub mod network;

@@ -1152,3 +1152,48 @@ fn the_command_line_ignores_pauses_and_explains_like_the_slash_commands() {
         again.stderr
     );
 }
+
+/// Build directories kept between runs are bounded, and `gc` removes them.
+#[test]
+fn build_directories_stay_within_their_bound_and_gc_removes_them() {
+    let cache = tempfile::tempdir().unwrap();
+    let home = cache.path().to_str().unwrap();
+    let env = [("XDG_CACHE_HOME", home)];
+    let project = Project::sample("limits:\n  max_prs_per_run: 1\n");
+    let w = &project.work;
+    let run_dir = w.join(".git/patchwright/target");
+
+    let ran = crate::support::patchwright_with_env(w, &["run"], &env);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(run_dir.is_dir(), "run keeps its builds");
+    let fixed = crate::support::patchwright_with_env(w, &["fix"], &env);
+    assert_eq!(fixed.code, 0, "{}", fixed.stderr);
+    let fix_dirs = std::fs::read_dir(cache.path().join("patchwright/validate"))
+        .unwrap()
+        .count();
+    assert_eq!(fix_dirs, 1, "fix keeps one build directory per project");
+
+    let gc = crate::support::patchwright_with_env(w, &["gc"], &env);
+    assert_eq!(gc.code, 0, "{}", gc.stderr);
+    assert!(gc.stderr.contains("freed "), "{}", gc.stderr);
+    assert_eq!(gc.stderr.matches("removed ").count(), 2, "{}", gc.stderr);
+    assert!(!run_dir.exists());
+    let again = crate::support::patchwright_with_env(w, &["gc"], &env);
+    assert_eq!(again.stderr.trim(), "no build directories to remove");
+
+    // With no room at all, a run removes what it built once it is done.
+    std::fs::write(
+        w.join(".github/patchwright.yml"),
+        "limits:\n  max_prs_per_run: 1\ncache:\n  max_megabytes: 0\n",
+    )
+    .unwrap();
+    let tight = crate::support::patchwright_with_env(w, &["run"], &env);
+    assert_eq!(tight.code, 0, "{}", tight.stderr);
+    assert!(
+        tight.stderr.contains("removed the build directory")
+            && tight.stderr.contains("cache.max_megabytes is 0"),
+        "{}",
+        tight.stderr
+    );
+    assert!(!run_dir.exists());
+}
