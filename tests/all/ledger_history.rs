@@ -150,3 +150,103 @@ fn two_ledgers_that_went_apart_are_merged_not_dropped() {
         "the local rejection survived"
     );
 }
+
+/// The README's walkthrough of what `run` does, replayed line by line on a
+/// fresh repository of a new user (no remote, no configuration): every
+/// command succeeds, and the run after a fast-forward merge and a deleted
+/// branch records both and goes on.
+#[test]
+fn the_readmes_walkthrough_runs_as_written() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```sh\ngit log --oneline refs/patchwright/state")
+        .expect("the walkthrough is in the README");
+    let block = &readme[start + "```sh\n".len()..];
+    let block = &block[..block.find("```").unwrap()];
+
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    crate::support::copy_dir(&crate::support::fixtures().join("crates/sample"), work);
+    git(work, &["init", "-q", "-b", "main"]);
+    git(work, &["add", "."]);
+    git(work, &["commit", "-qm", "a crate"]);
+    let first = patchwright(work, &["run"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let branches: Vec<String> = git(
+        work,
+        &[
+            "branch",
+            "--list",
+            "patchwright/*",
+            "--format=%(refname:short)",
+        ],
+    )
+    .lines()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(branches.len(), 2, "{}", first.stdout);
+    let ledger: serde_json::Value =
+        serde_json::from_str(&patchwright(work, &["ledger", "show", "--json"]).stdout).unwrap();
+    let rejected_later = ledger["proposals"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|p| p["branch"] == branches[1].as_str())
+        .and_then(|p| p["fingerprints"][0].as_str())
+        .unwrap()
+        .to_owned();
+
+    for line in block.lines().filter(|l| !l.trim().is_empty()) {
+        let command = line.split("  #").next().unwrap().trim();
+        let command = command
+            .replace("patchwright/len-zero/1a2b3c4d", &branches[0])
+            .replace("patchwright/question-mark/5e6f7a8b", &branches[1])
+            .replace("0123456789abcdef", &rejected_later);
+        let words: Vec<&str> = command.split_whitespace().collect();
+        let (out, code) = match words[0] {
+            "git" => {
+                let out = std::process::Command::new("git")
+                    .args(&words[1..])
+                    .current_dir(work)
+                    .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                    .env("GIT_AUTHOR_NAME", "Maintainer")
+                    .env("GIT_AUTHOR_EMAIL", "maintainer@example.com")
+                    .env("GIT_COMMITTER_NAME", "Maintainer")
+                    .env("GIT_COMMITTER_EMAIL", "maintainer@example.com")
+                    .output()
+                    .unwrap();
+                (
+                    format!(
+                        "{}{}",
+                        String::from_utf8_lossy(&out.stdout),
+                        String::from_utf8_lossy(&out.stderr)
+                    ),
+                    out.status.code().unwrap_or(-1),
+                )
+            }
+            "patchwright" => {
+                let run = patchwright(work, &words[1..]);
+                (format!("{}{}", run.stdout, run.stderr), run.code)
+            }
+            other => panic!("the walkthrough runs git and patchwright, not {other}"),
+        };
+        assert_eq!(code, 0, "`{command}` failed:\n{out}");
+        if words[..2] == ["patchwright", "run"] {
+            assert!(
+                out.contains(&format!(
+                    "synced: {} merged",
+                    &branches[0]["patchwright/".len()..]
+                )) && out.contains(&format!(
+                    "synced: {} closed",
+                    &branches[1]["patchwright/".len()..]
+                )),
+                "{out}"
+            );
+            assert!(!out.contains("waits for someone else"), "{out}");
+        }
+        if words[..2] == ["patchwright", "unignore"] {
+            assert!(out.contains("Lifted the rejection"), "{out}");
+        }
+    }
+}
