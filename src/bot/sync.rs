@@ -75,9 +75,23 @@ pub fn sync(bot: &Bot<'_>, checks: bool, report: &mut RunReport) -> Result<(), C
                     Ok(closed.then(|| event.clone()))
                 })?;
                 if changed {
+                    let n = proposal.fingerprints.len();
+                    let what = match kind {
+                        CloseKind::Later => {
+                            format!("may be proposed again after {later_days} days")
+                        }
+                        CloseKind::Wrong => {
+                            "are never proposed again, and it counts twice against its skill"
+                                .to_owned()
+                        }
+                        _ => "are never proposed again".to_owned(),
+                    };
                     synced.push(Synced {
                         id,
-                        outcome: format!("closed ({kind})"),
+                        outcome: format!(
+                            "closed ({kind}): its {n} {} {what}",
+                            if n == 1 { "finding" } else { "findings" }
+                        ),
                     });
                 }
             }
@@ -90,15 +104,15 @@ pub fn sync(bot: &Bot<'_>, checks: bool, report: &mut RunReport) -> Result<(), C
                     now.0 - opened_at > NO_CHECKS_WARNING_SECS,
                 )?;
                 let outcome = match verdict {
-                    Some(CheckVerdict::Passed) => Some("checks passed"),
-                    Some(CheckVerdict::Failed) => Some("checks failed"),
+                    Some(CheckVerdict::Passed) => Some("checks passed".to_owned()),
+                    Some(CheckVerdict::Failed) => Some(match failure_summary(bot, &id)? {
+                        Some(why) => format!("checks FAILED: {why}"),
+                        None => "checks FAILED".to_owned(),
+                    }),
                     _ => None,
                 };
                 if let Some(outcome) = outcome {
-                    synced.push(Synced {
-                        id,
-                        outcome: outcome.into(),
-                    });
+                    synced.push(Synced { id, outcome });
                 }
             }
             PullState::Open => {}

@@ -106,6 +106,17 @@ fn a_fix_that_breaks_a_green_check_is_closed_and_the_others_stay() {
         "{failed}"
     );
     assert!(!failed.contains(") ("), "no double parentheses: {failed}");
+    insta::with_settings!({filters => vec![(r"\b[0-9a-f]{8}\b", "[hash]")]}, {
+        insta::assert_snapshot!(first.stdout, @"
+        scanned [hash]: 16 findings
+        fixes compiled with `cargo check --workspace --all-targets` (round 1 of 3)
+        proposed patchwright/derive-debug/[hash]: Derive `Debug` for public types in `sample` (3 places); 2 files, 4 lines changed; checks passed
+        proposed patchwright/inline-format-args/[hash]: Inline format arguments in `legacy` (1 place); 1 file, 2 lines changed; checks passed
+        proposed patchwright/inline-format-args/[hash]: Inline format arguments in `sample` (2 places); 2 files, 4 lines changed; checks passed
+        proposed patchwright/len-zero/[hash]: Use `is_empty()` for emptiness checks in `sample` (3 places); 2 files, 6 lines changed; checks FAILED: `sh check.sh`: error: test broken: is_empty is not what we want; closed, its findings wait until their files change; reproduce: `git switch --detach [hash] && sh check.sh`
+        proposed patchwright/question-mark/[hash]: Use `?` for early returns in `sample` (4 places); 2 files, 19 lines changed; checks passed
+        ");
+    });
     let ledger = checked.project.ledger_json();
     assert!(
         !ledger["failed_fixes"].as_object().unwrap().is_empty(),
@@ -219,7 +230,11 @@ fn a_check_that_fails_on_the_base_closes_nothing_and_says_so() {
     )
     .unwrap();
     let third = checked.run(false);
-    assert!(third.stdout.contains("checks failed"), "{}", third.stdout);
+    assert!(
+        third.stdout.contains("checks FAILED: `sh ./check.sh`: error: test broken"),
+        "{}",
+        third.stdout
+    );
     let closed: Vec<String> = checked
         .outcomes()
         .into_iter()
