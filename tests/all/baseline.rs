@@ -231,7 +231,9 @@ fn a_check_that_fails_on_the_base_closes_nothing_and_says_so() {
     .unwrap();
     let third = checked.run(false);
     assert!(
-        third.stdout.contains("checks FAILED: `sh ./check.sh`: error: test broken"),
+        third
+            .stdout
+            .contains("checks FAILED: `sh ./check.sh`: error: test broken"),
         "{}",
         third.stdout
     );
