@@ -218,6 +218,13 @@ fn merged_and_closed_proposals_are_recorded_and_closed_findings_stay_rejected() 
         .filter(|l| l.starts_with("synced:"))
         .collect();
     assert_eq!(synced.len(), 3, "{}", out.stdout);
+    insta::with_settings!({filters => vec![(r"\b[0-9a-f]{8}\b", "[hash]")]}, {
+        insta::assert_snapshot!(synced.join("\n"), @"
+        synced: derive-debug/[hash] closed (unwanted): its 3 findings are never proposed again
+        synced: len-zero/[hash] merged
+        synced: question-mark/[hash] merged
+        ");
+    });
 
     let ledger = project.ledger_json();
     let state_of = |branch: &str| {
