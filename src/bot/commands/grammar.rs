@@ -5,8 +5,9 @@
 //! A command is a line that starts with the prefix (`/patchwright`), then a
 //! command and its arguments; double quotes group words. Lines in fenced or
 //! indented code blocks and in `>` quotes are not commands, so quoting a
-//! command in a reply never runs it again. Several commands in one comment
-//! run in order.
+//! command in a reply never runs it again; nor is what an HTML comment
+//! (`<!-- … -->`) hides from readers, so nothing runs that nobody can see.
+//! Several commands in one comment run in order.
 
 use std::fmt;
 
@@ -113,12 +114,26 @@ pub fn parse_comment(body: &str, prefix: &str) -> Vec<Parsed> {
         .collect()
 }
 
-/// The lines that are ours, with the text after the prefix; code blocks
-/// and quotes excluded.
+/// The lines that are ours, with the text after the prefix; code blocks,
+/// quotes and HTML comments excluded.
 fn command_lines<'a>(body: &'a str, prefix: &str) -> Vec<(&'a str, &'a str)> {
     let mut out = Vec::new();
     let mut fence: Option<(char, usize)> = None;
+    let mut hidden = false;
     for line in body.lines() {
+        if fence.is_none() {
+            // Inside `<!-- … -->`, or a line that opens one: hidden from readers.
+            let opens = line.trim_start().starts_with("<!--");
+            if hidden || opens {
+                let after_open = if opens {
+                    line.trim_start().get(4..).unwrap_or("")
+                } else {
+                    line
+                };
+                hidden = !after_open.contains("-->");
+                continue;
+            }
+        }
         let indent = line.len() - line.trim_start_matches(' ').len();
         let trimmed = line.trim_start();
         let fence_char = trimmed.chars().next().filter(|c| *c == '`' || *c == '~');
@@ -144,7 +159,9 @@ fn command_lines<'a>(body: &'a str, prefix: &str) -> Vec<(&'a str, &'a str)> {
             continue;
         };
         if rest.is_empty() || rest.starts_with(char::is_whitespace) {
-            out.push((line, rest.trim()));
+            // A comment at the end of the line is not an argument.
+            let visible = rest.find("<!--").map_or(rest, |at| &rest[..at]);
+            out.push((line, visible.trim()));
         }
     }
     out
@@ -619,6 +636,25 @@ mod tests {
             ["/patchwright pause len-zero", "/patchwright   stats"]
         );
         assert_eq!(found[1].command, Ok(Command::Stats));
+    }
+
+    #[test]
+    fn what_an_html_comment_hides_never_runs() {
+        let body = "<!-- /patchwright stop -->\n<!--\n/patchwright stop\n-->\n/patchwright stats <!-- and /patchwright stop -->\n```\n<!--\n```\n/patchwright pause len-zero\n  <!-- one line -->\n/patchwright resume\n";
+        let found = parse_comment(body, DEFAULT_PREFIX);
+        let commands: Vec<_> = found.iter().map(|p| p.command.clone()).collect();
+        assert_eq!(
+            commands,
+            [
+                Ok(Command::Stats),
+                Ok(Command::Pause {
+                    skill: SkillId::new("len-zero").unwrap()
+                }),
+                Ok(Command::Resume { skill: None })
+            ]
+        );
+        // An unclosed comment hides the rest, as a browser does.
+        assert!(parse_comment("<!-- draft\n/patchwright stop\n", DEFAULT_PREFIX).is_empty());
     }
 
     #[test]
