@@ -6,6 +6,7 @@ use crate::bot::commands::command;
 use crate::bot::context::{Bot, CycleError};
 use crate::bot::memory;
 use crate::bot::run::RunReport;
+use crate::forge::DASHBOARD_MARKER;
 use crate::policy::learn;
 use crate::policy::pace;
 use crate::report::templates::{self, Dashboard, OpenRow};
@@ -62,6 +63,26 @@ pub fn update_dashboard(bot: &Bot<'_>, report: &RunReport) -> Result<(), CycleEr
         help: command::help(&bot.config.commands.prefix),
         prefix: &bot.config.commands.prefix,
     });
+    let body = bounded(&format!("{DASHBOARD_MARKER}\n{body}"));
     bot.forge.upsert_dashboard("patchwright dashboard", &body)?;
     Ok(())
+}
+
+/// Below GitHub's 65,536-character limit on bodies, with room to spare.
+pub const DASHBOARD_MAX_CHARS: usize = 60_000;
+
+/// `body`, cut at a line within [`DASHBOARD_MAX_CHARS`] when it is longer,
+/// saying where the rest can be read.
+fn bounded(body: &str) -> String {
+    if body.chars().count() <= DASHBOARD_MAX_CHARS {
+        return body.to_owned();
+    }
+    let note = "\n\n… cut here to stay within GitHub's limit on issue bodies; `patchwright ignored` and `patchwright pulls` list everything.\n";
+    let budget = DASHBOARD_MAX_CHARS - note.chars().count();
+    let end = body
+        .char_indices()
+        .nth(budget)
+        .map_or(body.len(), |(i, _)| i);
+    let cut = body[..end].rfind('\n').unwrap_or(end);
+    format!("{}{note}", &body[..cut])
 }

@@ -333,6 +333,26 @@ fn escape_cell(text: &str) -> String {
 
 /// Every rejection that still holds and every paused skill, as markdown.
 pub fn ignored(ledger: &Ledger, now: Timestamp) -> String {
+    ignored_within(ledger, now, usize::MAX)
+}
+
+/// Rows a comment or the dashboard lists per table: GitHub refuses bodies
+/// over 65,536 characters, and a table of thousands helps nobody.
+pub const ROWS_SHOWN: usize = 50;
+
+/// A table's rows past `max_rows`, said in one line.
+fn more_rows(out: &mut String, shown: usize, total: usize) {
+    if total > shown {
+        let _ = writeln!(
+            out,
+            "\n… and {} more (`patchwright ignored` lists them all).",
+            total - shown
+        );
+    }
+}
+
+/// [`ignored`] with at most `max_rows` rows per table.
+pub fn ignored_within(ledger: &Ledger, now: Timestamp, max_rows: usize) -> String {
     let mut out = String::new();
     let mut rejected: Vec<(&Fingerprint, &Rejection)> = ledger
         .rejected
@@ -355,7 +375,8 @@ pub fn ignored(ledger: &Ledger, now: Timestamp) -> String {
             "**Rejected findings** ({})\n\n| fingerprint | skill | decided by | when | why | from |\n|---|---|---|---|---|---|",
             rejected.len()
         );
-        for (fp, r) in rejected {
+        let total = rejected.len();
+        for (fp, r) in rejected.into_iter().take(max_rows) {
             let proposal = r.proposal.as_ref().and_then(|id| ledger.proposals.get(id));
             let skill = proposal.map_or_else(|| "—".to_owned(), |p| format!("`{}`", p.skill));
             let from = proposal.map_or_else(|| "—".to_owned(), pull_of);
@@ -370,6 +391,7 @@ pub fn ignored(ledger: &Ledger, now: Timestamp) -> String {
                 r.at.date()
             );
         }
+        more_rows(&mut out, max_rows, total);
         out.push('\n');
     }
     if !ledger.failed_fixes.is_empty() {
@@ -380,7 +402,8 @@ pub fn ignored(ledger: &Ledger, now: Timestamp) -> String {
         );
         let mut held: Vec<_> = ledger.failed_fixes.iter().collect();
         held.sort_by(|(fa, a), (fb, b)| b.at.cmp(&a.at).then_with(|| fa.cmp(fb)));
-        for (fp, failed) in held {
+        let total = held.len();
+        for (fp, failed) in held.into_iter().take(max_rows) {
             let why = match (&failed.reason, &failed.proposal) {
                 (Some(reason), _) => escape_cell(reason),
                 (None, Some(id)) => format!("the checks of `{id}` failed"),
@@ -394,6 +417,7 @@ pub fn ignored(ledger: &Ledger, now: Timestamp) -> String {
                 files.join(", ")
             );
         }
+        more_rows(&mut out, max_rows, total);
         out.push('\n');
     }
     if !ledger.paused.is_empty() {
@@ -530,6 +554,6 @@ pub fn folded(ledger: &Ledger, now: Timestamp) -> Option<String> {
         } else {
             "skills"
         },
-        ignored(ledger, now).trim_end()
+        ignored_within(ledger, now, ROWS_SHOWN).trim_end()
     ))
 }

@@ -175,6 +175,22 @@ pub trait Forge {
 }
 
 /// The first line of a body when it is a hidden marker (`<!-- … -->`).
+/// The dashboard's first line: with its label, what marks an issue as the
+/// dashboard (a labelled issue without it is left alone).
+pub const DASHBOARD_MARKER: &str = "<!-- patchwright:dashboard -->";
+
+/// How the dashboard's time stamp line starts: a body that differs only
+/// there is not written again.
+pub const DASHBOARD_STAMP: &str = "Updated ";
+
+/// The dashboard without its time stamp: what decides whether it changed.
+pub fn dashboard_content(body: &str) -> String {
+    body.lines()
+        .filter(|l| !l.starts_with(DASHBOARD_STAMP))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 pub fn marker_of(body: &str) -> Option<&str> {
     let first = body.lines().next()?.trim();
     (first.starts_with("<!--") && first.ends_with("-->")).then_some(first)
@@ -183,6 +199,20 @@ pub fn marker_of(body: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dashboard_that_differs_only_in_its_stamp_has_not_changed() {
+        // The template writes the stamp as `Updated <time>.` on its own line.
+        let a = format!(
+            "{DASHBOARD_MARKER}\n**Running.**\n{DASHBOARD_STAMP}2026-12-01T10:00:00Z.\n- one\n"
+        );
+        let b = a.replace("2026-12-01T10:00:00Z", "2026-12-03T10:00:00Z");
+        assert_eq!(dashboard_content(&a), dashboard_content(&b));
+        assert_ne!(
+            dashboard_content(&a),
+            dashboard_content(&b.replace("one", "two"))
+        );
+    }
 
     #[test]
     fn markers_are_first_line_html_comments() {

@@ -391,9 +391,13 @@ mod tests {
             help: "help text".into(),
             prefix: "/patchwright",
         });
+        // The time stamp is a line of its own (`forge::DASHBOARD_STAMP`), so
+        // a run that changes nothing else leaves the dashboard alone.
+        assert!(text.lines().any(|l| l.starts_with("Updated ")));
         insta::assert_snapshot!(text, @"
         **Stopped** by ana at 1970-01-01T00:00:00Z (noisy): runs only record outcomes. `/patchwright resume` starts proposing again.
-        Last run: 2026-11-25T20:00:00Z: 1 proposed.
+        Last result: 1 proposed.
+        Updated 2026-11-25T20:00:00Z.
 
         ### Open proposals
 

@@ -489,6 +489,19 @@ fn route(
 ) -> Response {
     let not_found = || respond(StatusCode::NOT_FOUND, json!({ "message": "Not Found" }));
     let number = |s: &str| s.parse::<u64>().ok();
+    // GitHub's limit on issue, pull request and comment bodies.
+    if body["body"]
+        .as_str()
+        .is_some_and(|b| b.chars().count() > 65_536)
+    {
+        return respond(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({
+                "message": "Validation Failed",
+                "errors": [{ "resource": "Issue", "code": "custom", "field": "body", "message": "body is too long (maximum is 65536 characters)" }]
+            }),
+        );
+    }
     match (method.as_str(), rest) {
         ("GET", ["pulls"]) => {
             let head = q

@@ -1016,3 +1016,69 @@ fn a_new_finding_updates_the_open_pull_request_of_its_group() {
         main
     );
 }
+
+/// Thousands of rejections keep the dashboard under GitHub's limit, and a
+/// run that changes nothing writes nothing.
+#[test]
+fn the_dashboard_stays_small_and_is_written_only_when_it_changes() {
+    let hub = Hub::new(PROPOSE_ALL);
+    hub.schedule();
+    hub.project.rewrite_ledger(|ledger| {
+        let rejected = ledger["rejected"].as_object_mut().unwrap();
+        for n in 0..5_000u64 {
+            rejected.insert(
+                format!("{n:016x}"),
+                serde_json::json!({
+                    "at": "2026-11-01T00:00:00Z",
+                    "by": "ana",
+                    "reason": "not wanted here, as discussed at length in the review",
+                }),
+            );
+        }
+    });
+    hub.schedule();
+    let body = hub.fake.world().plain_issues()[0].body.clone();
+    assert!(
+        body.chars().count() < 65_536,
+        "{} characters",
+        body.chars().count()
+    );
+    assert!(
+        body.starts_with("<!-- patchwright:dashboard -->\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains("… and 4950 more (`patchwright ignored` lists them all)."),
+        "{body}"
+    );
+
+    let writes = |hub: &Hub| {
+        hub.fake
+            .world()
+            .requests
+            .iter()
+            .filter(|r| !r.starts_with("GET "))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let before = writes(&hub);
+    hub.schedule();
+    let after = writes(&hub);
+    assert_eq!(
+        after[before.len()..],
+        [] as [String; 0],
+        "a run with nothing new writes nothing"
+    );
+
+    // A labelled issue without the marker is not taken for the dashboard.
+    {
+        let mut w = hub.fake.world();
+        let dashboard = w.plain_issues()[0].number;
+        w.issues.get_mut(&dashboard).unwrap().body = "hijacked".into();
+    }
+    hub.schedule();
+    let w = hub.fake.world();
+    let issues = w.plain_issues();
+    assert_eq!(issues.len(), 2, "a new dashboard, the other left alone");
+    assert!(issues.iter().any(|i| i.body == "hijacked"));
+}

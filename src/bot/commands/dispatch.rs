@@ -266,7 +266,7 @@ fn execute(bot: &Bot<'_>, event: &CommentEvent, command: &Command) -> Result<Str
         }
         Command::Ignored => {
             let (ledger, _) = bot.store().read().map_err(CycleError::from)?;
-            memory::ignored(&ledger, Timestamp::now())
+            memory::ignored_within(&ledger, Timestamp::now(), memory::ROWS_SHOWN)
         }
         Command::Unignore { target } => {
             let done = memory::unignore(&bot.store(), bot.registry, target, by)?;

@@ -17,7 +17,9 @@ use client::{Client, encode};
 
 pub use client::RetryPolicy;
 
-use super::{Forge, ForgeError, PullDraft, PullState, Reaction, Rerun, Review, marker_of};
+use super::{
+    Forge, ForgeError, PullDraft, PullState, Reaction, Rerun, Review, dashboard_content, marker_of,
+};
 use crate::store::checks::{CheckRun, Checks};
 use crate::store::ledger::{Proposal, PullRef, ticked_reason};
 use crate::vocab::access::Permission;
@@ -399,8 +401,16 @@ impl Forge for GitHubForge {
             encode(DASHBOARD_LABEL)
         ));
         let issues: Vec<ApiIssue> = self.client.json(Method::GET, &path, None)?;
-        if let Some(issue) = issues.into_iter().find(|i| i.pull_request.is_none()) {
-            if issue.body.as_deref() != Some(body) {
+        // The label alone is not enough: anyone who can label an issue
+        // could point the bot at it. The marker is the bot's own first line.
+        let marker = marker_of(body);
+        let ours = issues
+            .into_iter()
+            .find(|i| i.pull_request.is_none() && i.body.as_deref().and_then(marker_of) == marker);
+        if let Some(issue) = ours {
+            let changed =
+                issue.body.as_deref().map(dashboard_content) != Some(dashboard_content(body));
+            if changed {
                 self.client.request(
                     Method::PATCH,
                     &self.repo_path(&format!("/issues/{}", issue.number)),
