@@ -226,6 +226,11 @@ pub fn github_forge(git: &GitSetup, args: &GitHubArgs) -> Result<GitHubForge> {
             network: git.network.clone(),
             ..RetryPolicy::default()
         },
+        own_checks: std::env::var("GITHUB_JOB")
+            .ok()
+            .filter(|job| !job.is_empty())
+            .into_iter()
+            .collect(),
     })?;
     Ok(forge)
 }

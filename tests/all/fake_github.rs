@@ -745,8 +745,22 @@ fn route(
             for run in w.check_runs.get(*sha).into_iter().flatten() {
                 latest.insert(&run.name, run);
             }
+            // Paginated as GitHub does: 30 a page unless asked, 100 at most.
+            let per_page = q
+                .get("per_page")
+                .and_then(|p| p.parse::<usize>().ok())
+                .unwrap_or(30)
+                .min(100);
+            let page = q
+                .get("page")
+                .and_then(|p| p.parse::<usize>().ok())
+                .unwrap_or(1)
+                .max(1);
+            let total = latest.len();
             let runs: Vec<Value> = latest
                 .values()
+                .skip((page - 1) * per_page)
+                .take(per_page)
                 .map(|r| {
                     json!({
                         "id": r.id,
@@ -760,7 +774,7 @@ fn route(
                 .collect();
             respond(
                 StatusCode::OK,
-                json!({ "total_count": runs.len(), "check_runs": runs }),
+                json!({ "total_count": total, "check_runs": runs }),
             )
         }
         ("GET", ["commits", sha, "status"]) => {

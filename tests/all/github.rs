@@ -64,6 +64,7 @@ impl Hub {
             .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
             .env("GITHUB_TOKEN", TOKEN)
             .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("GITHUB_JOB", "patchwright")
             .envs(env.iter().copied())
             .output()
             .unwrap();
@@ -733,6 +734,7 @@ fn forge(url: &str, attempts: u32) -> GitHubForge {
             base_delay: std::time::Duration::from_millis(10),
             ..RetryPolicy::default()
         },
+        own_checks: Vec::new(),
     })
     .unwrap()
 }
@@ -1081,4 +1083,53 @@ fn the_dashboard_stays_small_and_is_written_only_when_it_changes() {
     let issues = w.plain_issues();
     assert_eq!(issues.len(), 2, "a new dashboard, the other left alone");
     assert!(issues.iter().any(|i| i.body == "hijacked"));
+}
+
+/// Only checks that judge the fix count: not the bot's own job, not runs
+/// that were cancelled, replaced or skipped; and every page is read.
+#[test]
+fn check_verdicts_leave_out_the_bots_own_job_and_runs_without_a_result() {
+    let hub = Hub::new(PROPOSE_ALL);
+    hub.schedule();
+    let number = hub.pull_number("len-zero");
+    let p = proposal(&hub, number);
+    let head = hub.fake.world().issues[&number]
+        .pull
+        .as_ref()
+        .unwrap()
+        .head_sha
+        .clone();
+    {
+        let mut w = hub.fake.world();
+        w.check_runs.remove(&head);
+        w.set_check(&head, "patchwright", "failure", 3);
+        w.set_check(&head, "lint", "cancelled", 4);
+        w.set_check(&head, "docs", "skipped", 5);
+        w.set_check(&head, "old", "stale", 6);
+        for n in 0..150 {
+            w.set_check(&head, &format!("shard {n:03}"), "success", 7);
+        }
+    }
+    let github = GitHubForge::new(GitHubOptions {
+        api_url: hub.fake.url.clone(),
+        owner: OWNER.into(),
+        repo: REPO.into(),
+        token: Secret::new(TOKEN.into()),
+        reviewers: Vec::new(),
+        retry: RetryPolicy::default(),
+        own_checks: vec!["patchwright".into()],
+    })
+    .unwrap();
+    let Checks::Passed { passing } = github.checks(&p).unwrap() else {
+        panic!("the bot's own job and runs without a result decide nothing");
+    };
+    assert_eq!(passing.len(), 150, "every page is read");
+
+    // A failure on the last page still counts.
+    hub.fake.world().set_check(&head, "shard 149", "failure", 8);
+    let Checks::Failed { failing, .. } = github.checks(&p).unwrap() else {
+        panic!("a red check past the first page was missed");
+    };
+    let names: Vec<&str> = failing.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["shard 149"]);
 }

@@ -399,6 +399,7 @@ fn push_mode_never_forces_over_a_concurrent_push_and_looks_again() {
         token: Secret::new(crate::fake_github::TOKEN.into()),
         reviewers: Vec::new(),
         retry: RetryPolicy::default(),
+        own_checks: Vec::new(),
     })
     .unwrap();
     let bot = Bot {

@@ -75,6 +75,8 @@ pub struct ApiPermission {
 #[derive(Debug, Deserialize)]
 pub struct ApiCheckRuns {
     #[serde(default)]
+    pub total_count: u64,
+    #[serde(default)]
     pub check_runs: Vec<ApiCheckRun>,
 }
 

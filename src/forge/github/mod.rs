@@ -29,6 +29,9 @@ use crate::vocab::secret::Secret;
 /// The label that finds the dashboard issue.
 pub const DASHBOARD_LABEL: &str = "patchwright:dashboard";
 
+/// Pages of 100 read at most from a paginated list.
+const MAX_PAGES: usize = 10;
+
 /// How to reach a repository on GitHub.
 #[derive(Debug, Clone)]
 pub struct GitHubOptions {
@@ -39,6 +42,10 @@ pub struct GitHubOptions {
     pub token: Secret,
     pub reviewers: Vec<String>,
     pub retry: RetryPolicy,
+    /// Check runs that are patchwright's own job (inside Actions, the job
+    /// `GITHUB_JOB` names): a run of the bot on a proposal's head or the
+    /// default branch says nothing about a fix.
+    pub own_checks: Vec<String>,
 }
 
 pub struct GitHubForge {
@@ -100,22 +107,39 @@ impl GitHubForge {
 
     /// Check runs and commit statuses of a commit, combined.
     pub fn commit_checks(&self, sha: &CommitSha) -> Result<Checks, ForgeError> {
-        let runs: ApiCheckRuns = self.client.json(
-            Method::GET,
-            &self.repo_path(&format!(
-                "/commits/{sha}/check-runs?filter=latest&per_page=100"
-            )),
-            None,
-        )?;
-        let status: ApiCombinedStatus = self.client.json(
-            Method::GET,
-            &self.repo_path(&format!("/commits/{sha}/status")),
-            None,
-        )?;
+        let mut check_runs = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let batch: ApiCheckRuns = self.client.json(
+                Method::GET,
+                &self.repo_path(&format!(
+                    "/commits/{sha}/check-runs?filter=latest&per_page=100&page={page}"
+                )),
+                None,
+            )?;
+            let last = batch.check_runs.len() < 100;
+            check_runs.extend(batch.check_runs);
+            if last || check_runs.len() as u64 >= batch.total_count {
+                break;
+            }
+        }
+        let mut statuses = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let batch: ApiCombinedStatus = self.client.json(
+                Method::GET,
+                &self.repo_path(&format!("/commits/{sha}/status?per_page=100&page={page}")),
+                None,
+            )?;
+            let last = batch.statuses.len() < 100;
+            statuses.extend(batch.statuses);
+            if last {
+                break;
+            }
+        }
         let mut failing = Vec::new();
         let mut passing = Vec::new();
         let mut pending = false;
-        for run in &runs.check_runs {
+        let own = |name: &str| self.options.own_checks.iter().any(|o| o == name);
+        for run in check_runs.iter().filter(|r| !own(&r.name)) {
             let url = run.html_url.clone().or_else(|| run.details_url.clone());
             let check = CheckRun {
                 name: run.name.clone(),
@@ -125,12 +149,14 @@ impl GitHubForge {
                 completed_at: run.completed_at.as_deref().and_then(|t| t.parse().ok()),
             };
             match (run.status.as_str(), run.conclusion.as_deref()) {
-                ("completed", Some("success" | "neutral" | "skipped")) => passing.push(check),
+                ("completed", Some("success" | "neutral")) => passing.push(check),
+                // Stopped, replaced or not run: no verdict either way.
+                ("completed", Some("cancelled" | "stale" | "skipped")) => {}
                 ("completed", _) => failing.push(check),
                 _ => pending = true,
             }
         }
-        for s in &status.statuses {
+        for s in &statuses {
             let check = CheckRun {
                 name: s.context.clone(),
                 id: None,
