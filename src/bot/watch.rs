@@ -419,6 +419,35 @@ pub fn revert(
         Err(e) => return Err(e.into()),
     };
 
+    // Push mode on a protected branch falls back to a pull request.
+    let mut mode = mode;
+    let mut body = body;
+    if matches!(mode, RevertMode::Push) && bot.repo.remote_name().is_some() {
+        match bot
+            .repo
+            .update_ref(&bot.default_branch.refname(), &commit, Some(&tip))
+        {
+            Ok(()) => {}
+            Err(GitError::Protected { reason, .. }) => {
+                let why = format!(
+                    "revert.mode is push, but `{}` is protected ({reason}); this pull request reverts it instead",
+                    bot.default_branch
+                );
+                report.warnings.push(format!("{original}: {why}"));
+                body = format!("{why}.\n\n{body}");
+                mode = RevertMode::Pr;
+            }
+            // Someone pushed first: never force; look again next time.
+            Err(e) if e.is_conflict() => {
+                report.warnings.push(format!(
+                    "{original}: `{}` moved while reverting; will look again",
+                    bot.default_branch
+                ));
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     let state = match mode {
         RevertMode::Push => {
             if bot.repo.remote_name().is_none() {
@@ -426,21 +455,6 @@ pub fn revert(
                 say(bot, proposal, merge, "reported", &reason)?;
                 report.warnings.push(format!("{original}: {reason}"));
                 return Ok(Some(WatchState::Reported { reason }));
-            }
-            match bot
-                .repo
-                .update_ref(&bot.default_branch.refname(), &commit, Some(&tip))
-            {
-                Ok(()) => {}
-                // Someone pushed first: never force; look again next time.
-                Err(e) if e.is_conflict() => {
-                    report.warnings.push(format!(
-                        "{original}: `{}` moved while reverting; will look again",
-                        bot.default_branch
-                    ));
-                    return Ok(None);
-                }
-                Err(e) => return Err(e.into()),
             }
             say(
                 bot,

@@ -264,7 +264,14 @@ impl Repo {
             .repo
             .find_remote(name)
             .context(|| format!("cannot find remote `{name}`"))?;
+        let said = RefCell::new(String::new());
         let mut callbacks = self.callbacks(&tried);
+        // What the remote's hooks print (GitHub's "GH006: Protected branch
+        // update failed") arrives here, apart from the ref's status.
+        callbacks.sideband_progress(|data| {
+            said.borrow_mut().push_str(&String::from_utf8_lossy(data));
+            true
+        });
         callbacks.push_update_reference(|refname, status| {
             if let Some(status) = status {
                 *rejected.borrow_mut() = Some((refname.to_owned(), status.to_owned()));
@@ -304,6 +311,9 @@ impl Repo {
             return Err(self.network_error(e, &what, || format!("cannot push to `{name}`")));
         }
         if let Some((refname, reason)) = rejected.borrow_mut().take() {
+            if let Some(reason) = protection(&said.borrow(), &reason) {
+                return Err(GitError::Protected { refname, reason });
+            }
             return Err(GitError::Rejected { refname, reason });
         }
         Ok(())
@@ -364,6 +374,17 @@ impl Repo {
         });
         callbacks
     }
+}
+
+/// The line saying the remote protects the ref, when one does: GitHub
+/// prints "GH006: Protected branch update failed …" on the side band and
+/// declines the ref as "protected branch hook declined".
+fn protection(said: &str, status: &str) -> Option<String> {
+    said.lines()
+        .chain(std::iter::once(status))
+        .map(|l| l.trim().trim_start_matches("remote:").trim())
+        .find(|l| l.contains("GH006") || l.to_ascii_lowercase().contains("protected branch"))
+        .map(str::to_owned)
 }
 
 /// Moving the branch a non-bare remote has checked out would leave its
@@ -461,6 +482,24 @@ fn cas_ref(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn githubs_branch_protection_is_told_from_a_lost_race() {
+        let said = "remote: error: GH006: Protected branch update failed for refs/heads/main.        \nremote: error: Changes must be made through a pull request.        \n";
+        assert_eq!(
+            protection(said, "protected branch hook declined").as_deref(),
+            Some("error: GH006: Protected branch update failed for refs/heads/main.")
+        );
+        assert_eq!(
+            protection("", "protected branch hook declined").as_deref(),
+            Some("protected branch hook declined")
+        );
+        assert_eq!(protection("", "fetch first"), None);
+        assert_eq!(
+            protection("remote: Resolving deltas: 100%", "stale info"),
+            None
+        );
+    }
     use crate::store::repo::Changes;
     use crate::store::testing::*;
     use crate::vocab::git_names::BranchName;

@@ -29,6 +29,10 @@ pub enum GitError {
     /// Someone else updated the ref first (or it already exists).
     #[error("{refname} was not updated: {reason}")]
     Rejected { refname: String, reason: String },
+    /// The remote protects the ref (GitHub's branch protection, GH006):
+    /// trying again will not help.
+    #[error("{refname} is protected on the remote: {reason}")]
+    Protected { refname: String, reason: String },
     #[error("the revert of {commit} conflicts in: {}", paths.join(", "))]
     Conflict { commit: String, paths: Vec<String> },
     #[error("{0}")]
