@@ -1204,3 +1204,33 @@ fn build_directories_stay_within_their_bound_and_gc_removes_them() {
     );
     assert!(!run_dir.exists());
 }
+
+/// Default: progress lines only; -v the cycle's steps; -vv its decisions.
+#[test]
+fn verbosity_shows_progress_then_steps_then_decisions() {
+    let project = Project::sample("limits:\n  max_prs_per_run: 1\n");
+    let w = &project.work;
+    let quiet = patchwright(w, &["run"]);
+    assert_eq!(quiet.code, 0, "{}", quiet.stderr);
+    assert!(
+        quiet.stderr.contains("checking "),
+        "a check is never silent: {}",
+        quiet.stderr
+    );
+    assert!(!quiet.stderr.contains("info:"), "{}", quiet.stderr);
+    let steps = patchwright(w, &["run", "-v"]);
+    assert!(
+        steps.stderr.contains("info: syncing ") && steps.stderr.contains("info: scanning "),
+        "{}",
+        steps.stderr
+    );
+    assert!(!steps.stderr.contains("debug:"), "{}", steps.stderr);
+    let decisions = patchwright(w, &["run", "-vv"]);
+    assert!(
+        decisions.stderr.contains("debug: plan: "),
+        "{}",
+        decisions.stderr
+    );
+    let silent = patchwright(w, &["run", "-q"]);
+    assert_eq!(silent.stderr, "", "-q stays quiet");
+}
