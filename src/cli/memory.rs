@@ -200,10 +200,11 @@ pub fn ignore(cli: &Options, registry: &Registry, args: IgnoreArgs) -> Result<Ex
         .collect();
     if !unknown.is_empty() {
         let (tip, scanned) = scan_default_branch(&git, registry)?;
-        let found: Vec<&Fingerprint> = scanned.findings().map(|f| &f.fingerprint).collect();
+        let found: std::collections::HashSet<&Fingerprint> =
+            scanned.findings().map(|f| &f.fingerprint).collect();
         let missing: Vec<String> = unknown
             .iter()
-            .filter(|fp| !found.contains(fp))
+            .filter(|fp| !found.contains(*fp))
             .map(|fp| format!("`{fp}`"))
             .collect();
         if !missing.is_empty() {
@@ -217,9 +218,7 @@ pub fn ignore(cli: &Options, registry: &Registry, args: IgnoreArgs) -> Result<Ex
     }
     let now = Timestamp::now();
     let later_days = git.config.learning.later_days;
-    let until = matches!(kind, CloseKind::Later).then(|| {
-        Timestamp(now.0 + i64::try_from(later_days.saturating_mul(86_400)).unwrap_or(i64::MAX / 2))
-    });
+    let until = matches!(kind, CloseKind::Later).then(|| now.plus_days(later_days));
     let reason = match text {
         Some(text) => format!("{kind}: {text}"),
         None => format!("{kind}, from the command line"),

@@ -293,9 +293,7 @@ pub fn record_close(
     let mut changed = l.record(id, outcome, now);
     let until = match kind {
         CloseKind::Wrong | CloseKind::Unwanted => None,
-        CloseKind::Later => Some(Timestamp(
-            now.0 + i64::try_from(later_days.saturating_mul(86_400)).unwrap_or(i64::MAX / 2),
-        )),
+        CloseKind::Later => Some(now.plus_days(later_days)),
         CloseKind::ChecksFailed | CloseKind::Gone => return changed,
     };
     for fp in &proposal.fingerprints {

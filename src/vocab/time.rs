@@ -24,6 +24,12 @@ impl Timestamp {
         text
     }
 
+    /// `days` later (saturating: "later" never wraps into the past).
+    pub fn plus_days(self, days: u64) -> Self {
+        let secs = i64::try_from(days.saturating_mul(86_400)).unwrap_or(i64::MAX);
+        Self(self.0.saturating_add(secs))
+    }
+
     pub fn now() -> Self {
         let secs = SystemTime::now()
             .duration_since(UNIX_EPOCH)
