@@ -103,6 +103,10 @@ pub enum ForgeError {
         attempts: u32,
         message: String,
     },
+    /// A POST got no answer (a transport error or a 5xx): it may or may
+    /// not have been carried out, so it is not blindly sent again.
+    #[error("GitHub did not answer {what} ({message}); it may have been carried out")]
+    Unanswered { what: String, message: String },
     /// The run's network budget ran out before or during `what`.
     #[error(
         "the network budget of this run ({seconds} s, `network.total_seconds`) is spent, at {what}: stopping here; the next run goes on from where this one stopped"

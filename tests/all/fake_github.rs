@@ -79,6 +79,11 @@ pub enum Fault {
     SecondaryRateLimit {
         retry_after: u64,
     },
+    /// A secondary rate limit's 403 with no header at all, as GitHub
+    /// sometimes sends it.
+    BareSecondaryRateLimit,
+    /// The request is carried out, then its answer is lost (a 502).
+    LostAnswer,
 }
 
 #[derive(Debug)]
@@ -99,6 +104,8 @@ pub struct World {
     pub hang_on: Option<String>,
     /// `METHOD /path?query` of every request, in order.
     pub requests: Vec<String>,
+    /// Reads answered `304 Not Modified` for their `If-None-Match`.
+    pub not_modified: usize,
     pub bare: PathBuf,
     next_number: u64,
     next_id: u64,
@@ -118,6 +125,7 @@ impl World {
             fail_on: None,
             hang_on: None,
             requests: Vec::new(),
+            not_modified: 0,
             bare,
             next_number: 1,
             next_id: 1000,
@@ -394,19 +402,109 @@ fn pull_json(issue: &Issue) -> Value {
     })
 }
 
+/// A user as GitHub shows one: apps' logins end in `[bot]`.
+fn user_json(login: &str) -> Value {
+    let kind = if login.ends_with("[bot]") {
+        "Bot"
+    } else {
+        "User"
+    };
+    json!({ "login": login, "type": kind })
+}
+
 fn issue_json(issue: &Issue) -> Value {
     let mut value = json!({
         "number": issue.number,
         "state": issue.state,
         "title": issue.title,
         "body": issue.body,
-        "user": { "login": issue.user },
+        "user": user_json(&issue.user),
         "labels": issue.labels.iter().map(|l| json!({ "name": l })).collect::<Vec<_>>(),
     });
     if issue.pull.is_some() {
         value["pull_request"] = json!({ "url": "" });
     }
     value
+}
+
+/// Serves one request under the world's lock; whether its answer is to be
+/// lost.
+fn serve(
+    world: &Shared,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> (Response, bool) {
+    let line = format!("{method} {}", uri.path());
+    let mut w = world.lock().unwrap_or_else(|p| p.into_inner());
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if auth != format!("Bearer {TOKEN}") && auth != format!("token {TOKEN}") {
+        return (
+            respond(
+                StatusCode::UNAUTHORIZED,
+                json!({ "message": "Bad credentials" }),
+            ),
+            false,
+        );
+    }
+    let targeted = match &w.fail_on {
+        Some((prefix, _)) if line.starts_with(prefix.as_str()) => w.fail_on.take().map(|(_, f)| f),
+        _ => None,
+    };
+    let fault = targeted.or_else(|| w.faults.pop_front());
+    if let Some(fault) = fault.clone().filter(|f| !matches!(f, Fault::LostAnswer)) {
+        let answer = match fault {
+            Fault::LostAnswer => unreachable!(),
+            Fault::BareSecondaryRateLimit => {
+                let mut r = respond(
+                    StatusCode::FORBIDDEN,
+                    json!({ "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }),
+                );
+                r.headers_mut().remove("x-ratelimit-remaining");
+                r.headers_mut().remove("x-ratelimit-limit");
+                r.headers_mut().remove("x-ratelimit-reset");
+                r
+            }
+            Fault::EchoCredentials => respond(
+                StatusCode::UNAUTHORIZED,
+                json!({ "message": format!("Bad credentials; you sent {auth}") }),
+            ),
+            Fault::ServerError => respond(
+                StatusCode::BAD_GATEWAY,
+                json!({ "message": "Server Error" }),
+            ),
+            Fault::SecondaryRateLimit { retry_after } => {
+                let mut r = respond(
+                    StatusCode::FORBIDDEN,
+                    json!({ "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }),
+                );
+                r.headers_mut().insert(
+                    "retry-after",
+                    HeaderValue::from_str(&retry_after.to_string()).unwrap(),
+                );
+                r
+            }
+        };
+        return (answer, false);
+    }
+    let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let q = query(uri);
+    let segments: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
+    let Some(rest) = segments.strip_prefix(&["repos", OWNER, REPO][..]) else {
+        return (
+            respond(StatusCode::NOT_FOUND, json!({ "message": "Not Found" })),
+            false,
+        );
+    };
+    if rest.first() == Some(&"pulls") {
+        w.refresh_heads();
+    }
+    let response = route(&mut w, method, rest, &q, body);
+    (response, matches!(fault, Some(Fault::LostAnswer)))
 }
 
 async fn handle(
@@ -430,54 +528,38 @@ async fn handle(
     if hang {
         return std::future::pending().await;
     }
-    let mut w = world.lock().unwrap_or_else(|p| p.into_inner());
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if auth != format!("Bearer {TOKEN}") && auth != format!("token {TOKEN}") {
+    let (response, lost) = serve(&world, &method, &uri, &headers, &body);
+    if lost {
         return respond(
-            StatusCode::UNAUTHORIZED,
-            json!({ "message": "Bad credentials" }),
+            StatusCode::BAD_GATEWAY,
+            json!({ "message": "Server Error" }),
         );
     }
-    let targeted = match &w.fail_on {
-        Some((prefix, _)) if line.starts_with(prefix.as_str()) => w.fail_on.take().map(|(_, f)| f),
-        _ => None,
-    };
-    if let Some(fault) = targeted.or_else(|| w.faults.pop_front()) {
-        return match fault {
-            Fault::EchoCredentials => respond(
-                StatusCode::UNAUTHORIZED,
-                json!({ "message": format!("Bad credentials; you sent {auth}") }),
-            ),
-            Fault::ServerError => respond(
-                StatusCode::BAD_GATEWAY,
-                json!({ "message": "Server Error" }),
-            ),
-            Fault::SecondaryRateLimit { retry_after } => {
-                let mut r = respond(
-                    StatusCode::FORBIDDEN,
-                    json!({ "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }),
-                );
-                r.headers_mut().insert(
-                    "retry-after",
-                    HeaderValue::from_str(&retry_after.to_string()).unwrap(),
-                );
-                r
-            }
-        };
+    if method != Method::GET || response.status() != StatusCode::OK {
+        return response;
     }
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let q = query(&uri);
-    let segments: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
-    let Some(rest) = segments.strip_prefix(&["repos", OWNER, REPO][..]) else {
-        return respond(StatusCode::NOT_FOUND, json!({ "message": "Not Found" }));
+    // Reads carry an ETag; asked with it again and unchanged, a 304.
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let tag = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        bytes.hash(&mut hasher);
+        format!("\"{:016x}\"", hasher.finish())
     };
-    if rest.first() == Some(&"pulls") {
-        w.refresh_heads();
+    if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(tag.as_str()) {
+        world.lock().unwrap_or_else(|p| p.into_inner()).not_modified += 1;
+        let mut r = StatusCode::NOT_MODIFIED.into_response();
+        r.headers_mut()
+            .insert("etag", HeaderValue::from_str(&tag).unwrap());
+        return r;
     }
-    route(&mut w, &method, rest, &q, body)
+    parts
+        .headers
+        .insert("etag", HeaderValue::from_str(&tag).unwrap());
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 fn route(

@@ -15,7 +15,7 @@ use patchwright::vocab::secret::Secret;
 use crate::fake_github::{BOT_LOGIN, FakeGitHub, Fault, OWNER, REPO, TOKEN};
 use crate::support::{Project, Run, fixtures, git};
 
-const PROPOSE_ALL: &str = "limits:\n  max_prs_per_run: 10\n";
+pub const PROPOSE_ALL: &str = "limits:\n  max_prs_per_run: 10\n";
 
 /// A repository on the fake GitHub, checked out as an Actions job has it.
 #[derive(Debug)]
@@ -722,24 +722,32 @@ fn missing_settings_are_clear_errors() {
     assert!(!stderr.contains("ghp_wrongTokenValue"));
 }
 
-fn forge(url: &str, attempts: u32) -> GitHubForge {
+pub fn forge(url: &str, attempts: u32) -> GitHubForge {
+    forge_with(
+        url,
+        RetryPolicy {
+            attempts,
+            base_delay: std::time::Duration::from_millis(10),
+            ..RetryPolicy::default()
+        },
+    )
+}
+
+/// The GitHub forge on the fake, trying as hard as `retry` says.
+pub fn forge_with(url: &str, retry: RetryPolicy) -> GitHubForge {
     GitHubForge::new(GitHubOptions {
         api_url: url.to_owned(),
         owner: OWNER.into(),
         repo: REPO.into(),
         token: Secret::new(TOKEN.into()),
         reviewers: Vec::new(),
-        retry: RetryPolicy {
-            attempts,
-            base_delay: std::time::Duration::from_millis(10),
-            ..RetryPolicy::default()
-        },
+        retry,
         own_checks: Vec::new(),
     })
     .unwrap()
 }
 
-fn proposal(hub: &Hub, number: u64) -> Proposal {
+pub fn proposal(hub: &Hub, number: u64) -> Proposal {
     let ledger = Ledger::from_json(&serde_json::to_string(&hub.ledger()).unwrap()).unwrap();
     ledger
         .proposals

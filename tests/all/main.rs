@@ -2,6 +2,7 @@
 //! fixtures, byte-for-byte preservation, bad input, real cargo, and the
 //! layering of `src/`.
 
+mod api_hygiene;
 mod architecture;
 mod bad_input;
 mod baseline;

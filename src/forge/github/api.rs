@@ -42,6 +42,8 @@ pub struct ApiIssue {
     #[serde(default)]
     pub body: Option<String>,
     #[serde(default)]
+    pub user: Option<ApiUser>,
+    #[serde(default)]
     pub pull_request: Option<Value>,
 }
 
@@ -63,6 +65,9 @@ pub struct ApiReview {
 #[derive(Debug, Deserialize)]
 pub struct ApiUser {
     pub login: String,
+    /// `User`, `Bot` or `Organization`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,14 +1,18 @@
 //! GitHub's REST API on octocrab, with the retry rules every request goes
 //! through: 5xx answers and transport errors with bounded exponential
 //! backoff, rate limits (primary and secondary, 403/429 with `retry-after`
-//! or `x-ratelimit-reset`) by waiting within a budget. octocrab's own retry
-//! is off: it retries POSTs immediately, which could post a comment twice.
-//! Writes are made idempotent by the forge instead.
+//! or `x-ratelimit-reset`, and a secondary limit's 403 without either,
+//! which GitHub asks to wait at least a minute for) by waiting within a
+//! budget. octocrab's own retry is off: it retries POSTs immediately, which
+//! could post a comment twice. A POST whose answer is lost is not sent
+//! again here: the forge looks for what it made first ([`Client::create`]).
+//! Reads send the `ETag` of their last answer, and a `304` costs no quota.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use octocrab::Octocrab;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -27,6 +31,9 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// The longest the bot waits, in total, for rate limits to lift.
     pub rate_limit_budget: Duration,
+    /// The wait after a secondary rate limit that names no time; GitHub
+    /// asks for at least a minute.
+    pub secondary_wait: Duration,
     /// Connect and read timeouts, and the run's total for all requests.
     pub network: NetworkBudget,
 }
@@ -37,6 +44,7 @@ impl Default for RetryPolicy {
             attempts: 5,
             base_delay: Duration::from_millis(500),
             rate_limit_budget: Duration::from_secs(600),
+            secondary_wait: Duration::from_secs(60),
             network: NetworkBudget::default(),
         }
     }
@@ -56,6 +64,8 @@ pub struct Client {
     retry: RetryPolicy,
     quota: Mutex<Option<Quota>>,
     waited: Mutex<Duration>,
+    /// Path → (ETag, body) of the last answer to a read.
+    cached: Mutex<HashMap<String, (HeaderValue, String)>>,
 }
 
 /// A raw answer.
@@ -94,6 +104,7 @@ impl Client {
             retry,
             quota: Mutex::new(None),
             waited: Mutex::new(Duration::ZERO),
+            cached: Mutex::new(HashMap::new()),
         })
     }
 
@@ -109,6 +120,12 @@ impl Client {
         let body = body.map(redact_strings);
         let body = body.as_ref();
         let network = &self.retry.network;
+        // A lost answer to a POST may hide a comment or issue made: the
+        // caller looks before it sends again.
+        let resend = method != Method::POST;
+        let etag = (method == Method::GET)
+            .then(|| self.cache().get(path).map(|(tag, _)| tag.clone()))
+            .flatten();
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -121,7 +138,13 @@ impl Client {
                     // an answer that trickles in for ever.
                     tokio::time::timeout(left, async {
                         let response = match method {
-                            Method::GET => self.octocrab._get(path).await,
+                            Method::GET => {
+                                let mut headers = HeaderMap::new();
+                                if let Some(tag) = &etag {
+                                    headers.insert(http::header::IF_NONE_MATCH, tag.clone());
+                                }
+                                self.octocrab._get_with_headers(path, Some(headers)).await
+                            }
                             Method::POST => self.octocrab._post(path, body).await,
                             Method::PATCH => self.octocrab._patch(path, body).await,
                             Method::PUT => self.octocrab._put(path, body).await,
@@ -138,6 +161,12 @@ impl Client {
             let (status, headers, text) = match sent {
                 Ok(Ok(answer)) => answer,
                 Err(_) => return Err(self.spent(what)),
+                Ok(Err(e)) if !resend => {
+                    return Err(ForgeError::Unanswered {
+                        what,
+                        message: redact(&describe(&e)).into_owned(),
+                    });
+                }
                 Ok(Err(e)) => {
                     if attempt < self.retry.attempts {
                         tracing::debug!("{what}: {} (attempt {attempt})", redact(&describe(&e)));
@@ -152,10 +181,24 @@ impl Client {
                 }
             };
             self.note_quota(&headers);
+            if status == StatusCode::NOT_MODIFIED
+                && let Some((_, body)) = self.cache().get(path)
+            {
+                return Ok(Answer {
+                    status: StatusCode::OK,
+                    body: body.clone(),
+                });
+            }
             if status.is_success() {
+                if method == Method::GET
+                    && let Some(tag) = headers.get(http::header::ETAG)
+                {
+                    self.cache()
+                        .insert(path.to_owned(), (tag.clone(), text.clone()));
+                }
                 return Ok(Answer { status, body: text });
             }
-            if let Some(wait) = rate_limit_wait(status, &headers) {
+            if let Some(wait) = rate_limit_wait(status, &headers, &text, &self.retry) {
                 let mut waited = self.waited.lock().unwrap_or_else(|p| p.into_inner());
                 if *waited + wait > self.retry.rate_limit_budget {
                     let until =
@@ -173,6 +216,12 @@ impl Client {
                 self.pause(wait);
                 attempt -= 1;
                 continue;
+            }
+            if status.is_server_error() && !resend {
+                return Err(ForgeError::Unanswered {
+                    what,
+                    message: status.to_string(),
+                });
             }
             if status.is_server_error() && attempt < self.retry.attempts {
                 tracing::debug!("{what}: {status} (attempt {attempt})");
@@ -204,6 +253,47 @@ impl Client {
             status: answer.status.as_u16(),
             message: format!("an answer patchwright cannot read: {e}"),
         })
+    }
+
+    /// Makes something once: looks for it, and only when it is not there
+    /// sends the POST; a POST whose answer was lost is looked for again
+    /// before it is sent again.
+    pub fn create<T>(
+        &self,
+        mut look: impl FnMut() -> Result<Option<T>, ForgeError>,
+        mut post: impl FnMut() -> Result<T, ForgeError>,
+    ) -> Result<T, ForgeError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if let Some(found) = look()? {
+                return Ok(found);
+            }
+            match post() {
+                Err(ForgeError::Unanswered { what, message }) => {
+                    if attempt >= self.retry.attempts {
+                        return Err(ForgeError::Unavailable {
+                            what,
+                            attempts: attempt,
+                            message,
+                        });
+                    }
+                    tracing::debug!("{what}: no answer ({message}); looking before trying again");
+                    self.pause(self.backoff(attempt));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// A POST that GitHub treats as idempotent (a label, a reaction, a
+    /// re-run): sent again after a lost answer.
+    pub fn post_again(&self, path: &str, body: Option<&Value>) -> Result<Answer, ForgeError> {
+        self.create(|| Ok(None), || self.request(Method::POST, path, body))
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, (HeaderValue, String)>> {
+        self.cached.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Waits between attempts, charged to the network budget (at most what
@@ -256,7 +346,12 @@ impl Client {
 }
 
 /// How long to wait before retrying a rate-limited request, if it is one.
-fn rate_limit_wait(status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
+fn rate_limit_wait(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &str,
+    retry: &RetryPolicy,
+) -> Option<Duration> {
     if status != StatusCode::FORBIDDEN && status != StatusCode::TOO_MANY_REQUESTS {
         return None;
     }
@@ -270,8 +365,10 @@ fn rate_limit_wait(status: StatusCode, headers: &HeaderMap) -> Option<Duration> 
         let seconds = u64::try_from((reset - now()).max(1)).unwrap_or(1);
         return Some(Duration::from_secs(seconds));
     }
-    // A 429 without headers is still a rate limit; GitHub asks for a minute.
-    (status == StatusCode::TOO_MANY_REQUESTS).then(|| Duration::from_secs(60))
+    // A 429, or a 403 that says it is the secondary limit, without headers
+    // is still a rate limit; GitHub asks for at least a minute.
+    let secondary = body.to_ascii_lowercase().contains("secondary rate limit");
+    (status == StatusCode::TOO_MANY_REQUESTS || secondary).then_some(retry.secondary_wait)
 }
 
 fn now() -> i64 {
@@ -332,19 +429,30 @@ mod tests {
 
     #[test]
     fn rate_limits_are_read_from_headers() {
+        let policy = RetryPolicy::default();
         let mut headers = HeaderMap::new();
         assert_eq!(
-            rate_limit_wait(StatusCode::FORBIDDEN, &headers),
+            rate_limit_wait(
+                StatusCode::FORBIDDEN,
+                &headers,
+                r#"{"message":"You have exceeded a secondary rate limit."}"#,
+                &policy
+            ),
+            Some(Duration::from_secs(60)),
+            "a secondary limit without headers waits a minute"
+        );
+        assert_eq!(
+            rate_limit_wait(StatusCode::FORBIDDEN, &headers, "", &policy),
             None,
             "a plain 403 is a refusal"
         );
         assert_eq!(
-            rate_limit_wait(StatusCode::TOO_MANY_REQUESTS, &headers),
+            rate_limit_wait(StatusCode::TOO_MANY_REQUESTS, &headers, "", &policy),
             Some(Duration::from_secs(60))
         );
         headers.insert("retry-after", "7".parse().unwrap());
         assert_eq!(
-            rate_limit_wait(StatusCode::FORBIDDEN, &headers),
+            rate_limit_wait(StatusCode::FORBIDDEN, &headers, "", &policy),
             Some(Duration::from_secs(7))
         );
         let mut primary = HeaderMap::new();
@@ -353,10 +461,10 @@ mod tests {
             "x-ratelimit-reset",
             (now() + 30).to_string().parse().unwrap(),
         );
-        let wait = rate_limit_wait(StatusCode::FORBIDDEN, &primary).unwrap();
+        let wait = rate_limit_wait(StatusCode::FORBIDDEN, &primary, "", &policy).unwrap();
         assert!((29..=31).contains(&wait.as_secs()), "{wait:?}");
         assert_eq!(
-            rate_limit_wait(StatusCode::INTERNAL_SERVER_ERROR, &headers),
+            rate_limit_wait(StatusCode::INTERNAL_SERVER_ERROR, &headers, "", &policy),
             None
         );
     }

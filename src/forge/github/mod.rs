@@ -89,12 +89,41 @@ impl GitHubForge {
         if labels.is_empty() {
             return Ok(());
         }
-        self.client.request(
-            Method::POST,
+        self.client.post_again(
             &self.repo_path(&format!("/issues/{number}/labels")),
             Some(&json!({ "labels": labels })),
         )?;
         Ok(())
+    }
+
+    /// The open dashboard issue: labelled, starting with `marker`, and
+    /// written by a bot or by someone with write access (anyone who can
+    /// label an issue could otherwise point the bot at theirs).
+    fn find_dashboard(&self, marker: Option<&str>) -> Result<Option<ApiIssue>, ForgeError> {
+        let path = self.repo_path(&format!(
+            "/issues?state=open&per_page=100&labels={}",
+            encode(DASHBOARD_LABEL)
+        ));
+        let issues: Vec<ApiIssue> = self.client.json(Method::GET, &path, None)?;
+        for issue in issues {
+            if issue.pull_request.is_some() || issue.body.as_deref().and_then(marker_of) != marker {
+                continue;
+            }
+            let Some(author) = &issue.user else {
+                continue;
+            };
+            if author.kind.as_deref() == Some("Bot")
+                || self.permission(&author.login)? >= Permission::Write
+            {
+                return Ok(Some(issue));
+            }
+            tracing::warn!(
+                "issue #{} looks like the dashboard but {} cannot write to the repository: left alone",
+                issue.number,
+                author.login
+            );
+        }
+        Ok(None)
     }
 
     fn pull_ref(&self, pull: &ApiPull) -> PullRef {
@@ -230,16 +259,28 @@ impl Forge for GitHubForge {
             }
             return Ok(self.pull_ref(&existing));
         }
-        let created = self.client.json::<ApiPull>(
-            Method::POST,
-            &self.repo_path("/pulls"),
-            Some(&json!({
-                "title": draft.title,
-                "head": draft.branch.as_str(),
-                "base": draft.base.as_str(),
-                "body": draft.body,
-                "maintainer_can_modify": false,
-            })),
+        let mut looked = false;
+        let created = self.client.create(
+            || {
+                // The first look was made above.
+                if !std::mem::replace(&mut looked, true) {
+                    return Ok(None);
+                }
+                self.find_open_pull(draft.branch.as_str())
+            },
+            || {
+                self.client.json::<ApiPull>(
+                    Method::POST,
+                    &self.repo_path("/pulls"),
+                    Some(&json!({
+                        "title": draft.title,
+                        "head": draft.branch.as_str(),
+                        "base": draft.base.as_str(),
+                        "body": draft.body,
+                        "maintainer_can_modify": false,
+                    })),
+                )
+            },
         );
         let pull = match created {
             Ok(pull) => pull,
@@ -256,8 +297,7 @@ impl Forge for GitHubForge {
         };
         self.add_labels(pull.number, &draft.labels)?;
         if !self.options.reviewers.is_empty()
-            && let Err(e) = self.client.request(
-                Method::POST,
+            && let Err(e) = self.client.post_again(
                 &self.repo_path(&format!("/pulls/{}/requested_reviewers", pull.number)),
                 Some(&json!({ "reviewers": self.options.reviewers })),
             )
@@ -308,21 +348,27 @@ impl Forge for GitHubForge {
 
     fn comment_on(&self, number: u64, body: &str) -> Result<(), ForgeError> {
         let marker = marker_of(body);
-        let exists = self.comments(number)?.iter().any(|c| {
-            let text = c.body.as_deref().unwrap_or("");
-            match marker {
-                Some(m) => text.lines().next().map(str::trim) == Some(m),
-                None => text == body,
-            }
-        });
-        if !exists {
-            self.client.request(
-                Method::POST,
-                &self.repo_path(&format!("/issues/{number}/comments")),
-                Some(&json!({ "body": body })),
-            )?;
-        }
-        Ok(())
+        self.client.create(
+            || {
+                let exists = self.comments(number)?.iter().any(|c| {
+                    let text = c.body.as_deref().unwrap_or("");
+                    match marker {
+                        Some(m) => text.lines().next().map(str::trim) == Some(m),
+                        None => text == body,
+                    }
+                });
+                Ok(exists.then_some(()))
+            },
+            || {
+                self.client
+                    .request(
+                        Method::POST,
+                        &self.repo_path(&format!("/issues/{number}/comments")),
+                        Some(&json!({ "body": body })),
+                    )
+                    .map(drop)
+            },
+        )
     }
 
     fn reviews(&self, proposal: &Proposal) -> Result<Vec<Review>, ForgeError> {
@@ -369,8 +415,7 @@ impl Forge for GitHubForge {
         runs.sort_unstable();
         runs.dedup();
         for run_id in &runs {
-            self.client.request(
-                Method::POST,
+            self.client.post_again(
                 &self.repo_path(&format!("/actions/runs/{run_id}/rerun-failed-jobs")),
                 None,
             )?;
@@ -379,8 +424,7 @@ impl Forge for GitHubForge {
     }
 
     fn react(&self, comment_id: u64, reaction: Reaction) -> Result<(), ForgeError> {
-        self.client.request(
-            Method::POST,
+        self.client.post_again(
             &self.repo_path(&format!("/issues/comments/{comment_id}/reactions")),
             Some(&json!({ "content": reaction.api_name() })),
         )?;
@@ -422,35 +466,32 @@ impl Forge for GitHubForge {
     }
 
     fn upsert_dashboard(&self, title: &str, body: &str) -> Result<Option<u64>, ForgeError> {
-        let path = self.repo_path(&format!(
-            "/issues?state=open&per_page=100&labels={}",
-            encode(DASHBOARD_LABEL)
-        ));
-        let issues: Vec<ApiIssue> = self.client.json(Method::GET, &path, None)?;
-        // The label alone is not enough: anyone who can label an issue
-        // could point the bot at it. The marker is the bot's own first line.
         let marker = marker_of(body);
-        let ours = issues
-            .into_iter()
-            .find(|i| i.pull_request.is_none() && i.body.as_deref().and_then(marker_of) == marker);
-        if let Some(issue) = ours {
-            let changed =
-                issue.body.as_deref().map(dashboard_content) != Some(dashboard_content(body));
-            if changed {
-                self.client.request(
-                    Method::PATCH,
-                    &self.repo_path(&format!("/issues/{}", issue.number)),
-                    Some(&json!({ "body": body })),
-                )?;
-            }
-            return Ok(Some(issue.number));
-        }
-        let created: ApiIssue = self.client.json(
-            Method::POST,
-            &self.repo_path("/issues"),
-            Some(&json!({ "title": title, "body": body, "labels": [DASHBOARD_LABEL] })),
+        let mut looked = None;
+        let issue = self.client.create(
+            || {
+                let found = self.find_dashboard(marker)?;
+                looked.get_or_insert(found.is_some());
+                Ok(found)
+            },
+            || {
+                self.client.json::<ApiIssue>(
+                    Method::POST,
+                    &self.repo_path("/issues"),
+                    Some(&json!({ "title": title, "body": body, "labels": [DASHBOARD_LABEL] })),
+                )
+            },
         )?;
-        Ok(Some(created.number))
+        // Found, not made just now: rewritten only when its content changed.
+        let changed = issue.body.as_deref().map(dashboard_content) != Some(dashboard_content(body));
+        if looked == Some(true) && changed {
+            self.client.request(
+                Method::PATCH,
+                &self.repo_path(&format!("/issues/{}", issue.number)),
+                Some(&json!({ "body": body })),
+            )?;
+        }
+        Ok(Some(issue.number))
     }
 
     fn quota(&self) -> Option<String> {
