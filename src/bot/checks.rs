@@ -13,9 +13,10 @@ use crate::vocab::time::Timestamp;
 /// How many results the ledger keeps; the oldest go first.
 const KEPT: usize = 256;
 
-/// The checks of any commit (a base, a merge on the default branch).
-pub fn of_commit(bot: &Bot<'_>, commit: &CommitSha) -> Result<Checks, CycleError> {
-    cached(bot, commit, || bot.forge.commit_checks(commit))
+/// The checks of any commit (a base, a merge on the default branch); `only`
+/// names those that decide (empty: the forge's choice).
+pub fn of_commit(bot: &Bot<'_>, commit: &CommitSha, only: &[String]) -> Result<Checks, CycleError> {
+    cached(bot, commit, || bot.forge.commit_checks(commit, only))
 }
 
 /// The checks of a proposal's head.

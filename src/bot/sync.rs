@@ -271,7 +271,7 @@ pub(crate) fn record_checks(
     let fix = checks::of_proposal(bot, proposal)?;
     let mut judgement = judge(&fix, None);
     if judgement == Judgement::NeedBase {
-        let base = checks::of_commit(bot, &proposal.base)?;
+        let base = checks::of_commit(bot, &proposal.base, &[])?;
         judgement = judge(&fix, Some(&base));
     }
     let (outcome, passed) = match judgement {

@@ -283,7 +283,7 @@ fn rerun(
 
 /// A commit's checks, filtered to `revert.checks`.
 fn checks_of(bot: &Bot<'_>, commit: &CommitSha) -> Result<Checks, CycleError> {
-    let found = checks::of_commit(bot, commit)?;
+    let found = checks::of_commit(bot, commit, &bot.config.revert.checks)?;
     Ok(policy::filter(found, &bot.config.revert.checks))
 }
 

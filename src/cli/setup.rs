@@ -231,6 +231,8 @@ pub fn github_forge(git: &GitSetup, args: &GitHubArgs) -> Result<GitHubForge> {
             .filter(|job| !job.is_empty())
             .into_iter()
             .collect(),
+        required: git.config.checks.required.clone(),
+        base: git.default_branch().ok().map(|b| b.to_string()),
     })?;
     Ok(forge)
 }

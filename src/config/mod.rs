@@ -46,6 +46,8 @@ pub struct Config {
     pub commands: CommandsConfig,
     /// GitHub settings.
     pub github: GitHubConfig,
+    /// Which checks judge a proposal.
+    pub checks: ChecksConfig,
     /// How long the network may take in one run.
     pub network: NetworkConfig,
     /// How much disk the kept build directories may take.

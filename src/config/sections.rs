@@ -190,6 +190,15 @@ impl Default for CommandsConfig {
     }
 }
 
+/// Which checks judge a proposal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChecksConfig {
+    /// Check names that decide whether a proposal passed. Default: the
+    /// default branch's required checks where GitHub names any, else all.
+    pub required: Vec<String>,
+}
+
 /// GitHub settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]

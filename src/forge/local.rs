@@ -164,7 +164,7 @@ impl Forge for LocalForge<'_> {
         self.run_checks(&proposal.head)
     }
 
-    fn commit_checks(&self, commit: &CommitSha) -> Result<Checks, ForgeError> {
+    fn commit_checks(&self, commit: &CommitSha, _only: &[String]) -> Result<Checks, ForgeError> {
         self.run_checks(commit)
     }
 

@@ -144,8 +144,10 @@ pub trait Forge {
     fn reviews(&self, _proposal: &Proposal) -> Result<Vec<Review>, ForgeError> {
         Ok(Vec::new())
     }
-    /// The checks on any commit (of the default branch, say).
-    fn commit_checks(&self, commit: &CommitSha) -> Result<Checks, ForgeError>;
+    /// The checks on any commit (of the default branch, say). `only` names
+    /// the checks that decide; empty: the forge's own choice (the default
+    /// branch's required checks where it has any, else all).
+    fn commit_checks(&self, commit: &CommitSha, only: &[String]) -> Result<Checks, ForgeError>;
     /// The command a forge runs itself (slowly) to check a commit, where it
     /// does: its results are worth keeping by tree and command. `None` where
     /// checks run elsewhere (CI) and the forge only reads them.

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use patchwright::forge::Forge;
 use patchwright::forge::github::{GitHubForge, RetryPolicy};
+use patchwright::store::checks::Checks;
 
 use crate::fake_github::{Fault, OWNER, REPO};
 use crate::github::{Hub, PROPOSE_ALL, forge, forge_with, proposal};
@@ -171,4 +172,70 @@ fn a_run_with_nothing_to_do_costs_at_most_two_reads() {
     let calls = &w.requests[before..];
     assert!(calls.len() <= 2, "{calls:#?}");
     assert!(calls.iter().all(|c| c.starts_with("GET ")), "{calls:#?}");
+}
+
+/// Where the default branch requires checks, only those decide; one that
+/// has not reported yet is waited for.
+#[test]
+fn only_the_required_checks_decide() {
+    let hub = Hub::new(PROPOSE_ALL);
+    hub.schedule();
+    let p = proposal(&hub, hub.pull_number("len-zero"));
+    let head = p.head.to_string();
+    {
+        let mut w = hub.fake.world();
+        w.check_runs.remove(&head);
+        w.set_check(&head, "test (ubuntu)", "success", 3);
+        w.set_check(&head, "nightly lint", "failure", 4);
+        w.required_checks.0 = vec!["test".into()];
+    }
+    let passed = |checks: &Checks| matches!(checks, Checks::Passed { .. });
+    let checks = forge(&hub.fake.url, 3).checks(&p).unwrap();
+    assert!(passed(&checks), "{checks:?}");
+
+    // A ruleset's required check that has not run yet: pending.
+    hub.fake.world().required_checks.1 = vec!["msrv".into()];
+    let github = forge(&hub.fake.url, 3);
+    assert_eq!(github.checks(&p).unwrap(), Checks::Pending);
+    hub.fake.world().set_check(&head, "msrv", "success", 5);
+    assert!(passed(&forge(&hub.fake.url, 3).checks(&p).unwrap()));
+
+    // Named checks override the branch's.
+    let named = github
+        .commit_checks(&p.head, &["nightly lint".to_owned()])
+        .unwrap();
+    assert!(matches!(named, Checks::Failed { .. }), "{named:?}");
+
+    // And through the configuration, in a run.
+    let hub = Hub::new(&format!("{PROPOSE_ALL}checks:\n  required: [test]\n"));
+    hub.schedule();
+    let number = hub.pull_number("len-zero");
+    let head = proposal(&hub, number).head.to_string();
+    {
+        let mut w = hub.fake.world();
+        w.check_runs.remove(&head);
+        w.set_check(&head, "test", "success", 3);
+        w.set_check(&head, "nightly lint", "failure", 4);
+    }
+    hub.schedule();
+    let w = hub.fake.world();
+    assert_eq!(
+        w.issues[&number].state, "open",
+        "not closed for a check that does not decide"
+    );
+    drop(w);
+    let ledger = hub.ledger();
+    let recorded = ledger["proposals"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|p| p["pull"]["number"] == number)
+        .unwrap();
+    let kinds: Vec<&str> = recorded["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["opened", "checks-passed"]);
 }

@@ -104,6 +104,8 @@ pub struct World {
     pub hang_on: Option<String>,
     /// `METHOD /path?query` of every request, in order.
     pub requests: Vec<String>,
+    /// The default branch's required checks: (classic protection, rulesets).
+    pub required_checks: (Vec<String>, Vec<String>),
     /// Reads answered `304 Not Modified` for their `If-None-Match`.
     pub not_modified: usize,
     pub bare: PathBuf,
@@ -126,6 +128,7 @@ impl World {
             hang_on: None,
             requests: Vec::new(),
             not_modified: 0,
+            required_checks: (Vec::new(), Vec::new()),
             bare,
             next_number: 1,
             next_id: 1000,
@@ -883,6 +886,38 @@ fn route(
             };
             w.reruns.push(id);
             respond(StatusCode::CREATED, json!({}))
+        }
+        ("GET", ["branches", branch]) => {
+            let (classic, _) = &w.required_checks;
+            let protection = (!classic.is_empty()).then(|| {
+                json!({
+                    "enabled": true,
+                    "required_status_checks": {
+                        "enforcement_level": "non_admins",
+                        "contexts": classic,
+                        "checks": classic.iter().map(|c| json!({ "context": c, "app_id": null })).collect::<Vec<_>>(),
+                    }
+                })
+            });
+            respond(
+                StatusCode::OK,
+                json!({ "name": branch, "protected": protection.is_some(), "protection": protection }),
+            )
+        }
+        ("GET", ["rules", "branches", _]) => {
+            let (_, rulesets) = &w.required_checks;
+            let mut rules = vec![json!({ "type": "deletion", "ruleset_id": 1 })];
+            if !rulesets.is_empty() {
+                rules.push(json!({
+                    "type": "required_status_checks",
+                    "ruleset_id": 2,
+                    "parameters": {
+                        "strict_required_status_checks_policy": false,
+                        "required_status_checks": rulesets.iter().map(|c| json!({ "context": c })).collect::<Vec<_>>(),
+                    }
+                }));
+            }
+            respond(StatusCode::OK, Value::Array(rules))
         }
         _ => not_found(),
     }

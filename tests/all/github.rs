@@ -743,6 +743,8 @@ pub fn forge_with(url: &str, retry: RetryPolicy) -> GitHubForge {
         reviewers: Vec::new(),
         retry,
         own_checks: Vec::new(),
+        required: Vec::new(),
+        base: Some("main".into()),
     })
     .unwrap()
 }
@@ -1126,6 +1128,8 @@ fn check_verdicts_leave_out_the_bots_own_job_and_runs_without_a_result() {
         reviewers: Vec::new(),
         retry: RetryPolicy::default(),
         own_checks: vec!["patchwright".into()],
+        required: Vec::new(),
+        base: Some("main".into()),
     })
     .unwrap();
     let Checks::Passed { passing } = github.checks(&p).unwrap() else {

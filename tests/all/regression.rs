@@ -400,6 +400,8 @@ fn push_mode_never_forces_over_a_concurrent_push_and_looks_again() {
         reviewers: Vec::new(),
         retry: RetryPolicy::default(),
         own_checks: Vec::new(),
+        required: Vec::new(),
+        base: Some("main".into()),
     })
     .unwrap();
     let bot = Bot {

@@ -247,3 +247,24 @@ fn the_action_keys_its_build_by_its_sources_and_succeeds_quietly_without_a_token
     );
     assert_eq!(said.lines().count(), 1);
 }
+
+/// The configuration block under the README's "Configuration" heading is
+/// the defaults, spelled out.
+#[test]
+fn the_readmes_configuration_block_is_the_defaults() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme.find("\n## Configuration").unwrap()..];
+    let start = section.find("```yaml\n").unwrap() + "```yaml\n".len();
+    let block = &section[start..start + section[start..].find("```").unwrap()];
+    let skills = patchwright::engine::skills::Registry::builtin().ids();
+    let parsed =
+        patchwright::config::Config::parse(block, std::path::Path::new("README.md"), &skills)
+            .unwrap();
+    let mut defaults = patchwright::config::Config::default();
+    defaults.file = parsed.file.clone();
+    // The block shows a skill's setting by example, at its default.
+    defaults.skills = parsed.skills.clone();
+    assert!(parsed.skills.values().all(|s| *s == Default::default()));
+    assert_eq!(parsed, defaults);
+}

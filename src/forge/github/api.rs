@@ -116,3 +116,77 @@ pub struct ApiStatus {
     #[serde(default)]
     pub updated_at: Option<String>,
 }
+
+/// A branch, for its protection's required checks.
+#[derive(Debug, Default, Deserialize)]
+pub struct ApiBranch {
+    #[serde(default)]
+    pub protection: Option<ApiProtection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ApiProtection {
+    #[serde(default)]
+    pub required_status_checks: Option<ApiRequiredChecks>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ApiRequiredChecks {
+    #[serde(default)]
+    pub contexts: Vec<String>,
+    #[serde(default)]
+    pub checks: Vec<ApiRequiredCheck>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ApiRequiredCheck {
+    pub context: String,
+}
+
+impl ApiBranch {
+    /// The check names its protection requires.
+    pub fn required(&self) -> Vec<String> {
+        let Some(checks) = self
+            .protection
+            .as_ref()
+            .and_then(|p| p.required_status_checks.as_ref())
+        else {
+            return Vec::new();
+        };
+        checks
+            .contexts
+            .iter()
+            .cloned()
+            .chain(checks.checks.iter().map(|c| c.context.clone()))
+            .collect()
+    }
+}
+
+/// A ruleset rule that applies to a branch.
+#[derive(Debug, Deserialize)]
+pub struct ApiRule {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub parameters: Option<ApiRuleParameters>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ApiRuleParameters {
+    #[serde(default)]
+    pub required_status_checks: Vec<ApiRequiredCheck>,
+}
+
+impl ApiRule {
+    /// The check names a `required_status_checks` rule requires.
+    pub fn required(&self) -> Vec<String> {
+        match (&*self.kind, &self.parameters) {
+            ("required_status_checks", Some(p)) => p
+                .required_status_checks
+                .iter()
+                .map(|c| c.context.clone())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}

@@ -11,7 +11,8 @@ use http::Method;
 use serde_json::json;
 
 use api::{
-    ApiCheckRuns, ApiCombinedStatus, ApiComment, ApiIssue, ApiPermission, ApiPull, ApiReview,
+    ApiBranch, ApiCheckRuns, ApiCombinedStatus, ApiComment, ApiIssue, ApiPermission, ApiPull,
+    ApiReview, ApiRule,
 };
 use client::{Client, encode};
 
@@ -46,11 +47,18 @@ pub struct GitHubOptions {
     /// `GITHUB_JOB` names): a run of the bot on a proposal's head or the
     /// default branch says nothing about a fix.
     pub own_checks: Vec<String>,
+    /// Checks that decide (`checks.required`); none: the required checks
+    /// of `base`'s protection and rulesets, where it has any, else all.
+    pub required: Vec<String>,
+    /// The default branch, whose protection names the required checks.
+    pub base: Option<String>,
 }
 
 pub struct GitHubForge {
     client: Client,
     options: GitHubOptions,
+    /// The default branch's required checks, read once.
+    protected: std::sync::OnceLock<Vec<String>>,
 }
 
 impl std::fmt::Debug for GitHubForge {
@@ -68,7 +76,11 @@ impl std::fmt::Debug for GitHubForge {
 impl GitHubForge {
     pub fn new(options: GitHubOptions) -> Result<Self, ForgeError> {
         let client = Client::new(&options.api_url, &options.token, options.retry.clone())?;
-        Ok(Self { client, options })
+        Ok(Self {
+            client,
+            options,
+            protected: std::sync::OnceLock::new(),
+        })
     }
 
     fn repo_path(&self, rest: &str) -> String {
@@ -134,8 +146,66 @@ impl GitHubForge {
         }
     }
 
-    /// Check runs and commit statuses of a commit, combined.
-    pub fn commit_checks(&self, sha: &CommitSha) -> Result<Checks, ForgeError> {
+    /// The checks that decide: `only`, else `checks.required`, else the
+    /// default branch's required checks (none: all decide).
+    fn deciding(&self, only: &[String]) -> Result<Vec<String>, ForgeError> {
+        if !only.is_empty() {
+            return Ok(only.to_vec());
+        }
+        if !self.options.required.is_empty() {
+            return Ok(self.options.required.clone());
+        }
+        if let Some(known) = self.protected.get() {
+            return Ok(known.clone());
+        }
+        let found = match &self.options.base {
+            Some(base) => self.required_checks(base)?,
+            None => Vec::new(),
+        };
+        Ok(self.protected.get_or_init(|| found).clone())
+    }
+
+    /// The check names `branch`'s protection and rulesets require. Reading
+    /// protection needs more than the bot may have: a refusal means none
+    /// known, not a failed run.
+    fn required_checks(&self, branch: &str) -> Result<Vec<String>, ForgeError> {
+        let mut names = Vec::new();
+        let branch = encode(branch);
+        match self.client.json::<ApiBranch>(
+            Method::GET,
+            &self.repo_path(&format!("/branches/{branch}")),
+            None,
+        ) {
+            Ok(found) => names.extend(found.required()),
+            Err(ForgeError::Api {
+                status: 403 | 404, ..
+            }) => {}
+            Err(e) => return Err(e),
+        }
+        match self.client.json::<Vec<ApiRule>>(
+            Method::GET,
+            &self.repo_path(&format!("/rules/branches/{branch}")),
+            None,
+        ) {
+            Ok(rules) => names.extend(rules.iter().flat_map(ApiRule::required)),
+            Err(ForgeError::Api {
+                status: 403 | 404, ..
+            }) => {}
+            Err(e) => return Err(e),
+        }
+        names.sort();
+        names.dedup();
+        if !names.is_empty() {
+            tracing::debug!("required checks of {branch}: {}", names.join(", "));
+        }
+        Ok(names)
+    }
+
+    /// Check runs and commit statuses of a commit, combined; where some
+    /// checks decide (`only`, `checks.required`, the branch's required
+    /// checks), only those, and one that has not reported yet is pending.
+    pub fn commit_checks(&self, sha: &CommitSha, only: &[String]) -> Result<Checks, ForgeError> {
+        let deciding = self.deciding(only)?;
         let mut check_runs = Vec::new();
         for page in 1..=MAX_PAGES {
             let batch: ApiCheckRuns = self.client.json(
@@ -168,7 +238,15 @@ impl GitHubForge {
         let mut passing = Vec::new();
         let mut pending = false;
         let own = |name: &str| self.options.own_checks.iter().any(|o| o == name);
-        for run in check_runs.iter().filter(|r| !own(&r.name)) {
+        let decides = |name: &str| {
+            deciding.is_empty()
+                || deciding
+                    .iter()
+                    .any(|n| name == n || name.starts_with(&format!("{n} ")))
+        };
+        check_runs.retain(|r| !own(&r.name) && decides(&r.name));
+        statuses.retain(|s| decides(&s.context));
+        for run in &check_runs {
             let url = run.html_url.clone().or_else(|| run.details_url.clone());
             let check = CheckRun {
                 name: run.name.clone(),
@@ -198,6 +276,17 @@ impl GitHubForge {
                 "pending" => pending = true,
                 _ => failing.push(check),
             }
+        }
+        // A required check that has not reported is waited for, as GitHub's
+        // merge box shows it ("Expected").
+        let reported = |n: &String| {
+            failing
+                .iter()
+                .chain(&passing)
+                .any(|c| c.name == *n || c.name.starts_with(&format!("{n} ")))
+        };
+        if !deciding.iter().all(reported) {
+            pending = true;
         }
         Ok(if !failing.is_empty() {
             Checks::Failed {
@@ -334,7 +423,7 @@ impl Forge for GitHubForge {
     }
 
     fn checks(&self, proposal: &Proposal) -> Result<Checks, ForgeError> {
-        self.commit_checks(&proposal.head)
+        self.commit_checks(&proposal.head, &[])
     }
 
     fn pull_labels(&self, number: u64) -> Result<Vec<String>, ForgeError> {
@@ -389,8 +478,8 @@ impl Forge for GitHubForge {
             .collect())
     }
 
-    fn commit_checks(&self, commit: &CommitSha) -> Result<Checks, ForgeError> {
-        GitHubForge::commit_checks(self, commit)
+    fn commit_checks(&self, commit: &CommitSha, only: &[String]) -> Result<Checks, ForgeError> {
+        GitHubForge::commit_checks(self, commit, only)
     }
 
     fn merged_pull(&self, number: u64) -> Result<Option<(CommitSha, String)>, ForgeError> {
