@@ -261,10 +261,12 @@ fn the_readmes_configuration_block_is_the_defaults() {
     let parsed =
         patchwright::config::Config::parse(block, std::path::Path::new("README.md"), &skills)
             .unwrap();
-    let mut defaults = patchwright::config::Config::default();
-    defaults.file = parsed.file.clone();
     // The block shows a skill's setting by example, at its default.
-    defaults.skills = parsed.skills.clone();
+    let defaults = patchwright::config::Config {
+        file: parsed.file.clone(),
+        skills: parsed.skills.clone(),
+        ..Default::default()
+    };
     assert!(parsed.skills.values().all(|s| *s == Default::default()));
     assert_eq!(parsed, defaults);
 }
