@@ -42,6 +42,7 @@ pub fn update_dashboard(bot: &Bot<'_>, report: &RunReport) -> Result<(), CycleEr
         })
         .collect();
     let body = templates::dashboard(&Dashboard {
+        banner: bot.forge.no_ci(),
         stopped: ledger.stopped.as_ref(),
         last_run: Timestamp::now().to_string(),
         last_result: report.summary_line(),

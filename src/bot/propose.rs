@@ -605,6 +605,7 @@ fn body(
         prefix: &bot.config.commands.prefix,
         later_days: bot.config.learning.later_days,
         validation,
+        no_ci: bot.forge.no_ci(),
     })
 }
 

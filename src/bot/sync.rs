@@ -277,7 +277,8 @@ pub(crate) fn record_checks(
     let (outcome, passed) = match judgement {
         Judgement::Pending | Judgement::NeedBase => return Ok(None),
         Judgement::Missing => {
-            if warn_missing {
+            // With a token that starts no CI, the banner has said so.
+            if warn_missing && bot.forge.no_ci().is_none() {
                 warn_once(
                     warnings,
                     "proposals have had no checks for 30 minutes: pull requests opened with the default \

@@ -63,6 +63,9 @@ pub fn run(cli: &Options, registry: &Registry, args: RunArgs) -> Result<ExitCode
             let forge = github_forge(&git, &github)?;
             let report = run_once(&git.bot(registry, &forge, default_branch), &options);
             log_quota(&forge);
+            if let Some(notice) = forge.no_ci() {
+                note!("patchwright: {notice}");
+            }
             report?
         }
     };
@@ -98,7 +101,16 @@ pub fn event(cli: &Options, registry: &Registry, args: EventArgs) -> Result<Exit
     let bot = git.bot(registry, &forge, default_branch);
     let summary = on_trigger(&bot, &trigger);
     log_quota(&forge);
-    let summary = summary?;
+    let mut summary = summary?;
+    if let Some(notice) = forge.no_ci() {
+        note!("patchwright: {notice}");
+        // Under the summary's heading, above everything else.
+        let (heading, rest) = match summary.split_once('\n') {
+            Some((first, rest)) if first.starts_with("## ") => (format!("{first}\n\n"), rest),
+            _ => (String::new(), summary.as_str()),
+        };
+        summary = format!("{heading}> [!WARNING]\n> {notice}\n\n{}", rest.trim_start());
+    }
     print(&summary)?;
     write_step_summary(&summary)?;
     Ok(ExitCode::SUCCESS)

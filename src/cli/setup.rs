@@ -233,6 +233,8 @@ pub fn github_forge(git: &GitSetup, args: &GitHubArgs) -> Result<GitHubForge> {
             .collect(),
         required: git.config.checks.required.clone(),
         base: git.default_branch().ok().map(|b| b.to_string()),
+        // The Action compares its token with `github.token`.
+        default_token: std::env::var("PATCHWRIGHT_DEFAULT_TOKEN").is_ok_and(|v| v == "true"),
     })?;
     Ok(forge)
 }

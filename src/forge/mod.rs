@@ -174,6 +174,11 @@ pub trait Forge {
     /// Creates the dashboard issue or rewrites its body; its number, if the
     /// forge has issues.
     fn upsert_dashboard(&self, title: &str, body: &str) -> Result<Option<u64>, ForgeError>;
+    /// Why no CI will judge this forge's pull requests, when that is known
+    /// from the start (a token whose pull requests start no workflows).
+    fn no_ci(&self) -> Option<&'static str> {
+        None
+    }
     /// API quota left, for the log at the end of a run.
     fn quota(&self) -> Option<String> {
         None

@@ -37,6 +37,8 @@ pub struct PullBody<'a> {
     pub later_days: u64,
     /// How the fixes were compiled before they were proposed.
     pub validation: Option<&'a str>,
+    /// Why no CI will run on it, when none will.
+    pub no_ci: Option<&'a str>,
 }
 
 /// A row of the dashboard's open proposals.
@@ -52,6 +54,8 @@ pub struct OpenRow {
 /// What the dashboard shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Dashboard<'a> {
+    /// A warning that stays on top while it holds.
+    pub banner: Option<&'a str>,
     pub stopped: Option<&'a Hold>,
     pub last_run: String,
     pub last_result: String,
@@ -248,6 +252,7 @@ mod tests {
             fingerprints: vec!["aaaaaaaaaaaaaaaa".into(), "bbbbbbbbbbbbbbbb".into()],
             prefix: "/patchwright",
             later_days: 30,
+            no_ci: None,
             validation: Some(
                 "Compiled with `cargo check --workspace --all-targets` before it was proposed (round 1 of 3).",
             ),
@@ -369,6 +374,7 @@ mod tests {
             reason: "noisy".into(),
         };
         let text = dashboard(&Dashboard {
+            banner: None,
             stopped: Some(&hold),
             last_run: "2026-11-25T20:00:00Z".into(),
             last_result: "1 proposed".into(),

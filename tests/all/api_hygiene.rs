@@ -239,3 +239,45 @@ fn only_the_required_checks_decide() {
         .collect();
     assert_eq!(kinds, ["opened", "checks-passed"]);
 }
+
+/// With the workflow's own token, the first run already says that no CI
+/// will judge the proposals: on the dashboard, in the job summary and in
+/// each pull request.
+#[test]
+fn the_default_token_is_said_from_the_first_run() {
+    let hub = Hub::new(PROPOSE_ALL);
+    let run = hub.event_env(
+        "schedule",
+        &crate::github::payload("schedule.json"),
+        &[("PATCHWRIGHT_DEFAULT_TOKEN", "true")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("no CI will run"), "{}", run.stderr);
+    let w = hub.fake.world();
+    let dashboard = &w.plain_issues()[0].body;
+    let banner = dashboard.lines().nth(1).unwrap_or("");
+    assert_eq!(banner, "> [!WARNING]", "{dashboard}");
+    assert!(dashboard.contains("default `GITHUB_TOKEN`"), "{dashboard}");
+    for pull in w.pulls() {
+        assert!(
+            pull.body.contains("**No CI will run on it.**"),
+            "{}",
+            pull.body
+        );
+    }
+    let summary = hub.summaries().pop().unwrap();
+    assert!(
+        summary.starts_with(
+            "## patchwright\n\n> [!WARNING]\n> patchwright runs with the workflow's default `GITHUB_TOKEN`"
+        ),
+        "{summary}"
+    );
+    drop(w);
+
+    // With another token, nothing of it.
+    let hub = Hub::new(PROPOSE_ALL);
+    hub.schedule();
+    let w = hub.fake.world();
+    assert!(!w.plain_issues()[0].body.contains("[!WARNING]"));
+    assert!(w.pulls().iter().all(|p| !p.body.contains("No CI will run")));
+}

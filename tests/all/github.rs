@@ -24,6 +24,8 @@ pub struct Hub {
     pub project: Project,
     /// Everything the bot printed, to check that the token never appears.
     outputs: std::cell::RefCell<Vec<String>>,
+    /// The job summary of each event run.
+    summaries: std::cell::RefCell<Vec<String>>,
 }
 
 impl Hub {
@@ -40,6 +42,7 @@ impl Hub {
             fake,
             project,
             outputs: Default::default(),
+            summaries: Default::default(),
         }
     }
 
@@ -74,10 +77,16 @@ impl Hub {
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         };
         let summary = std::fs::read_to_string(&summary).unwrap_or_default();
+        self.summaries.borrow_mut().push(summary.clone());
         self.outputs
             .borrow_mut()
             .extend([run.stdout.clone(), run.stderr.clone(), summary]);
         run
+    }
+
+    /// The job summary each event run wrote, in order.
+    pub fn summaries(&self) -> Vec<String> {
+        self.summaries.borrow().clone()
     }
 
     pub fn schedule(&self) -> Run {
@@ -745,6 +754,7 @@ pub fn forge_with(url: &str, retry: RetryPolicy) -> GitHubForge {
         own_checks: Vec::new(),
         required: Vec::new(),
         base: Some("main".into()),
+        default_token: false,
     })
     .unwrap()
 }
@@ -1130,6 +1140,7 @@ fn check_verdicts_leave_out_the_bots_own_job_and_runs_without_a_result() {
         own_checks: vec!["patchwright".into()],
         required: Vec::new(),
         base: Some("main".into()),
+        default_token: false,
     })
     .unwrap();
     let Checks::Passed { passing } = github.checks(&p).unwrap() else {

@@ -402,6 +402,7 @@ fn push_mode_never_forces_over_a_concurrent_push_and_looks_again() {
         own_checks: Vec::new(),
         required: Vec::new(),
         base: Some("main".into()),
+        default_token: false,
     })
     .unwrap();
     let bot = Bot {

@@ -52,7 +52,17 @@ pub struct GitHubOptions {
     pub required: Vec<String>,
     /// The default branch, whose protection names the required checks.
     pub base: Option<String>,
+    /// The token is the workflow's own `GITHUB_TOKEN`: what it opens
+    /// starts no workflow, so no CI judges a proposal.
+    pub default_token: bool,
 }
+
+/// Said on the dashboard, in the job summary and in each pull request when
+/// the bot runs with the workflow's own token.
+pub const DEFAULT_TOKEN_NOTICE: &str = "patchwright runs with the workflow's default `GITHUB_TOKEN`: \
+pull requests it opens start no workflows, so no CI will run on its proposals and nothing judges them \
+but review. Give it a GitHub App token (`actions/create-github-app-token`) or a fine-grained personal \
+access token; the README's workflow shows how.";
 
 pub struct GitHubForge {
     client: Client,
@@ -581,6 +591,10 @@ impl Forge for GitHubForge {
             )?;
         }
         Ok(Some(issue.number))
+    }
+
+    fn no_ci(&self) -> Option<&'static str> {
+        self.options.default_token.then_some(DEFAULT_TOKEN_NOTICE)
     }
 
     fn quota(&self) -> Option<String> {
