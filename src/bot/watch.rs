@@ -231,11 +231,21 @@ fn rerun(
     let names: Vec<String> = evidence.failing.iter().map(|f| f.name.clone()).collect();
     let reruns = evidence.reruns + 1;
     match bot.forge.rerun_failed(&evidence.red, &evidence.failing)? {
-        Rerun::Requested(_) => Ok(Some(WatchState::Rerunning {
+        // Nothing could be re-run: the red stands as it is, and the revert
+        // says that it was not re-run.
+        Rerun::Requested { runs: 0, cannot } => {
+            let evidence = Evidence {
+                not_rerun: cannot,
+                ..evidence
+            };
+            automatic_revert(bot, merge, proposal, &evidence, report)
+        }
+        Rerun::Requested { cannot, .. } => Ok(Some(WatchState::Rerunning {
             red: evidence.red,
             reruns,
             failing: names,
             check_ids: evidence.failing.iter().filter_map(|f| f.id).collect(),
+            not_rerun: cannot,
         })),
         Rerun::Done(checks) => {
             checks::keep(bot, &evidence.red, &checks)?;
@@ -275,6 +285,7 @@ fn rerun(
                     reruns,
                     failing: names,
                     check_ids: Vec::new(),
+                    not_rerun: Vec::new(),
                 })),
             }
         }
@@ -399,6 +410,17 @@ pub fn revert(
         parent: evidence.parent.short().to_owned(),
         passing: evidence.passing.iter().map(link).collect(),
         reruns: evidence.reruns,
+        reran: evidence
+            .failing
+            .iter()
+            .filter(|f| !evidence.not_rerun.contains(&f.name))
+            .map(|f| format!("`{}`", f.name))
+            .collect(),
+        not_rerun: evidence
+            .not_rerun
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect(),
         default_branch: bot.default_branch.as_str(),
     });
     let message = format!("{title}\n\nThis reverts commit {merge}.\n\n{body}");

@@ -56,8 +56,10 @@ pub struct Review {
 /// What asking for a re-run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rerun {
-    /// This many workflow runs were asked to re-run; results come later.
-    Requested(usize),
+    /// `runs` workflow runs and check runs were asked to re-run; results
+    /// come later. The failing checks named in `cannot` could not be re-run
+    /// (a commit status, another app's check run).
+    Requested { runs: usize, cannot: Vec<String> },
     /// Re-run on the spot, with this result.
     Done(Checks),
 }

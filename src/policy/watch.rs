@@ -149,6 +149,9 @@ pub struct Evidence {
     pub parent: CommitSha,
     pub passing: Vec<CheckRun>,
     pub reruns: u32,
+    /// Failing checks that could not be re-run: a flake there is not ruled
+    /// out, and the revert says so.
+    pub not_rerun: Vec<String>,
 }
 
 /// What to do with one watch after a look.
@@ -180,12 +183,25 @@ pub fn step(state: &WatchState, verdict: Verdict) -> Step {
         },
         (_, Verdict::Clean(at)) => Step::Record(WatchState::Clean { at }),
         (_, Verdict::Report(reason)) => Step::Report(reason),
-        // The re-run's results are not in yet: these are the old ones.
-        (WatchState::Rerunning { check_ids, .. }, Verdict::Red { failing, .. })
-            if !check_ids.is_empty()
-                && failing
+        // The re-run's results are not in yet: these are the old ones
+        // (leaving out what could not be re-run, which stays as it was).
+        (
+            WatchState::Rerunning {
+                check_ids,
+                not_rerun,
+                ..
+            },
+            Verdict::Red { failing, .. },
+        ) if !check_ids.is_empty() && {
+            let rerun: Vec<&CheckRun> = failing
+                .iter()
+                .filter(|f| !not_rerun.contains(&f.name))
+                .collect();
+            !rerun.is_empty()
+                && rerun
                     .iter()
-                    .all(|f| f.id.is_some_and(|id| check_ids.contains(&id))) =>
+                    .all(|f| f.id.is_some_and(|id| check_ids.contains(&id)))
+        } =>
         {
             Step::Keep
         }
@@ -198,9 +214,11 @@ pub fn step(state: &WatchState, verdict: Verdict) -> Step {
                 passing,
             },
         ) => {
-            let (reruns, first) = match state {
-                WatchState::Rerunning { reruns, .. } => (*reruns, false),
-                _ => (0, true),
+            let (reruns, first, not_rerun) = match state {
+                WatchState::Rerunning {
+                    reruns, not_rerun, ..
+                } => (*reruns, false, not_rerun.clone()),
+                _ => (0, true, Vec::new()),
             };
             Step::Red {
                 evidence: Evidence {
@@ -209,6 +227,7 @@ pub fn step(state: &WatchState, verdict: Verdict) -> Step {
                     parent,
                     passing,
                     reruns,
+                    not_rerun,
                 },
                 first,
             }
@@ -552,6 +571,7 @@ mod tests {
             reruns: 1,
             failing: vec!["test".into()],
             check_ids: vec![7],
+            not_rerun: Vec::new(),
         };
         assert_eq!(step(&WatchState::Watching, Verdict::Wait), Step::Keep);
         assert_eq!(

@@ -111,6 +111,10 @@ pub struct RevertBody<'a> {
     pub parent: String,
     pub passing: Vec<String>,
     pub reruns: u32,
+    /// The failing checks that were re-run (`reruns` times).
+    pub reran: Vec<String>,
+    /// The failing checks that could not be re-run.
+    pub not_rerun: Vec<String>,
     pub default_branch: &'a str,
 }
 
@@ -319,6 +323,8 @@ mod tests {
             parent: "0f0f0f0f".into(),
             passing: vec!["[test](https://example.com/runs/6)".into(), "lint".into()],
             reruns: 1,
+            reran: vec!["`test`".into()],
+            not_rerun: vec!["`coverage`".into()],
             default_branch: "main",
         });
         insta::assert_snapshot!(body, @r#"
@@ -335,7 +341,9 @@ mod tests {
         - [test](https://example.com/runs/6)
         - lint
 
-        The failed jobs were re-run 1 time and failed again, so this is not a flake.
+        `test` was re-run 1 time and failed again, so it is not a flake.
+
+        `coverage` could not be re-run (it is a commit status or another app's check, which only its own app can re-run), so a flake there is not ruled out.
 
         ### What it changes
 
@@ -357,6 +365,8 @@ mod tests {
                 parent: String::new(),
                 passing: vec![],
                 reruns: 0,
+                reran: vec![],
+                not_rerun: vec![],
                 default_branch: "main",
             }
         });

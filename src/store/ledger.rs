@@ -492,6 +492,10 @@ pub enum WatchState {
         /// Ids of the failing check runs: newer results have other ids.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         check_ids: Vec<u64>,
+        /// Failing checks the forge could not re-run (commit statuses,
+        /// other apps' check runs).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        not_rerun: Vec<String>,
     },
     /// Green after the merge: nothing to do.
     Clean {

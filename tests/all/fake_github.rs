@@ -847,13 +847,27 @@ fn route(
                 .skip((page - 1) * per_page)
                 .take(per_page)
                 .map(|r| {
+                    // Run 0: another app's check run, not an Actions job.
+                    let (html, details) = if r.run_id == 0 {
+                        (
+                            format!("https://github.com/{OWNER}/{REPO}/runs/{}", r.id),
+                            format!("https://ci.example.com/build/{}", r.id),
+                        )
+                    } else {
+                        let job = format!(
+                            "https://github.com/{OWNER}/{REPO}/actions/runs/{}/job/1",
+                            r.run_id
+                        );
+                        (job.clone(), job)
+                    };
                     json!({
                         "id": r.id,
                         "name": r.name,
                         "status": r.status,
                         "conclusion": r.conclusion,
                         "completed_at": r.completed_at,
-                        "html_url": format!("https://github.com/{OWNER}/{REPO}/actions/runs/{}/job/1", r.run_id),
+                        "html_url": html,
+                        "details_url": details,
                     })
                 })
                 .collect();
@@ -887,6 +901,11 @@ fn route(
             w.reruns.push(id);
             respond(StatusCode::CREATED, json!({}))
         }
+        // Only the app that made a check run may ask for it again.
+        ("POST", ["check-runs", _, "rerequest"]) => respond(
+            StatusCode::FORBIDDEN,
+            json!({ "message": "Resource not accessible by integration" }),
+        ),
         ("GET", ["branches", branch]) => {
             let (classic, _) = &w.required_checks;
             let protection = (!classic.is_empty()).then(|| {

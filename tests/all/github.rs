@@ -801,10 +801,32 @@ fn the_forge_reads_reviews_and_checks_reruns_failed_jobs_and_gives_up_on_a_dead_
     assert_eq!(names, ["lint", "test"]);
     assert_eq!(
         github.rerun_failed(&p.head, &failing).unwrap(),
-        patchwright::forge::Rerun::Requested(1),
+        patchwright::forge::Rerun::Requested {
+            runs: 1,
+            cannot: Vec::new()
+        },
         "one workflow run behind both jobs"
     );
     assert_eq!(hub.fake.world().reruns, [7]);
+
+    // A commit status and another app's check run cannot be re-run: said.
+    {
+        let mut w = hub.fake.world();
+        let head = p.head.to_string();
+        w.set_check(&head, "external ci", "failure", 0);
+        w.statuses
+            .insert(head, vec![("coverage".into(), "failure".into())]);
+    }
+    let Checks::Failed { failing, .. } = github.checks(&p).unwrap() else {
+        panic!("failing checks")
+    };
+    assert_eq!(
+        github.rerun_failed(&p.head, &failing).unwrap(),
+        patchwright::forge::Rerun::Requested {
+            runs: 1,
+            cannot: vec!["external ci".into(), "coverage".into()]
+        }
+    );
 
     // Nothing listens on port 9: three attempts, then a sentence.
     let dead = forge("http://127.0.0.1:9", 3);

@@ -425,6 +425,7 @@ fn push_mode_never_forces_over_a_concurrent_push_and_looks_again() {
         parent: parent.parse().unwrap(),
         passing: Vec::new(),
         reruns: 0,
+        not_rerun: Vec::new(),
     };
     let mut report = RunReport::default();
     let state = patchwright::bot::watch::revert(
@@ -634,4 +635,57 @@ fn an_opted_out_merge_is_never_reverted() {
         hub.reply(number, id)
     );
     assert_eq!(revert_pulls(&hub).len(), 1);
+}
+
+/// A commit status cannot be re-run: a red only there is reverted at once,
+/// and the revert says it was not re-run, never that it "failed again".
+#[test]
+fn what_cannot_be_rerun_is_said_so_in_the_revert() {
+    let hub = Hub::new(ONE);
+    let (_, parent, merge) = merged_bot_pull(&hub);
+    {
+        let mut w = hub.fake.world();
+        w.statuses
+            .insert(parent.clone(), vec![("deploy".into(), "success".into())]);
+        w.set_check(&merge, "test", "success", 7);
+        w.statuses
+            .insert(merge.clone(), vec![("deploy".into(), "failure".into())]);
+    }
+    ci_completed(&hub);
+    assert!(hub.fake.world().reruns.is_empty());
+    let reverts = revert_pulls(&hub);
+    assert_eq!(reverts.len(), 1);
+    let body = &reverts[0].2;
+    assert!(
+        body.contains("`deploy` could not be re-run (it is a commit status or another app's check"),
+        "{body}"
+    );
+    assert!(!body.contains("failed again"), "{body}");
+
+    // Both kinds: the job is re-run, the status is not; the revert says which.
+    let hub = Hub::new(ONE);
+    let (_, parent, merge) = merged_bot_pull(&hub);
+    {
+        let mut w = hub.fake.world();
+        w.statuses
+            .insert(parent.clone(), vec![("deploy".into(), "success".into())]);
+        w.set_check(&merge, "test", "failure", 7);
+        w.statuses
+            .insert(merge.clone(), vec![("deploy".into(), "failure".into())]);
+    }
+    ci_completed(&hub);
+    assert_eq!(hub.fake.world().reruns, [7]);
+    assert_eq!(watch_state(&hub, &merge)["state"]["kind"], "rerunning");
+    ci_completed(&hub);
+    assert!(revert_pulls(&hub).is_empty(), "the re-run is awaited");
+    hub.fake.world().set_check(&merge, "test", "failure", 7);
+    ci_completed(&hub);
+    let reverts = revert_pulls(&hub);
+    assert_eq!(reverts.len(), 1);
+    let body = &reverts[0].2;
+    assert!(
+        body.contains("`test` was re-run 1 time and failed again, so it is not a flake."),
+        "{body}"
+    );
+    assert!(body.contains("`deploy` could not be re-run"), "{body}");
 }

@@ -393,6 +393,7 @@ fn revert(bot: &Bot<'_>, event: &CommentEvent, number: u64) -> Result<String, Fa
         parent,
         passing: Vec::new(),
         reruns: 0,
+        not_rerun: Vec::new(),
     };
     let mut report = RunReport::default();
     let state = watch::revert(

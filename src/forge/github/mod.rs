@@ -509,17 +509,40 @@ impl Forge for GitHubForge {
         )
     }
 
+    /// Each kind of check its own way: an Actions job through its workflow
+    /// run, another app's check run by asking that app again (GitHub lets
+    /// only the app that made it, so a refusal means "cannot"), and a
+    /// commit status not at all.
     fn rerun_failed(&self, _commit: &CommitSha, failing: &[CheckRun]) -> Result<Rerun, ForgeError> {
-        let mut runs: Vec<u64> = failing.iter().filter_map(|f| f.run_id).collect();
-        runs.sort_unstable();
-        runs.dedup();
-        for run_id in &runs {
+        let mut workflow_runs: Vec<u64> = failing.iter().filter_map(|f| f.run_id).collect();
+        workflow_runs.sort_unstable();
+        workflow_runs.dedup();
+        for run_id in &workflow_runs {
             self.client.post_again(
                 &self.repo_path(&format!("/actions/runs/{run_id}/rerun-failed-jobs")),
                 None,
             )?;
         }
-        Ok(Rerun::Requested(runs.len()))
+        let mut runs = workflow_runs.len();
+        let mut cannot = Vec::new();
+        for check in failing.iter().filter(|f| f.run_id.is_none()) {
+            let Some(id) = check.id else {
+                cannot.push(check.name.clone());
+                continue;
+            };
+            match self.client.post_again(
+                &self.repo_path(&format!("/check-runs/{id}/rerequest")),
+                None,
+            ) {
+                Ok(_) => runs += 1,
+                Err(ForgeError::Api {
+                    status: 403 | 404 | 422,
+                    ..
+                }) => cannot.push(check.name.clone()),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Rerun::Requested { runs, cannot })
     }
 
     fn react(&self, comment_id: u64, reaction: Reaction) -> Result<(), ForgeError> {
