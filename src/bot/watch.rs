@@ -127,6 +127,7 @@ fn look(bot: &Bot<'_>, merge: &CommitSha, tip: &CommitSha) -> Result<Verdict, Cy
         None => None,
     };
     let mut checks = BTreeMap::new();
+    let mut pulls = BTreeMap::new();
     loop {
         let seen = Observed {
             merge,
@@ -134,12 +135,17 @@ fn look(bot: &Bot<'_>, merge: &CommitSha, tip: &CommitSha) -> Result<Verdict, Cy
             line: line.as_deref(),
             parent: parent.as_ref(),
             checks: &checks,
+            pulls: &pulls,
         };
         match policy::verdict(&seen) {
             Look::Verdict(verdict) => return Ok(verdict),
             Look::NeedChecks(commit) => {
                 let found = checks_of(bot, &commit)?;
                 checks.insert(commit, found);
+            }
+            Look::NeedPull(commit) => {
+                let found = bot.forge.pull_of_commit(&commit)?;
+                pulls.insert(commit, found);
             }
         }
     }

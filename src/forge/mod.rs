@@ -163,6 +163,11 @@ pub trait Forge {
     fn merged_pull(&self, _number: u64) -> Result<Option<(CommitSha, String)>, ForgeError> {
         Ok(None)
     }
+    /// The merged pull request a commit of the default branch came from,
+    /// where the forge knows (a squash or rebase merge has one parent).
+    fn pull_of_commit(&self, _commit: &CommitSha) -> Result<Option<u64>, ForgeError> {
+        Ok(None)
+    }
     /// The labels on a pull request (none where the forge has no labels).
     fn pull_labels(&self, _number: u64) -> Result<Vec<String>, ForgeError> {
         Ok(Vec::new())

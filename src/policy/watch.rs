@@ -50,6 +50,10 @@ pub struct Observed<'a> {
     /// The checks seen so far, by commit (already filtered to the
     /// configured checks, see [`filter`]).
     pub checks: &'a BTreeMap<CommitSha, Checks>,
+    /// For single-parent commits after the merge: the merged pull request
+    /// each came from, if any (a squash or rebase merge shows no second
+    /// parent); asked for one at a time ([`Look::NeedPull`]).
+    pub pulls: &'a BTreeMap<CommitSha, Option<u64>>,
 }
 
 /// What the checks say about a watched merge.
@@ -75,6 +79,8 @@ pub enum Verdict {
 pub enum Look {
     Verdict(Verdict),
     NeedChecks(CommitSha),
+    /// Which merged pull request, if any, this commit came from.
+    NeedPull(CommitSha),
 }
 
 /// Walks from the merge towards the tip to the first commit with checks,
@@ -99,6 +105,20 @@ pub fn verdict(seen: &Observed<'_>) -> Look {
                 seen.merge.short(),
                 commit.sha.short()
             ));
+        }
+        if commit.sha != *seen.merge {
+            match seen.pulls.get(&commit.sha) {
+                None => return Look::NeedPull(commit.sha.clone()),
+                Some(Some(number)) => {
+                    return report(format!(
+                        "no checks ran on `{}` between its merge {} and #{number}, merged (squashed or rebased) as {}, so a red cannot be pinned on it",
+                        seen.default_branch,
+                        seen.merge.short(),
+                        commit.sha.short()
+                    ));
+                }
+                Some(None) => {}
+            }
         }
         match seen.checks.get(&commit.sha) {
             None => return Look::NeedChecks(commit.sha.clone()),
@@ -457,8 +477,22 @@ mod tests {
             .collect()
     }
 
-    /// Looks at merge `1` (parent `0`) on `line`, with `checks` known.
+    /// Looks at merge `1` (parent `0`) on `line`, with `checks` known and
+    /// no commit of the line from a squashed or rebased pull request.
     fn look(line: Option<&[LineCommit]>, checks: &[(u8, Checks)]) -> Look {
+        let pulls = line
+            .into_iter()
+            .flatten()
+            .map(|c| (c.sha.clone(), None))
+            .collect();
+        look_with(line, checks, &pulls)
+    }
+
+    fn look_with(
+        line: Option<&[LineCommit]>,
+        checks: &[(u8, Checks)],
+        pulls: &BTreeMap<CommitSha, Option<u64>>,
+    ) -> Look {
         let branch: BranchName = "main".parse().unwrap();
         let checks: BTreeMap<CommitSha, Checks> =
             checks.iter().map(|(n, c)| (sha(*n), c.clone())).collect();
@@ -468,7 +502,36 @@ mod tests {
             line,
             parent: Some(&sha(0)),
             checks: &checks,
+            pulls,
         })
+    }
+
+    #[test]
+    fn a_squashed_or_rebased_pull_request_in_between_is_another_merge() {
+        let line = on_line(&[(1, true), (2, false), (3, false)]);
+        let checks = [
+            (1, Checks::Missing),
+            (2, Checks::Missing),
+            (3, failed(7)),
+            (0, passed()),
+        ];
+        let mut pulls = BTreeMap::new();
+        assert_eq!(
+            look_with(Some(&line), &checks, &pulls),
+            Look::NeedPull(sha(2)),
+            "asked before its checks"
+        );
+        pulls.insert(sha(2), None);
+        pulls.insert(sha(3), Some(42));
+        insta::assert_snapshot!(
+            report_of(look_with(Some(&line), &checks, &pulls)),
+            @"no checks ran on `main` between its merge 01010101 and #42, merged (squashed or rebased) as 03030303, so a red cannot be pinned on it"
+        );
+        pulls.insert(sha(3), None);
+        assert!(matches!(
+            look_with(Some(&line), &checks, &pulls),
+            Look::Verdict(Verdict::Red { .. })
+        ));
     }
 
     fn report_of(look: Look) -> String {

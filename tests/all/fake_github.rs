@@ -235,6 +235,33 @@ impl World {
         sha
     }
 
+    /// A person's pull request, squash-merged as `sha` (one parent).
+    pub fn record_squash_merge(&mut self, sha: &str, user: &str) -> u64 {
+        let number = self.number();
+        self.issues.insert(
+            number,
+            Issue {
+                number,
+                title: "A person's change".into(),
+                body: String::new(),
+                state: "closed".into(),
+                labels: Vec::new(),
+                user: user.into(),
+                pull: Some(Pull {
+                    head: "feature".into(),
+                    head_sha: sha.into(),
+                    base: "main".into(),
+                    merged: true,
+                    merge_commit_sha: Some(sha.into()),
+                    reviewers: Vec::new(),
+                    reviews: Vec::new(),
+                }),
+                edits: 0,
+            },
+        );
+        number
+    }
+
     pub fn close(&mut self, number: u64) {
         self.issues.get_mut(&number).unwrap().state = "closed".into();
     }
@@ -397,6 +424,7 @@ fn pull_json(issue: &Issue) -> Value {
         "body": issue.body,
         "merged": p.merged,
         "merge_commit_sha": p.merge_commit_sha,
+        "merged_at": p.merged.then_some("2026-12-01T00:00:00Z"),
         "html_url": format!("https://github.com/{OWNER}/{REPO}/pull/{}", issue.number),
         "user": { "login": issue.user, "type": "Bot" },
         "head": { "ref": p.head, "sha": p.head_sha },
@@ -900,6 +928,19 @@ fn route(
             };
             w.reruns.push(id);
             respond(StatusCode::CREATED, json!({}))
+        }
+        // The pull requests a commit belongs to: merged as it, or its head.
+        ("GET", ["commits", sha, "pulls"]) => {
+            let list: Vec<Value> = w
+                .pulls()
+                .into_iter()
+                .filter(|i| {
+                    let p = i.pull.as_ref().unwrap();
+                    p.merge_commit_sha.as_deref() == Some(*sha) || p.head_sha == *sha
+                })
+                .map(pull_json)
+                .collect();
+            respond(StatusCode::OK, Value::Array(list))
         }
         // Only the app that made a check run may ask for it again.
         ("POST", ["check-runs", _, "rerequest"]) => respond(

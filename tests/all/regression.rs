@@ -689,3 +689,38 @@ fn what_cannot_be_rerun_is_said_so_in_the_revert() {
     );
     assert!(body.contains("`deploy` could not be re-run"), "{body}");
 }
+
+/// A person's pull request squash-merged after the bot's: one parent, but a
+/// merge all the same; a red after it is not pinned on the bot's merge.
+#[test]
+fn a_squash_merge_in_between_is_another_merge() {
+    let hub = Hub::new(ONE);
+    let (number, _, merge) = merged_bot_pull(&hub);
+    let clone = hub.project.clone_as("squasher");
+    std::fs::write(clone.join("NOTES.md"), "notes\n").unwrap();
+    git(&clone, &["add", "."]);
+    git(&clone, &["commit", "-qm", "A person's change (#99)"]);
+    git(&clone, &["push", "-q", "origin", "main"]);
+    let squashed = git(&clone, &["rev-parse", "HEAD"]);
+    let other = {
+        let mut w = hub.fake.world();
+        w.set_check(&squashed, "test", "failure", 9);
+        w.record_squash_merge(&squashed, "ana")
+    };
+    ci_completed(&hub);
+    let state = watch_state(&hub, &merge)["state"].clone();
+    assert_eq!(state["kind"], "reported", "{state}");
+    assert!(
+        state["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("and #{other}, merged (squashed or rebased) as")),
+        "{state}"
+    );
+    assert!(revert_pulls(&hub).is_empty());
+    assert!(
+        hub.said_on(number)
+            .iter()
+            .any(|c| c.contains("Not reverting."))
+    );
+}

@@ -15,6 +15,8 @@ pub struct ApiPull {
     #[serde(default)]
     pub merge_commit_sha: Option<String>,
     #[serde(default)]
+    pub merged_at: Option<String>,
+    #[serde(default)]
     pub html_url: Option<String>,
     #[serde(default)]
     pub title: Option<String>,

@@ -436,6 +436,18 @@ impl Forge for GitHubForge {
         self.commit_checks(&proposal.head, &[])
     }
 
+    fn pull_of_commit(&self, commit: &CommitSha) -> Result<Option<u64>, ForgeError> {
+        let pulls: Vec<ApiPull> = self.client.json(
+            Method::GET,
+            &self.repo_path(&format!("/commits/{commit}/pulls?per_page=100")),
+            None,
+        )?;
+        Ok(pulls
+            .into_iter()
+            .find(|p| p.merged_at.is_some() || p.merged == Some(true))
+            .map(|p| p.number))
+    }
+
     fn pull_labels(&self, number: u64) -> Result<Vec<String>, ForgeError> {
         let pull: ApiPull = self.client.json(
             Method::GET,
