@@ -3,6 +3,7 @@
 //! (recorded with who asked), and each is idempotent: asking twice changes
 //! the ledger once.
 
+use crate::bot::branches;
 use crate::bot::context::{Bot, CycleError};
 use crate::policy::learn;
 use crate::store::ledger::{CloseKind, Hold, Proposal, Rejection};
@@ -189,7 +190,7 @@ pub fn reject_proposal(
     };
     let comment =
         format!("<!-- patchwright:ignored -->\nClosed at @{by}'s request ({kind}); {what}.");
-    bot.forge.close_pull(proposal, Some(&comment))?;
+    branches::close(bot, proposal, &comment)?;
     let now = Timestamp::now();
     let event = format!("outcome closed {} by {by} ({kind})", proposal.id);
     let reason = format!("ignored by {by}");

@@ -1,6 +1,6 @@
 //! One pass of the loop: sync what happened to open proposals, watch merged
 //! ones, scan the default branch, plan, propose (branch + commit + pull
-//! request + checks). Every step is idempotent: a run killed anywhere is
+//! request + checks), and keep the other open proposals fresh. Every step is idempotent: a run killed anywhere is
 //! healed by the next one, and running twice changes nothing the second
 //! time.
 
@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::bot::context::{Bot, CycleError};
 use crate::bot::propose::{Batch, propose};
+use crate::bot::refresh;
 use crate::bot::run::{DroppedFix, RunOptions, RunReport, WAITING_SHOWN, listed};
 use crate::bot::sync::sync;
 use crate::bot::tree_scan::{lint_families, scan_commit};
@@ -20,6 +21,7 @@ use crate::engine::skill::Skill;
 use crate::policy::learn;
 use crate::policy::pace;
 use crate::policy::plan::{self, HeldBack, NEUTRAL_SCORE, PlanInput, SkillInfo};
+use crate::store::ledger::ProposalId;
 use crate::vocab::hash;
 use crate::vocab::ids::{Fingerprint, SkillId};
 use crate::vocab::rel_path::RelPath;
@@ -185,6 +187,19 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
             proven: proven.as_ref(),
         };
         propose(bot, skill, planned, batch, options, &mut report)?;
+    }
+    if !options.dry_run {
+        // Proposals updated above are on the tip already.
+        let updated: BTreeSet<ProposalId> = plan
+            .proposals
+            .iter()
+            .filter_map(|p| p.update.clone())
+            .collect();
+        let ran: Vec<SkillId> = with_lints
+            .iter()
+            .filter_map(|s| SkillId::new(s.id()).ok())
+            .collect();
+        refresh::freshen(bot, &base, &scanned, &ran, &updated, &mut report)?;
     }
     let proposed: BTreeSet<&Fingerprint> = plan
         .proposals

@@ -10,6 +10,7 @@
 //! may import every layer below it; nothing but the command line imports
 //! it.
 
+pub mod branches;
 pub mod checks;
 pub mod commands;
 pub mod context;
@@ -21,6 +22,7 @@ pub mod generated;
 pub mod memory;
 pub mod on_event;
 pub mod propose;
+pub mod refresh;
 pub mod run;
 pub mod sync;
 pub mod tree_scan;

@@ -1,8 +1,7 @@
 //! Turning a plan into proposals: the fixes applied to the files, a commit
 //! on the base, the proposal recorded, the branch pushed (adopted if a dead
 //! run left it, never taken from someone else), the pull request opened and
-//! recorded; and
-//! rebuilding an open proposal on the current default branch.
+//! recorded; and moving an open proposal's branch to a rebuilt commit.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,9 +9,8 @@ use crate::bot::context::{Bot, CycleError};
 use crate::bot::run::RunOptions;
 use crate::bot::run::{CheckVerdict, DryRunProposal, Opened, RunReport, listed};
 use crate::bot::sync::{failure_summary, record_checks};
-use crate::bot::tree_scan::{lint_families, scan_commit};
 use crate::bot::unpublished::{drop_entry, labels, record_pull};
-use crate::bot::validation::{Proven, prove};
+use crate::bot::validation::Proven;
 use crate::engine::edit::{Applied, Fix, apply_fixes};
 use crate::engine::finding::Finding;
 use crate::engine::format;
@@ -21,7 +19,7 @@ use crate::engine::workspace::Edition;
 use crate::forge::PullDraft;
 use crate::policy::plan::{self, Planned};
 use crate::report::templates;
-use crate::store::ledger::{CloseKind, Outcome, OutcomeEntry, Proposal, ProposalId};
+use crate::store::ledger::{Outcome, OutcomeEntry, Proposal, ProposalId};
 use crate::store::repo::Changes;
 use crate::vocab::git_names::{BranchName, CommitSha};
 use crate::vocab::ids::{Fingerprint, SkillId};
@@ -260,115 +258,21 @@ pub fn publish_proposal(
     }))
 }
 
-/// Rebuilds an open proposal on the current default branch: the same
-/// findings, fixed again, force-moved onto its branch only when nobody but
-/// the bot has pushed there.
-pub fn recreate(bot: &Bot<'_>, id: &ProposalId) -> Result<String, CycleError> {
-    bot.repo.fetch()?;
-    let (ledger, _) = bot.store().read()?;
-    let proposal = ledger
-        .proposals
-        .get(id)
-        .filter(|p| p.is_open())
-        .cloned()
-        .ok_or_else(|| CycleError::Other(format!("{id} is not an open proposal")))?;
-    let skill = bot.registry.get(proposal.skill.as_str()).ok_or_else(|| {
-        CycleError::Other(format!("the skill `{}` no longer exists", proposal.skill))
-    })?;
-    let base = bot.default_tip()?;
-    let lints = lint_families(bot.config, std::slice::from_ref(&proposal.skill));
-    let scanned = scan_commit(bot, &base, &[skill], &lints)?;
-    let findings: Vec<&Finding> = scanned
-        .findings()
-        .filter(|f| f.fixable() && proposal.fingerprints.contains(&f.fingerprint))
-        .collect();
-    let now = Timestamp::now();
-    if findings.is_empty() {
-        let comment = format!(
-            "<!-- patchwright:gone {} -->\nNothing is left to fix: `{}` no longer has these findings. Closing.",
-            base.short(),
-            bot.default_branch
-        );
-        bot.forge.close_pull(&proposal, Some(&comment))?;
-        let id = id.clone();
-        let event = format!("outcome closed {id}");
-        bot.store().update(&|l| {
-            let outcome = Outcome::Closed {
-                reason: Some("its findings are gone from the default branch".into()),
-                why: Some(CloseKind::Gone),
-            };
-            Ok(l.record(&id, outcome, now).then(|| event.clone()))
-        })?;
-        return Ok(format!(
-            "Nothing is left to fix on `{}`; closed.",
-            bot.default_branch
-        ));
-    }
-    let sources = scanned.sources();
-    let originals: BTreeMap<RelPath, String> = findings
-        .iter()
-        .filter_map(|f| Some((f.path.clone(), sources.get(&f.path)?.clone())))
-        .collect();
-    let all: Vec<Fix> = findings.iter().filter_map(|f| f.fix.clone()).collect();
-    // Rebuilt fixes are proven like new ones.
-    let proven = prove(bot, &base, &originals, &all, true)?;
-    let fixes: Vec<Fix> = all
-        .into_iter()
-        .filter(|f| {
-            proven
-                .as_ref()
-                .is_none_or(|p| p.kept.contains(&f.fingerprint))
-        })
-        .collect();
-    let mut applied = apply_fixes(&originals, &fixes);
-    keep_rustfmt_clean(bot, &base, &mut applied, &scanned.editions());
-    let fixed: Vec<&Finding> = findings
-        .iter()
-        .copied()
-        .filter(|f| applied.applied.contains(&f.fingerprint))
-        .collect();
-    if fixed.is_empty() {
-        return Err(CycleError::Other(format!(
-            "none of its fixes compiles on `{}` any more; {}",
-            bot.default_branch,
-            proven.map_or_else(String::new, |p| p.summary)
-        )));
-    }
-    let title = plan::title(skill.title(), &proposal.package, fixed.len());
-    let note = proven.as_ref().map(|p| p.note(&proposal.fingerprints));
-    let body = body(bot, skill, &fixed, &applied, note.as_deref());
-    let rebuilt = Rebuilt {
-        base: &base,
-        title: &title,
-        body: &body,
-        applied: &applied,
-        fixed: &fixed,
-    };
-    rebuild_branch(bot, skill, &proposal, &rebuilt, "recreate")?;
-    Ok(format!(
-        "Rebuilt on `{}` at {}: {} {}.",
-        bot.default_branch,
-        base.short(),
-        fixed.len(),
-        if fixed.len() == 1 { "fix" } else { "fixes" }
-    ))
-}
-
 /// An open proposal's branch made again from the default branch's tip.
-struct Rebuilt<'a> {
-    base: &'a CommitSha,
-    title: &'a str,
-    body: &'a str,
-    applied: &'a Applied,
+pub(crate) struct Rebuilt<'a> {
+    pub base: &'a CommitSha,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub applied: &'a Applied,
     /// The findings its fixes resolve.
-    fixed: &'a [&'a Finding],
+    pub fixed: &'a [&'a Finding],
 }
 
 /// Commits `rebuilt` on its base and moves the proposal's branch there
 /// (only from the tip it had, and only when nobody but the bot pushed to
 /// it), updates its pull request and records it. Returns the new head, or
 /// `None` when it already was there.
-fn rebuild_branch(
+pub(crate) fn rebuild_branch(
     bot: &Bot<'_>,
     skill: &dyn Skill,
     proposal: &Proposal,
@@ -585,7 +489,7 @@ fn publish(
 
 /// The description of a proposal: what was found, why it matters, and
 /// how to steer it.
-fn body(
+pub(crate) fn body(
     bot: &Bot<'_>,
     skill: &dyn Skill,
     findings: &[&Finding],
@@ -638,7 +542,7 @@ fn failpoint(name: &str) {
 
 /// A file rustfmt left as it was stays so after its fixes, formatted with
 /// the `rustfmt.toml` of `base`.
-fn keep_rustfmt_clean(
+pub(crate) fn keep_rustfmt_clean(
     bot: &Bot<'_>,
     base: &CommitSha,
     applied: &mut Applied,

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::bot::branches;
 use crate::bot::checks;
 use crate::bot::context::{BOT_ACTOR, Bot, CycleError};
 use crate::bot::control;
@@ -51,6 +52,7 @@ pub fn sync(bot: &Bot<'_>, checks: bool, report: &mut RunReport) -> Result<(), C
                     Ok(Some(event.clone()))
                 })?;
                 if changed {
+                    branches::delete(bot, &proposal)?;
                     synced.push(Synced {
                         id,
                         outcome: "merged".into(),
@@ -75,6 +77,7 @@ pub fn sync(bot: &Bot<'_>, checks: bool, report: &mut RunReport) -> Result<(), C
                     Ok(closed.then(|| event.clone()))
                 })?;
                 if changed {
+                    branches::delete(bot, &proposal)?;
                     let n = proposal.fingerprints.len();
                     let what = match kind {
                         CloseKind::Later => {
@@ -346,7 +349,7 @@ pub(crate) fn record_checks(
         proposal.head.short(),
         names.join(", ")
     );
-    bot.forge.close_pull(proposal, Some(&comment))?;
+    branches::close(bot, proposal, &comment)?;
     let mut files = BTreeMap::new();
     for path in &proposal.files {
         if let Some(bytes) = bot.repo.read_file(&proposal.base, path)? {

@@ -278,7 +278,7 @@ mod tests {
         ### What you can do
 
         - Review and merge it; its checks run like any pull request's.
-        - `/patchwright recreate` rebuilds it from the current default branch.
+        - `/patchwright rebase` rebuilds it on the current default branch.
         - `/patchwright explain` says why it was proposed and how `len-zero` is scored.
         - `/patchwright ignore skill` pauses the `len-zero` skill.
 

@@ -407,6 +407,17 @@ impl Repo {
         Ok(merged == ours.id())
     }
 
+    /// Whether `head` merges into `base` without conflicts (what GitHub
+    /// shows as `mergeable`).
+    pub fn merges_cleanly(&self, head: &CommitSha, base: &CommitSha) -> Result<bool, GitError> {
+        let (ours, theirs) = (self.find_commit(base)?, self.find_commit(head)?);
+        let index = self
+            .repo
+            .merge_commits(&ours, &theirs, None)
+            .context(|| format!("cannot merge {head} into {base}"))?;
+        Ok(!index.has_conflicts())
+    }
+
     /// The tree of a commit: its files, whatever its history.
     pub fn tree_of(&self, commit: &CommitSha) -> Result<TreeSha, GitError> {
         Ok(TreeSha::from_raw(

@@ -172,7 +172,7 @@ fn imports_point_down_the_layers_and_never_circle() {
     );
     for (from, to) in [
         ("bot/cycle.rs", "policy/plan/mod.rs"),
-        ("bot/watch.rs", "policy/watch.rs"),
+        ("bot/watch.rs", "policy/watch/mod.rs"),
         ("cli/run.rs", "bot/on_event.rs"),
         ("engine/source.rs", "engine/source/lexer.rs"),
         ("bot/commands/dispatch.rs", "bot/commands/grammar.rs"),

@@ -226,7 +226,7 @@ fn a_scheduled_run_opens_labelled_pull_requests_and_a_second_run_changes_nothing
         ### What you can do
 
         - Review and merge it; its checks run like any pull request's.
-        - `/patchwright recreate` rebuilds it from the current default branch.
+        - `/patchwright rebase` rebuilds it on the current default branch.
         - `/patchwright explain` says why it was proposed and how `len-zero` is scored.
         - `/patchwright ignore skill` pauses the `len-zero` skill.
 
@@ -430,7 +430,7 @@ fn every_command_answers_and_bad_input_gets_a_helpful_reply() {
     insta::assert_snapshot!(ask(dashboard, "/patchwright recreate\n/patchwright ignore"), @"
     > `/patchwright recreate`
 
-    `recreate` works on patchwright's pull requests; #2 is not one of them.
+    `rebase` works on patchwright's pull requests; #2 is not one of them.
 
     > `/patchwright ignore`
 

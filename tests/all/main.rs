@@ -9,6 +9,7 @@ mod baseline;
 mod cargo_check;
 mod cli;
 mod fake_github;
+mod freshness;
 mod fuzz;
 mod github;
 mod ledger_history;

@@ -100,8 +100,8 @@ impl Command {
                 "propose that skill's fixes now (only under <path>, if given), beyond the per-run limit",
             ),
             Command::Recreate => (
-                "recreate",
-                "on a patchwright pull request: rebuild it from the current default branch",
+                "rebase",
+                "on a patchwright pull request: rebuild it on the current default branch (`recreate` does the same)",
             ),
             Command::Ignore { why: _ } => (
                 "ignore [wrong|unwanted|later]",
@@ -211,7 +211,7 @@ mod tests {
         - `/patchwright scan`: reply with what the skills find on the default branch
         - `/patchwright run`: run the bot now: record outcomes, scan, propose
         - `/patchwright fix <skill> [<path>]`: propose that skill's fixes now (only under <path>, if given), beyond the per-run limit
-        - `/patchwright recreate`: on a patchwright pull request: rebuild it from the current default branch
+        - `/patchwright rebase`: on a patchwright pull request: rebuild it on the current default branch (`recreate` does the same)
         - `/patchwright ignore [wrong|unwanted|later]`: on a patchwright pull request: close it; wrong or unwanted (the default) never propose its findings again, later not for a while
         - `/patchwright ignore skill`: on a patchwright pull request: pause its skill
         - `/patchwright explain`: on a patchwright pull request: why it was proposed

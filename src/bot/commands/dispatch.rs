@@ -17,7 +17,7 @@ use crate::bot::dashboard;
 use crate::bot::events::CommentEvent;
 use crate::bot::generated;
 use crate::bot::memory;
-use crate::bot::propose;
+use crate::bot::refresh;
 use crate::bot::run::RunOptions;
 use crate::bot::run::RunReport;
 use crate::bot::tree_scan;
@@ -231,7 +231,7 @@ fn execute(bot: &Bot<'_>, event: &CommentEvent, command: &Command) -> Result<Str
         }
         Command::Recreate => {
             let proposal = on_pull()?;
-            propose::recreate(bot, &proposal.id).map_err(|e| match e {
+            refresh::recreate(bot, &proposal.id).map_err(|e| match e {
                 CycleError::Other(text) => Failure::User(text),
                 other => Failure::Internal(other),
             })?

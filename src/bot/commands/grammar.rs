@@ -209,9 +209,9 @@ fn words(text: &str) -> Result<Vec<String>, ParseError> {
     Ok(out)
 }
 
-const NAMES: [&str; 15] = [
-    "help", "scan", "run", "fix", "recreate", "ignore", "ignored", "unignore", "explain", "pause",
-    "resume", "stop", "stats", "skill", "revert",
+const NAMES: [&str; 16] = [
+    "help", "scan", "run", "fix", "rebase", "recreate", "ignore", "ignored", "unignore", "explain",
+    "pause", "resume", "stop", "stats", "skill", "revert",
 ];
 
 fn parse_command(rest: &str) -> Result<Command, ParseError> {
@@ -231,6 +231,7 @@ fn parse_command(rest: &str) -> Result<Command, ParseError> {
         "help" => no_args("help", Command::Help),
         "scan" => no_args("scan", Command::Scan),
         "run" => no_args("run", Command::Run),
+        "rebase" => no_args("rebase", Command::Recreate),
         "recreate" => no_args("recreate", Command::Recreate),
         "stop" => no_args("stop", Command::Stop),
         "stats" => no_args("stats", Command::Stats),
@@ -467,6 +468,7 @@ mod tests {
             })
         );
         assert_eq!(one("/patchwright recreate"), Ok(Command::Recreate));
+        assert_eq!(one("/patchwright rebase"), Ok(Command::Recreate));
         assert_eq!(
             one("/patchwright ignore"),
             Ok(Command::Ignore {
