@@ -47,6 +47,9 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
 
     let base = bot.default_tip()?;
     report.base = Some(base.clone());
+    report
+        .warnings
+        .extend(crate::bot::workflows::prefix_warning(bot, &base)?);
 
     let requested: Vec<String> = options.requested.iter().map(ToString::to_string).collect();
     let skills = bot.registry.select(bot.config, &requested)?;

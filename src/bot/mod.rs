@@ -29,3 +29,4 @@ pub mod tree_scan;
 pub mod unpublished;
 pub mod validation;
 pub mod watch;
+pub mod workflows;

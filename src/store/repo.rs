@@ -471,6 +471,38 @@ impl Repo {
         Ok(Some(blob.content().to_vec()))
     }
 
+    /// The files directly in `dir` at `commit` (none when it is not a
+    /// directory there), with their bytes, by name.
+    pub fn files_in(
+        &self,
+        commit: &CommitSha,
+        dir: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, GitError> {
+        let tree = self
+            .find_commit(commit)?
+            .tree()
+            .context(|| format!("cannot read the tree of {commit}"))?;
+        let entry = match tree.get_path(Path::new(dir)) {
+            Ok(entry) => entry,
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).context(|| format!("cannot read {dir} at {commit}")),
+        };
+        let Ok(dir_tree) = self.repo.find_tree(entry.id()) else {
+            return Ok(Vec::new());
+        };
+        let mut files = Vec::new();
+        for item in dir_tree.iter() {
+            if item.kind() != Some(ObjectType::Blob) {
+                continue;
+            }
+            let (Ok(name), Ok(blob)) = (item.name(), self.repo.find_blob(item.id())) else {
+                continue;
+            };
+            files.push((name.to_owned(), blob.content().to_vec()));
+        }
+        Ok(files)
+    }
+
     /// Files that differ between two commits.
     pub fn changed_paths(
         &self,

@@ -1234,3 +1234,31 @@ fn verbosity_shows_progress_then_steps_then_decisions() {
     let silent = patchwright(w, &["run", "-q"]);
     assert_eq!(silent.stderr, "", "-q stays quiet");
 }
+
+/// A `commands.prefix` the repository's workflow does not filter on would
+/// leave every command unanswered: the run says so.
+#[test]
+fn a_prefix_the_workflow_does_not_filter_on_is_warned_about() {
+    let workflow = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/.github/workflows/patchwright.yml"
+    ))
+    .unwrap();
+    let project = Project::new("a crate with the workflow", |work| {
+        crate::support::copy_dir(&crate::support::fixtures().join("crates/sample"), work);
+        std::fs::create_dir_all(work.join(".github/workflows")).unwrap();
+        std::fs::write(work.join(".github/workflows/patchwright.yml"), &workflow).unwrap();
+        std::fs::write(
+            work.join(".github/patchwright.yml"),
+            "commands:\n  prefix: /bot\n",
+        )
+        .unwrap();
+    });
+    let run = patchwright(&project.work, &["run", "--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("commands.prefix is `/bot`, but the comment filter of `.github/workflows/patchwright.yml` does not name it"),
+        "{}",
+        run.stdout
+    );
+}
