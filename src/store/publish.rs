@@ -39,6 +39,20 @@ impl Repo {
         options.prune(git2::FetchPrune::On);
         options.download_tags(git2::AutotagOption::None);
         options.remote_callbacks(self.callbacks(&tried));
+        // The watch and reverts walk parents: a shallow checkout (what
+        // `actions/checkout` makes unless told `fetch-depth: 0`) is made whole.
+        if self.repo.is_shallow() {
+            tracing::warn!(
+                "the checkout is shallow: fetching the whole history (set `fetch-depth: 0` on actions/checkout to save this step)"
+            );
+            match spec {
+                RemoteSpec::Local { path, .. } => self.deepen_from(path)?,
+                // libgit2's "unshallow".
+                RemoteSpec::Network { .. } => {
+                    options.depth(i32::MAX);
+                }
+            }
+        }
         // Listing a local remote's refs can race with another process
         // deleting one ("not found"); the next attempt sees a stable list.
         let what = format!("fetching from `{name}`");
@@ -180,49 +194,32 @@ impl Repo {
     /// instead of a push keeps temporary refs off the remote, whose listing
     /// other processes may be reading at the same time.
     fn send_objects(&self, remote: &Repository, commit: &CommitSha) -> Result<(), GitError> {
-        let src = self
-            .repo
-            .odb()
-            .context(|| "cannot open the object database".to_owned())?;
-        let dst = remote
-            .odb()
-            .context(|| "cannot open the remote's object database".to_owned())?;
-        let mut stack = vec![oid(commit)];
-        let mut seen = std::collections::HashSet::new();
-        while let Some(oid) = stack.pop() {
-            if !seen.insert(oid) || dst.exists(oid) {
-                continue;
-            }
-            let object = src
-                .read(oid)
-                .context(|| format!("cannot read object {oid}"))?;
-            match object.kind() {
-                ObjectType::Commit => {
-                    let c = self
-                        .repo
-                        .find_commit(oid)
-                        .context(|| format!("cannot read commit {oid}"))?;
-                    stack.push(c.tree_id());
-                    stack.extend(c.parent_ids());
-                }
-                ObjectType::Tree => {
-                    let t = self
-                        .repo
-                        .find_tree(oid)
-                        .context(|| format!("cannot read tree {oid}"))?;
-                    // Submodule entries name commits of other repositories.
-                    stack.extend(
-                        t.iter()
-                            .filter(|e| e.kind() != Some(ObjectType::Commit))
-                            .map(|e| e.id()),
-                    );
-                }
-                _ => {}
-            }
-            dst.write(object.kind(), object.data())
-                .context(|| format!("cannot copy object {oid} to the remote"))?;
+        copy_objects(&self.repo, remote, oid(commit), false)
+    }
+
+    /// Makes a shallow checkout whole from a remote on this machine, whose
+    /// transport cannot deepen: every commit of its branches, with what
+    /// they need, is copied in, and the shallow boundary goes.
+    fn deepen_from(&self, path: &Path) -> Result<(), GitError> {
+        let remote =
+            Repository::open(path).context(|| format!("cannot open {}", path.display()))?;
+        let tips: Vec<Oid> = remote
+            .references_glob("refs/heads/*")
+            .context(|| format!("cannot list the branches of {}", path.display()))?
+            .filter_map(|r| r.ok()?.target())
+            .collect();
+        for tip in tips {
+            copy_objects(&remote, &self.repo, tip, true)?;
         }
-        Ok(())
+        let boundary = self.repo.path().join("shallow");
+        match std::fs::remove_file(&boundary) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(GitError::Io {
+                path: boundary,
+                source: e,
+            }),
+        }
     }
 
     fn push_with_lease(
@@ -657,4 +654,64 @@ mod tests {
         );
         assert_eq!(repo.branches_with_prefix("patchwright/").unwrap().len(), 1);
     }
+}
+
+/// Copies `start` and what it needs from `from` into `to`'s object database,
+/// stopping at objects `to` has; with `through_present`, commits `to` has
+/// are still walked through (a shallow repository has a commit without its
+/// parents).
+fn copy_objects(
+    from: &Repository,
+    to: &Repository,
+    start: Oid,
+    through_present: bool,
+) -> Result<(), GitError> {
+    let src = from
+        .odb()
+        .context(|| "cannot open the object database".to_owned())?;
+    let dst = to
+        .odb()
+        .context(|| "cannot open the other object database".to_owned())?;
+    let mut stack = vec![start];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(oid) = stack.pop() {
+        if !seen.insert(oid) {
+            continue;
+        }
+        let present = dst.exists(oid);
+        if present && !through_present {
+            continue;
+        }
+        let object = src
+            .read(oid)
+            .context(|| format!("cannot read object {oid}"))?;
+        match object.kind() {
+            ObjectType::Commit => {
+                let c = from
+                    .find_commit(oid)
+                    .context(|| format!("cannot read commit {oid}"))?;
+                stack.push(c.tree_id());
+                stack.extend(c.parent_ids());
+            }
+            // A tree or blob that is there has everything below it.
+            _ if present => continue,
+            ObjectType::Tree => {
+                let t = from
+                    .find_tree(oid)
+                    .context(|| format!("cannot read tree {oid}"))?;
+                // Submodule entries name commits of other repositories.
+                stack.extend(
+                    t.iter()
+                        .filter(|e| e.kind() != Some(ObjectType::Commit))
+                        .map(|e| e.id()),
+                );
+            }
+            _ => {}
+        }
+        if !present {
+            dst.write(object.kind(), object.data())
+                .context(|| format!("cannot copy object {oid}"))?;
+        }
+    }
+    Ok(())
 }

@@ -53,13 +53,24 @@ impl Hub {
 
     /// `event` with more variables in the bot's environment.
     pub fn event_env(&self, name: &str, payload: &Value, env: &[(&str, &str)]) -> Run {
+        self.event_at(&self.project.work, name, payload, env)
+    }
+
+    /// `event_env` in the checkout at `dir`.
+    pub fn event_at(
+        &self,
+        checkout: &std::path::Path,
+        name: &str,
+        payload: &Value,
+        env: &[(&str, &str)],
+    ) -> Run {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("event.json");
         std::fs::write(&path, serde_json::to_string(payload).unwrap()).unwrap();
         let summary = dir.path().join("summary.md");
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_patchwright"))
             .arg("event")
-            .current_dir(&self.project.work)
+            .current_dir(checkout)
             .env_remove("PATCHWRIGHT_LOG")
             .env("GITHUB_EVENT_NAME", name)
             .env("GITHUB_EVENT_PATH", &path)

@@ -724,3 +724,46 @@ fn a_squash_merge_in_between_is_another_merge() {
             .any(|c| c.contains("Not reverting."))
     );
 }
+
+/// A checkout of one commit, as `actions/checkout` makes by default: the
+/// bot fetches the whole history first, says so, and the watch works.
+#[test]
+fn a_shallow_checkout_is_made_whole_and_the_watch_works() {
+    let hub = Hub::new(ONE);
+    let (_, _, merge) = merged_bot_pull(&hub);
+    hub.fake.world().set_check(&merge, "test", "failure", 7);
+    let shallow = hub.project.root.join("shallow");
+    git(
+        &hub.project.root,
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            &format!("file://{}", hub.project.origin.display()),
+            shallow.to_str().unwrap(),
+        ],
+    );
+    assert!(shallow.join(".git/shallow").exists());
+    let run = hub.event_at(
+        &shallow,
+        "workflow_run",
+        &payload("workflow_run.completed.json"),
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the checkout is shallow: fetching the whole history"),
+        "{}",
+        run.stderr
+    );
+    assert!(!shallow.join(".git/shallow").exists());
+    assert_eq!(
+        watch_state(&hub, &merge)["state"]["kind"],
+        "rerunning",
+        "the merge's parent was found: {}",
+        watch_state(&hub, &merge)
+    );
+    assert_eq!(hub.fake.world().reruns, [7]);
+}
