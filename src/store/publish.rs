@@ -476,6 +476,66 @@ fn cas_ref(
     tx.commit().context(|| format!("cannot update {refname}"))
 }
 
+/// Copies `start` and what it needs from `from` into `to`'s object database,
+/// stopping at objects `to` has; with `through_present`, commits `to` has
+/// are still walked through (a shallow repository has a commit without its
+/// parents).
+fn copy_objects(
+    from: &Repository,
+    to: &Repository,
+    start: Oid,
+    through_present: bool,
+) -> Result<(), GitError> {
+    let src = from
+        .odb()
+        .context(|| "cannot open the object database".to_owned())?;
+    let dst = to
+        .odb()
+        .context(|| "cannot open the other object database".to_owned())?;
+    let mut stack = vec![start];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(oid) = stack.pop() {
+        if !seen.insert(oid) {
+            continue;
+        }
+        let present = dst.exists(oid);
+        if present && !through_present {
+            continue;
+        }
+        let object = src
+            .read(oid)
+            .context(|| format!("cannot read object {oid}"))?;
+        match object.kind() {
+            ObjectType::Commit => {
+                let c = from
+                    .find_commit(oid)
+                    .context(|| format!("cannot read commit {oid}"))?;
+                stack.push(c.tree_id());
+                stack.extend(c.parent_ids());
+            }
+            // A tree or blob that is there has everything below it.
+            _ if present => continue,
+            ObjectType::Tree => {
+                let t = from
+                    .find_tree(oid)
+                    .context(|| format!("cannot read tree {oid}"))?;
+                // Submodule entries name commits of other repositories.
+                stack.extend(
+                    t.iter()
+                        .filter(|e| e.kind() != Some(ObjectType::Commit))
+                        .map(|e| e.id()),
+                );
+            }
+            _ => {}
+        }
+        if !present {
+            dst.write(object.kind(), object.data())
+                .context(|| format!("cannot copy object {oid}"))?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -654,64 +714,4 @@ mod tests {
         );
         assert_eq!(repo.branches_with_prefix("patchwright/").unwrap().len(), 1);
     }
-}
-
-/// Copies `start` and what it needs from `from` into `to`'s object database,
-/// stopping at objects `to` has; with `through_present`, commits `to` has
-/// are still walked through (a shallow repository has a commit without its
-/// parents).
-fn copy_objects(
-    from: &Repository,
-    to: &Repository,
-    start: Oid,
-    through_present: bool,
-) -> Result<(), GitError> {
-    let src = from
-        .odb()
-        .context(|| "cannot open the object database".to_owned())?;
-    let dst = to
-        .odb()
-        .context(|| "cannot open the other object database".to_owned())?;
-    let mut stack = vec![start];
-    let mut seen = std::collections::HashSet::new();
-    while let Some(oid) = stack.pop() {
-        if !seen.insert(oid) {
-            continue;
-        }
-        let present = dst.exists(oid);
-        if present && !through_present {
-            continue;
-        }
-        let object = src
-            .read(oid)
-            .context(|| format!("cannot read object {oid}"))?;
-        match object.kind() {
-            ObjectType::Commit => {
-                let c = from
-                    .find_commit(oid)
-                    .context(|| format!("cannot read commit {oid}"))?;
-                stack.push(c.tree_id());
-                stack.extend(c.parent_ids());
-            }
-            // A tree or blob that is there has everything below it.
-            _ if present => continue,
-            ObjectType::Tree => {
-                let t = from
-                    .find_tree(oid)
-                    .context(|| format!("cannot read tree {oid}"))?;
-                // Submodule entries name commits of other repositories.
-                stack.extend(
-                    t.iter()
-                        .filter(|e| e.kind() != Some(ObjectType::Commit))
-                        .map(|e| e.id()),
-                );
-            }
-            _ => {}
-        }
-        if !present {
-            dst.write(object.kind(), object.data())
-                .context(|| format!("cannot copy object {oid}"))?;
-        }
-    }
-    Ok(())
 }
