@@ -83,7 +83,52 @@ struct PullPayload {
 #[derive(Debug, Deserialize)]
 struct PayloadPull {
     number: u64,
+    #[serde(default)]
+    head: Option<PayloadBranch>,
+    #[serde(default)]
+    base: Option<PayloadBranch>,
 }
+
+#[derive(Debug, Deserialize)]
+struct PayloadBranch {
+    #[serde(rename = "ref", default)]
+    name: Option<String>,
+    #[serde(default)]
+    repo: Option<PayloadRepo>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PayloadRepo {
+    #[serde(default)]
+    full_name: Option<String>,
+}
+
+impl PayloadPull {
+    /// Why the bot has nothing to do with this pull request, if so: one
+    /// from a fork (its runs get no secrets), or on a branch that is not
+    /// one of the bot's (a person's, Dependabot's).
+    fn none_of_ours(&self) -> Option<String> {
+        let repo = |b: &Option<PayloadBranch>| b.as_ref()?.repo.as_ref()?.full_name.clone();
+        let (head, base) = (repo(&self.head), repo(&self.base));
+        if head.is_some() && base.is_some() && head != base {
+            return Some(format!(
+                "#{} comes from a fork ({}), not from patchwright",
+                self.number,
+                head.unwrap_or_default()
+            ));
+        }
+        let branch = self.head.as_ref()?.name.as_deref()?;
+        (!branch.starts_with(BRANCH_PREFIX)).then(|| {
+            format!(
+                "#{} is on `{branch}`, not one of patchwright's branches",
+                self.number
+            )
+        })
+    }
+}
+
+/// What every branch the bot pushes starts with.
+const BRANCH_PREFIX: &str = "patchwright/";
 
 /// Reads the event named `name` from its JSON payload.
 pub fn trigger(name: &str, payload: &str) -> Result<Trigger, EventError> {
@@ -120,6 +165,9 @@ pub fn trigger(name: &str, payload: &str) -> Result<Trigger, EventError> {
         }
         "pull_request" | "pull_request_target" => {
             let p: PullPayload = serde_json::from_str(payload).map_err(error)?;
+            if let Some(why) = p.pull_request.none_of_ours() {
+                return Ok(Trigger::Ignore(why));
+            }
             match p.action.as_str() {
                 "closed" | "reopened" => Trigger::Pull {
                     number: p.pull_request.number,
@@ -129,6 +177,9 @@ pub fn trigger(name: &str, payload: &str) -> Result<Trigger, EventError> {
         }
         "pull_request_review" => {
             let p: PullPayload = serde_json::from_str(payload).map_err(error)?;
+            if let Some(why) = p.pull_request.none_of_ours() {
+                return Ok(Trigger::Ignore(why));
+            }
             match p.action.as_str() {
                 "submitted" => Trigger::Pull {
                     number: p.pull_request.number,
@@ -157,6 +208,38 @@ mod tests {
                 .join(name),
         )
         .unwrap()
+    }
+
+    /// A pull request fixture (GitHub's own examples, on a branch named
+    /// `changes`) as patchwright's: on one of its branches.
+    fn ours(name: &str) -> String {
+        let mut event: serde_json::Value = serde_json::from_str(&fixture(name)).unwrap();
+        event["pull_request"]["head"]["ref"] = "patchwright/len-zero/1a2b3c4d".into();
+        event.to_string()
+    }
+
+    #[test]
+    fn pull_requests_of_forks_and_of_other_branches_are_none_of_its_business() {
+        let theirs = fixture("pull_request.closed.merged.json");
+        let Ok(Trigger::Ignore(why)) = trigger("pull_request", &theirs) else {
+            panic!("a person's branch")
+        };
+        assert_eq!(why, "#2 is on `changes`, not one of patchwright's branches");
+        let mut fork: serde_json::Value =
+            serde_json::from_str(&ours("pull_request.closed.merged.json")).unwrap();
+        fork["pull_request"]["head"]["repo"]["full_name"] = "mallory/Hello-World".into();
+        let Ok(Trigger::Ignore(why)) = trigger("pull_request", &fork.to_string()) else {
+            panic!("a fork")
+        };
+        assert_eq!(
+            why,
+            "#2 comes from a fork (mallory/Hello-World), not from patchwright"
+        );
+        let review = fixture("pull_request_review.submitted.json");
+        assert!(matches!(
+            trigger("pull_request_review", &review),
+            Ok(Trigger::Ignore(_))
+        ));
     }
 
     #[test]
@@ -191,19 +274,15 @@ mod tests {
             Trigger::Ignore(_)
         ));
         assert_eq!(
-            trigger("pull_request", &fixture("pull_request.closed.merged.json")).unwrap(),
+            trigger("pull_request", &ours("pull_request.closed.merged.json")).unwrap(),
             Trigger::Pull { number: 2 }
         );
         assert_eq!(
-            trigger(
-                "pull_request",
-                &fixture("pull_request.closed.unmerged.json")
-            )
-            .unwrap(),
+            trigger("pull_request", &ours("pull_request.closed.unmerged.json")).unwrap(),
             Trigger::Pull { number: 2 }
         );
         assert_eq!(
-            trigger("pull_request", &fixture("pull_request.reopened.json")).unwrap(),
+            trigger("pull_request", &ours("pull_request.reopened.json")).unwrap(),
             Trigger::Pull { number: 2 }
         );
         assert!(matches!(
@@ -213,7 +292,7 @@ mod tests {
         assert!(matches!(
             trigger(
                 "pull_request_review",
-                &fixture("pull_request_review.submitted.json")
+                &ours("pull_request_review.submitted.json")
             )
             .unwrap(),
             Trigger::Pull { .. }

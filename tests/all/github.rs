@@ -616,13 +616,23 @@ fn pull_request_and_check_events_record_outcomes() {
         .clone();
     hub.fake.world().set_check(&head, "test", "success", 11);
 
+    let branch_of = |number: u64| {
+        hub.fake.world().issues[&number]
+            .pull
+            .as_ref()
+            .unwrap()
+            .head
+            .clone()
+    };
     let mut event = payload("pull_request.closed.merged.json");
     event["number"] = merged.into();
     event["pull_request"]["number"] = merged.into();
+    event["pull_request"]["head"]["ref"] = branch_of(merged).into();
     assert_eq!(hub.event("pull_request", &event).code, 0);
     let mut event = payload("pull_request.closed.unmerged.json");
     event["number"] = closed.into();
     event["pull_request"]["number"] = closed.into();
+    event["pull_request"]["head"]["ref"] = branch_of(closed).into();
     assert_eq!(hub.event("pull_request", &event).code, 0);
     assert_eq!(
         hub.event("check_suite", &payload("check_suite.completed.json"))
@@ -651,6 +661,7 @@ fn pull_request_and_check_events_record_outcomes() {
     let mut event = payload("pull_request.reopened.json");
     event["number"] = closed.into();
     event["pull_request"]["number"] = closed.into();
+    event["pull_request"]["head"]["ref"] = branch_of(closed).into();
     assert_eq!(hub.event("pull_request", &event).code, 0);
     let ledger = hub.ledger();
     assert_eq!(ledger["rejected"].as_object().unwrap().len(), 0);
@@ -679,7 +690,28 @@ fn every_event_fixture_is_read_and_dispatched() {
     let ignored = hub.event("pull_request", &payload("pull_request.labeled.json"));
     assert_eq!(
         ignored.stderr.trim(),
-        "patchwright: pull_request labeled: nothing to record; nothing to do"
+        "patchwright: #2 is on `changes`, not one of patchwright's branches; nothing to do"
+    );
+    // A fork's pull request, on a branch named like the bot's, without a
+    // token (forks get no secrets): a notice, and success.
+    let mut fork = payload("pull_request.closed.merged.json");
+    fork["pull_request"]["head"]["ref"] = "patchwright/len-zero/1a2b3c4d".into();
+    fork["pull_request"]["head"]["repo"]["full_name"] = "mallory/sample".into();
+    let run = hub.event_env("pull_request", &fork, &[("GITHUB_TOKEN", "")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.trim(),
+        "patchwright: #2 comes from a fork (mallory/sample), not from patchwright; nothing to do"
+    );
+    // Dependabot's: the same.
+    let mut dependabot = payload("pull_request.closed.merged.json");
+    dependabot["pull_request"]["head"]["ref"] = "dependabot/cargo/serde-1.0.200".into();
+    let run = hub.event_env("pull_request", &dependabot, &[("GITHUB_TOKEN", "")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not one of patchwright's branches"),
+        "{}",
+        run.stderr
     );
     let unknown = hub.event("star", &serde_json::json!({ "action": "created" }));
     assert_eq!(
