@@ -117,8 +117,9 @@ impl GitSetup {
             .filter(|t| !t.is_empty())
             .map(Secret::new);
         let network = network_budget(&config);
-        let repo =
-            Repo::open(&root, config.git.remote.as_deref(), token)?.with_network(network.clone());
+        let repo = Repo::open(&root, config.git.remote.as_deref(), token)?
+            .with_network(network.clone())
+            .made_whole()?;
         Ok(Self {
             repo,
             config,

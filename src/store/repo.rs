@@ -194,6 +194,21 @@ impl Repo {
         self
     }
 
+    /// A shallow checkout (what `actions/checkout` makes unless told
+    /// `fetch-depth: 0`) made whole: the watch and reverts walk parents.
+    /// libgit2 keeps the shallow boundary it read in memory, so the
+    /// repository is opened again afterwards.
+    pub fn made_whole(mut self) -> Result<Self, GitError> {
+        if !self.repo.is_shallow() || self.remote.is_none() {
+            return Ok(self);
+        }
+        self.fetch()?;
+        let path = self.repo.path().to_path_buf();
+        self.repo =
+            Repository::open(&path).context(|| format!("cannot open {}", path.display()))?;
+        Ok(self)
+    }
+
     /// The work tree, or the git directory of a bare repository.
     pub fn root(&self) -> &Path {
         self.repo.workdir().unwrap_or_else(|| self.repo.path())

@@ -1,8 +1,10 @@
 //! A stateful fake of the GitHub REST API, as much of it as patchwright
 //! uses: pull requests, issues, comments, reactions, labels, permissions,
 //! check runs, commit statuses and workflow re-runs. Its git side is the
-//! bare repository the bot pushes to. It can be told to fail (500s, rate
-//! limits) for a number of calls, and it records every request.
+//! bare repository the bot pushes to, directly or over smart HTTP
+//! ([`crate::fake_git`]), where hooks run and branch protection answers.
+//! It can be told to fail (500s, rate limits) for a number of calls, and it
+//! records every request.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::TcpListener;
@@ -545,6 +547,10 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if uri.path().starts_with(&crate::fake_git::path()) {
+        let bare = world.lock().unwrap_or_else(|p| p.into_inner()).bare.clone();
+        return crate::fake_git::serve(bare, method, uri, headers, body).await;
+    }
     let line = format!("{method} {}", uri.path());
     let hang = {
         let mut w = world.lock().unwrap_or_else(|p| p.into_inner());

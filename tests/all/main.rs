@@ -8,6 +8,7 @@ mod bad_input;
 mod baseline;
 mod cargo_check;
 mod cli;
+mod fake_git;
 mod fake_github;
 mod freshness;
 mod fuzz;

@@ -766,4 +766,84 @@ fn a_shallow_checkout_is_made_whole_and_the_watch_works() {
         watch_state(&hub, &merge)
     );
     assert_eq!(hub.fake.world().reruns, [7]);
+
+    // The same over GitHub's transport (smart HTTP): libgit2's unshallow.
+    let hub = Hub::new(ONE);
+    let (_, _, merge) = merged_bot_pull(&hub);
+    hub.fake.world().set_check(&merge, "test", "failure", 7);
+    let url = format!("{}{}", hub.fake.url, crate::fake_git::path());
+    let with_token = url.replacen(
+        "http://",
+        &format!("http://x-access-token:{}@", crate::fake_github::TOKEN),
+        1,
+    );
+    let shallow = hub.project.root.join("shallow-http");
+    git(
+        &hub.project.root,
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            &with_token,
+            shallow.to_str().unwrap(),
+        ],
+    );
+    git(&shallow, &["remote", "set-url", "origin", &url]);
+    assert!(shallow.join(".git/shallow").exists());
+    let run = hub.event_at(
+        &shallow,
+        "workflow_run",
+        &payload("workflow_run.completed.json"),
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!shallow.join(".git/shallow").exists(), "{}", run.stderr);
+    assert_eq!(watch_state(&hub, &merge)["state"]["kind"], "rerunning");
+}
+
+/// Over GitHub's own transport (smart HTTP, the token as credentials) a
+/// protected default branch refuses the bot's push with GH006: the revert
+/// becomes a pull request that says why, at once, without retrying.
+#[test]
+fn a_protected_branch_turns_a_push_revert_into_a_pull_request() {
+    let hub = Hub::new("limits:\n  max_prs_per_run: 1\nrevert:\n  mode: push\n  flaky_reruns: 0\n");
+    let (number, _, merge) = merged_bot_pull(&hub);
+    hub.fake.world().set_check(&merge, "test", "failure", 7);
+    crate::fake_git::protect(&hub.project.origin, "main");
+    let url = format!("{}{}", hub.fake.url, crate::fake_git::path());
+    let checkout = hub.project.root.join("actions");
+    git(
+        &hub.project.root,
+        &[
+            "clone",
+            "-q",
+            hub.project.origin.to_str().unwrap(),
+            checkout.to_str().unwrap(),
+        ],
+    );
+    git(&checkout, &["remote", "set-url", "origin", &url]);
+    let before = git(&hub.project.origin, &["rev-parse", "main"]);
+    let run = hub.event_at(
+        &checkout,
+        "workflow_run",
+        &payload("workflow_run.completed.json"),
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        git(&hub.project.origin, &["rev-parse", "main"]),
+        before,
+        "nothing reached the protected branch"
+    );
+    let reverts = revert_pulls(&hub);
+    assert_eq!(reverts.len(), 1, "{}", run.stderr);
+    let body = &reverts[0].2;
+    assert!(body.contains("GH006"), "{body}");
+    let said = hub.said_on(number);
+    assert!(
+        said.iter()
+            .any(|c| c.contains(&format!("#{} reverts it", reverts[0].0))),
+        "{said:?}"
+    );
 }
