@@ -26,6 +26,18 @@ fn ci_completed(hub: &Hub) -> crate::support::Run {
     run
 }
 
+/// `ci_completed` in another checkout of the repository.
+fn ci_completed_in(hub: &Hub, checkout: &std::path::Path) -> crate::support::Run {
+    let run = hub.event_at(
+        checkout,
+        "workflow_run",
+        &payload("workflow_run.completed.json"),
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    run
+}
+
 fn watch_state(hub: &Hub, merge: &str) -> Value {
     hub.ledger()["watch"][merge].clone()
 }
@@ -745,13 +757,7 @@ fn a_shallow_checkout_is_made_whole_and_the_watch_works() {
         ],
     );
     assert!(shallow.join(".git/shallow").exists());
-    let run = hub.event_at(
-        &shallow,
-        "workflow_run",
-        &payload("workflow_run.completed.json"),
-        &[],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = ci_completed_in(&hub, &shallow);
     assert!(
         run.stderr
             .contains("the checkout is shallow: fetching the whole history"),
@@ -791,13 +797,7 @@ fn a_shallow_checkout_is_made_whole_and_the_watch_works() {
     );
     git(&shallow, &["remote", "set-url", "origin", &url]);
     assert!(shallow.join(".git/shallow").exists());
-    let run = hub.event_at(
-        &shallow,
-        "workflow_run",
-        &payload("workflow_run.completed.json"),
-        &[],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = ci_completed_in(&hub, &shallow);
     assert!(!shallow.join(".git/shallow").exists(), "{}", run.stderr);
     assert_eq!(watch_state(&hub, &merge)["state"]["kind"], "rerunning");
 }
@@ -824,13 +824,7 @@ fn a_protected_branch_turns_a_push_revert_into_a_pull_request() {
     );
     git(&checkout, &["remote", "set-url", "origin", &url]);
     let before = git(&hub.project.origin, &["rev-parse", "main"]);
-    let run = hub.event_at(
-        &checkout,
-        "workflow_run",
-        &payload("workflow_run.completed.json"),
-        &[],
-    );
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let run = ci_completed_in(&hub, &checkout);
     assert_eq!(
         git(&hub.project.origin, &["rev-parse", "main"]),
         before,
