@@ -6,15 +6,17 @@
 //! conflicts (E0119); a derive over a field whose type has no `Debug`, or
 //! has it only with some feature, does not compile (E0277).
 //!
-//! The facts are strings, one set per package:
+//! The facts are strings, one set per package. Those that relate two names
+//! put the type first, so every question about a type is one range of the
+//! ordered set (a crate with many types stays linear):
 //! - `Name`: some `impl Debug for Name` is written in the crate;
-//! - `debug-in <path> Name`: one is written in `<path>` outside any `cfg`;
+//! - `debug-in Name <path>`: one is written in `<path>` outside any `cfg`;
 //! - `cfg-debug Name`: one is written under a `cfg`;
 //! - `macro-impl m` / `macro-cfg-impl m`: `macro_rules! m` writes
-//!   `impl Debug for $x` (under a `cfg`), and `passed m Name` for each
+//!   `impl Debug for $x` (under a `cfg`), and `passed Name m` for each
 //!   type-like name passed to an `m!` call;
-//! - `macro-any-impl m T`: `m` implements the trait it is given for `T`;
-//! - `alias A T`: `type A = …::T<…>`;
+//! - `macro-any-impl T m`: `m` implements the trait it is given for `T`;
+//! - `alias T A`: `type A = …::T<…>`;
 //! - `gated <module path>`: a module compiled only under a `cfg` (its file
 //!   `<module path>.rs`, its `mod.rs` and everything below it);
 //! - `declared Name`: a struct or enum that neither derives nor mentions
@@ -86,7 +88,7 @@ impl DebugImpls<'_> {
         if gated || self.gated > 0 {
             self.out.push(format!("cfg-debug {name}"));
         } else {
-            self.out.push(format!("debug-in {} {name}", self.path));
+            self.out.push(format!("debug-in {name} {}", self.path));
         }
         self.out.push(name);
     }
@@ -163,7 +165,7 @@ impl<'ast> Visit<'ast> for DebugImpls<'_> {
                 self.out.extend(
                     any_trait
                         .into_iter()
-                        .map(|ty| format!("macro-any-impl {name} {ty}")),
+                        .map(|ty| format!("macro-any-impl {ty} {name}")),
                 );
             }
             _ => {
@@ -181,7 +183,7 @@ impl<'ast> Visit<'ast> for DebugImpls<'_> {
             && let Some(last) = target.path.segments.last()
         {
             self.out
-                .push(format!("alias {} {}", node.ident, last.ident));
+                .push(format!("alias {} {}", last.ident, node.ident));
         }
         visit::visit_item_type(self, node);
     }
@@ -199,7 +201,7 @@ impl<'ast> Visit<'ast> for DebugImpls<'_> {
             self.out.extend(
                 passed
                     .into_iter()
-                    .map(|ty| format!("passed {} {ty}", name.ident)),
+                    .map(|ty| format!("passed {ty} {}", name.ident)),
             );
         }
     }
@@ -326,29 +328,31 @@ fn with_prefix<'a>(facts: &'a BTreeSet<String>, prefix: &'a str) -> impl Iterato
         .map(move |f| &f[prefix.len()..])
 }
 
-/// The first word of `<prefix><first> <name>` facts.
-fn firsts<'a>(
-    facts: &'a BTreeSet<String>,
-    prefix: &'a str,
-    name: &'a str,
-) -> impl Iterator<Item = &'a str> {
-    with_prefix(facts, prefix).filter_map(move |rest| {
-        let (first, last) = rest.split_once(' ')?;
-        (last == name).then_some(first)
-    })
+/// What `<prefix><name> <other>` facts relate `name` to: one range of the
+/// ordered set.
+fn firsts<'a>(facts: &'a BTreeSet<String>, prefix: &str, name: &str) -> Vec<&'a str> {
+    let key = format!("{prefix}{name} ");
+    facts
+        .range(key.clone()..)
+        .take_while(|f| f.starts_with(&key))
+        .map(|f| &f[key.len()..])
+        .collect()
 }
 
 /// Whether a `Debug` for `name` is written somewhere in the crate, by hand
 /// or by a macro, gated or not: deriving one as well would conflict.
 pub fn implemented(name: &str, facts: &BTreeSet<String>) -> bool {
     facts.contains(name)
-        || firsts(facts, "passed ", name).any(|m| {
+        || firsts(facts, "passed ", name).into_iter().any(|m| {
             facts.contains(&format!("macro-impl {m}"))
                 || facts.contains(&format!("macro-cfg-impl {m}"))
         })
         || firsts(facts, "macro-any-impl ", name)
-            .any(|m| facts.contains(&format!("passed {m} Debug")))
-        || firsts(facts, "alias ", name).any(|alias| facts.contains(alias))
+            .into_iter()
+            .any(|m| facts.contains(&format!("passed Debug {m}")))
+        || firsts(facts, "alias ", name)
+            .into_iter()
+            .any(|alias| facts.contains(alias))
 }
 
 /// Whether `path` is in a module compiled only under a `cfg`.
@@ -363,11 +367,18 @@ fn gated(path: &str, facts: &BTreeSet<String>) -> bool {
 /// does, by what the crate says; a type the crate does not declare (std's,
 /// a dependency's) is taken to have `Debug`.
 pub fn field_blocks(name: &str, facts: &BTreeSet<String>) -> Option<String> {
-    let unconditional = firsts(facts, "debug-in ", name).any(|path| !gated(path, facts))
-        || firsts(facts, "passed ", name).any(|m| facts.contains(&format!("macro-impl {m}")))
+    let unconditional = firsts(facts, "debug-in ", name)
+        .into_iter()
+        .any(|path| !gated(path, facts))
+        || firsts(facts, "passed ", name)
+            .into_iter()
+            .any(|m| facts.contains(&format!("macro-impl {m}")))
         || firsts(facts, "macro-any-impl ", name)
-            .any(|m| facts.contains(&format!("passed {m} Debug")))
-        || firsts(facts, "alias ", name).any(|alias| facts.contains(alias));
+            .into_iter()
+            .any(|m| facts.contains(&format!("passed Debug {m}")))
+        || firsts(facts, "alias ", name)
+            .into_iter()
+            .any(|alias| facts.contains(alias));
     if unconditional {
         return None;
     }
@@ -428,7 +439,7 @@ mod tests {
                 "C",
                 "cfg-debug A",
                 "cfg-debug C",
-                "debug-in src/f.rs B"
+                "debug-in B src/f.rs"
             ]
             .map(str::to_owned)
             .into()

@@ -6,6 +6,8 @@
 use std::ops::Range;
 
 use quote::ToTokens;
+
+use crate::engine::item_ends::{self, ItemEnds};
 use syn::visit::{self, Visit};
 
 use crate::engine::source;
@@ -169,10 +171,27 @@ impl Collector<'_> {
         name: Option<&str>,
         public: bool,
     ) {
+        self.record_at(kind, self.file.range_of(node), name, public);
+    }
+
+    /// `record` for an item with a body, whose ends are read from its
+    /// fields ([`item_ends`]).
+    fn record_body<T: ItemEnds + syn::spanned::Spanned>(
+        &mut self,
+        kind: ItemKind,
+        node: &T,
+        name: Option<&str>,
+        public: bool,
+    ) {
+        let range = self.file.span_range(item_ends::span_of(node));
+        self.record_at(kind, range, name, public);
+    }
+
+    fn record_at(&mut self, kind: ItemKind, range: Range<usize>, name: Option<&str>, public: bool) {
         let chain = name.map(|n| self.chain(n)).unwrap_or_default();
         self.entries.push(ItemEntry {
             kind,
-            range: self.file.range_of(node),
+            range,
             chain,
             public,
         });
@@ -210,7 +229,7 @@ fn compact<T: ToTokens>(node: &T) -> String {
 impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
         let name = node.sig.ident.to_string();
-        self.record(ItemKind::Fn, node, Some(&name), is_pub(&node.vis));
+        self.record_body(ItemKind::Fn, node, Some(&name), is_pub(&node.vis));
         self.nested(name, |s| visit::visit_item_fn(s, node));
     }
 
@@ -235,12 +254,12 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_trait(&mut self, node: &'ast syn::ItemTrait) {
         let name = node.ident.to_string();
         let public = is_pub(&node.vis);
-        self.record(ItemKind::Trait, node, Some(&name), public);
+        self.record_body(ItemKind::Trait, node, Some(&name), public);
         self.nested(name, |s| {
             for item in &node.items {
                 if let syn::TraitItem::Fn(f) = item {
                     let method = f.sig.ident.to_string();
-                    s.record(ItemKind::Method, f, Some(&method), public);
+                    s.record_body(ItemKind::Method, f, Some(&method), public);
                     s.nested(method, |s| visit::visit_trait_item_fn(s, f));
                 } else {
                     s.visit_trait_item(item);
@@ -262,12 +281,12 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             None => self_name,
         };
         let trait_impl = node.trait_.is_some();
-        self.record(ItemKind::Impl, node, Some(&name), false);
+        self.record_body(ItemKind::Impl, node, Some(&name), false);
         self.nested(name, |s| {
             for item in &node.items {
                 if let syn::ImplItem::Fn(f) = item {
                     let method = f.sig.ident.to_string();
-                    s.record(
+                    s.record_body(
                         ItemKind::Method,
                         f,
                         Some(&method),
@@ -306,7 +325,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_item_mod(&mut self, node: &'ast syn::ItemMod) {
-        self.record(ItemKind::Mod, node, None, is_pub(&node.vis));
+        self.record_body(ItemKind::Mod, node, None, is_pub(&node.vis));
         visit::visit_item_mod(self, node);
     }
 

@@ -14,6 +14,7 @@ pub mod edit;
 pub mod finding;
 pub mod format;
 pub mod generated;
+pub mod item_ends;
 pub mod items;
 pub mod known_types;
 pub mod lint_skill;

@@ -359,7 +359,7 @@ mod tests {
             BTreeSet::from(
                 [
                     "Error",
-                    "debug-in src/fmt_impls.rs Error",
+                    "debug-in Error src/fmt_impls.rs",
                     "declared Error",
                     "declared Plain",
                     "will-derive Error",
