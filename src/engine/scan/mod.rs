@@ -49,13 +49,18 @@ pub fn scan(
     let mut scanned_files = Vec::new();
     for result in results {
         match result {
-            Ok(scanned) => {
-                for (skill, fact) in &scanned.analysed.facts {
-                    report
-                        .crate_facts
-                        .entry((scanned.package.clone(), (*skill).to_owned()))
-                        .or_default()
-                        .insert(fact.clone());
+            Ok(mut scanned) => {
+                // Moved, not copied: a file's facts are needed only here.
+                for (skill, fact) in std::mem::take(&mut scanned.analysed.facts) {
+                    let key = (scanned.package.clone(), skill.to_owned());
+                    match report.crate_facts.get_mut(&key) {
+                        Some(facts) => {
+                            facts.insert(fact);
+                        }
+                        None => {
+                            report.crate_facts.insert(key, BTreeSet::from([fact]));
+                        }
+                    }
                 }
                 report.bytes_scanned += scanned.bytes;
                 report.warnings.extend(scanned.skill_failures);
