@@ -63,6 +63,14 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
     let scanned = scan_commit(bot, &base, &skills, &lints)?;
     report.warnings.extend(scanned.notes.iter().cloned());
     report.findings = scanned.findings().count();
+    report.fixable = scanned.findings().filter(|f| f.fixable()).count();
+    report.scanned = Some(crate::bot::run::ScanSummary {
+        files: scanned.files.len(),
+        packages: scanned.packages,
+        skills: skills.len(),
+        seconds: scanned.seconds,
+        by_skill: scanned.by_skill(),
+    });
     report.skipped_files = scanned.warnings.len();
     report.generated_files = scanned
         .files

@@ -35,6 +35,10 @@ pub struct RunReport {
     pub stopped: Option<Hold>,
     pub base: Option<CommitSha>,
     pub findings: usize,
+    /// Findings with an automatic fix.
+    pub fixable: usize,
+    /// What the scan looked at, for the summary line.
+    pub scanned: Option<ScanSummary>,
     pub skipped_files: usize,
     /// Generated files whose findings were left out.
     pub generated_files: usize,
@@ -48,6 +52,42 @@ pub struct RunReport {
     /// Planned fixes that did not compile, and why.
     pub dropped: Vec<DroppedFix>,
     pub warnings: Vec<String>,
+}
+
+/// What one scan looked at and found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ScanSummary {
+    pub files: usize,
+    pub packages: usize,
+    pub skills: usize,
+    pub seconds: f64,
+    /// Findings by skill id.
+    pub by_skill: BTreeMap<String, usize>,
+}
+
+impl ScanSummary {
+    /// `12 files in 1 package, 5 skills, 0.3 s: 16 findings (len-zero 3, …)`.
+    pub fn line(&self, findings: usize) -> String {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut line = format!(
+            "{} in {}, {}, {:.1} s: {}",
+            plural(self.files, "file", "files"),
+            plural(self.packages, "package", "packages"),
+            plural(self.skills, "skill", "skills"),
+            self.seconds,
+            plural(findings, "finding", "findings"),
+        );
+        if !self.by_skill.is_empty() {
+            let parts: Vec<String> = self
+                .by_skill
+                .iter()
+                .map(|(skill, n)| format!("{skill} {n}"))
+                .collect();
+            line.push_str(&format!(" ({})", parts.join(", ")));
+        }
+        line
+    }
 }
 
 /// A planned fix that did not compile.
@@ -135,6 +175,29 @@ impl RunReport {
         )
     }
 
+    /// Why a run proposed nothing, as the end of a sentence.
+    fn why_idle(&self) -> String {
+        if self.base.is_none() {
+            String::new()
+        } else if self.findings == 0 {
+            ": the skills found nothing".to_owned()
+        } else if self.fixable == 0 && self.findings == 1 {
+            ": the one finding has no automatic fix".to_owned()
+        } else if self.fixable == 0 {
+            format!(
+                ": none of the {} findings has an automatic fix",
+                self.findings
+            )
+        } else if !self.held_back.is_empty() {
+            format!(
+                ": every one of the {} fixable findings waits, for the reasons above",
+                self.fixable
+            )
+        } else {
+            String::new()
+        }
+    }
+
     /// One line per opened proposal.
     pub fn opened_markdown(&self) -> String {
         let mut out = String::new();
@@ -182,12 +245,11 @@ impl RunReport {
             out.push('\n');
         }
         if let Some(base) = &self.base {
-            let _ = writeln!(
-                out,
-                "Scanned {}: {} findings.\n",
-                base.short(),
-                self.findings
-            );
+            let what = match &self.scanned {
+                Some(s) => s.line(self.findings),
+                None => format!("{} findings", self.findings),
+            };
+            let _ = writeln!(out, "Scanned {}: {what}.\n", base.short());
         }
         if let Some(validation) = &self.validation {
             let _ = writeln!(out, "Fixes {validation}.\n");
@@ -220,8 +282,8 @@ impl RunReport {
         for w in &self.warnings {
             let _ = writeln!(out, "- **Warning:** {w}");
         }
-        if out.trim().is_empty() {
-            out.push_str("Nothing new to propose.\n");
+        if self.opened.is_empty() && self.synced.is_empty() && self.stopped.is_none() {
+            let _ = writeln!(out, "Nothing new to propose{}.", self.why_idle());
         }
         out
     }
@@ -241,11 +303,14 @@ impl RunReport {
             return out;
         }
         if let Some(base) = &self.base {
+            let what = match &self.scanned {
+                Some(s) => s.line(self.findings),
+                None => format!("{} findings", self.findings),
+            };
             let _ = writeln!(
                 out,
-                "scanned {}: {} findings{}{}",
+                "scanned {}: {what}{}{}",
                 base.short(),
-                self.findings,
                 if self.skipped_files > 0 {
                     format!(", {} files skipped", self.skipped_files)
                 } else {
@@ -306,7 +371,7 @@ impl RunReport {
             let _ = writeln!(out, "warning: {w}");
         }
         if self.opened.is_empty() && self.dry_run.is_empty() && self.synced.is_empty() {
-            let _ = writeln!(out, "nothing new to propose");
+            let _ = writeln!(out, "nothing new to propose{}", self.why_idle());
         }
         out
     }

@@ -54,7 +54,9 @@ fn each_lint_is_its_own_proposal_and_merged_fixes_leave_nothing() {
     let second = run(&project);
     assert_eq!(project.origin_refs(), refs);
     assert!(
-        second.stdout.ends_with("nothing new to propose\n"),
+        second
+            .stdout
+            .ends_with("fixable findings waits, for the reasons above\n"),
         "{}",
         second.stdout
     );

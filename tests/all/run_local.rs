@@ -146,7 +146,9 @@ fn a_run_proposes_branches_with_exactly_the_fixes_and_a_second_run_changes_nothi
     let second = run(&project, &[]);
     assert_eq!(project.origin_refs(), refs);
     assert!(
-        second.stdout.ends_with("nothing new to propose\n"),
+        second
+            .stdout
+            .ends_with("fixable findings waits, for the reasons above\n"),
         "{}",
         second.stdout
     );
@@ -1258,6 +1260,50 @@ fn a_prefix_the_workflow_does_not_filter_on_is_warned_about() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout.contains("commands.prefix is `/bot`, but the comment filter of `.github/workflows/patchwright.yml` does not name it"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// On a clean repository the run still says what it looked at, and why it
+/// proposes nothing.
+#[test]
+fn a_run_that_proposes_nothing_says_what_it_looked_at_and_why() {
+    let clean = Project::new("a clean crate", |work| {
+        std::fs::create_dir_all(work.join("src")).unwrap();
+        std::fs::write(
+            work.join("Cargo.toml"),
+            "[package]\nname = \"clean\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        )
+        .unwrap();
+        std::fs::write(work.join("src/lib.rs"), "pub fn one() -> u8 {\n    1\n}\n").unwrap();
+    });
+    let run = patchwright(&clean.work, &["run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert!(
+        lines[0].starts_with("scanned ") && lines[0].contains(": 1 file in 1 package, 5 skills, "),
+        "{}",
+        run.stdout
+    );
+    assert!(lines[0].ends_with(": 0 findings"), "{}", run.stdout);
+    assert_eq!(lines[1], "nothing new to propose: the skills found nothing");
+
+    let todo = Project::new("a crate with a note", |work| {
+        std::fs::create_dir_all(work.join("src")).unwrap();
+        std::fs::write(
+            work.join("Cargo.toml"),
+            "[package]\nname = \"todo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        )
+        .unwrap();
+        std::fs::write(work.join("src/lib.rs"), "// TODO: more\npub fn one() {}\n").unwrap();
+    });
+    let run = patchwright(&todo.work, &["run"]);
+    assert!(run.stdout.contains("(todo-comments 1)"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .ends_with("nothing new to propose: the one finding has no automatic fix\n"),
         "{}",
         run.stdout
     );

@@ -30,6 +30,7 @@ pub fn scan(
     options: &ScanOptions,
     progress: &(dyn Fn(&WorkspaceFile) + Sync),
 ) -> ScanReport {
+    let started = std::time::Instant::now();
     let each = || -> Vec<Result<Scanned, ScanWarning>> {
         workspace
             .files
@@ -73,6 +74,8 @@ pub fn scan(
         .into_iter()
         .map(|analysed| analysed.standing(skills, &report.crate_facts))
         .collect();
+    report.packages = workspace.packages.len();
+    report.seconds = started.elapsed().as_secs_f64();
     report
 }
 

@@ -98,12 +98,25 @@ pub struct ScanReport {
     /// What is said about the scan as a whole (a lint family that could
     /// not run, say).
     pub notes: Vec<String>,
+    /// Packages the files belong to.
+    pub packages: usize,
+    /// How long the scan took.
+    pub seconds: f64,
 }
 
 /// Facts by (package, skill id).
 pub type CrateFacts = BTreeMap<(String, String), BTreeSet<String>>;
 
 impl ScanReport {
+    /// Findings by skill id.
+    pub fn by_skill(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for f in self.findings() {
+            *counts.entry(f.skill.to_string()).or_default() += 1;
+        }
+        counts
+    }
+
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
         self.files.iter().flat_map(|f| f.findings.iter())
     }
