@@ -83,10 +83,16 @@ pub fn freshen(
         .filter(|p| p.pull.is_some() && skills.contains(&p.skill) && !skip.contains(&p.id))
         .cloned()
         .collect();
+    // A file the scan skipped (too slow this time, say) says nothing about
+    // whether its findings are gone.
+    let skipped: BTreeSet<&RelPath> = scanned.warnings.iter().map(|w| &w.path).collect();
     for proposal in open {
         let Some(skill) = bot.registry.get(proposal.skill.as_str()) else {
             continue;
         };
+        if proposal.files.iter().any(|f| skipped.contains(f)) {
+            continue;
+        }
         let on_tip: BTreeSet<_> = scanned
             .findings()
             .filter(|f| f.fixable() && f.skill == proposal.skill)

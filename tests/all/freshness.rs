@@ -202,3 +202,26 @@ fn merged_and_closed_proposals_lose_their_branch_and_rebase_is_a_command() {
     let reply = hub.reply(number, id);
     assert!(reply.contains("\n\nRebuilt on `main` at "), "{reply}");
 }
+
+/// A file the scan had to skip says nothing about its findings: the
+/// proposal that touches it is neither closed nor rebuilt.
+#[test]
+fn a_skipped_file_does_not_make_findings_gone() {
+    let hub = Hub::new(PROPOSE_ALL);
+    hub.schedule();
+    let number = hub.pull_number("len-zero");
+    let before = len_zero(&hub);
+    person_commits(
+        &hub,
+        "breaker",
+        &[(
+            "src/lib.rs",
+            "pub fn idle(&self) -> bool {",
+            "pub fn idle(&self) -> bool { (",
+        )],
+    );
+    let run = hub.schedule();
+    assert!(!run.stdout.contains("fixed elsewhere"), "{}", run.stdout);
+    assert_eq!(hub.fake.world().issues[&number].state, "open");
+    assert_eq!(len_zero(&hub)["head"], before["head"], "{}", run.stdout);
+}
