@@ -19,6 +19,15 @@ pub struct CheckRun {
     pub completed_at: Option<Timestamp>,
 }
 
+/// Whether a check reported as `check` is the one configured as `name`:
+/// `test` also names a matrix job's `test (ubuntu)`.
+pub fn is_named(check: &str, name: &str) -> bool {
+    check == name
+        || check
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with(' '))
+}
+
 /// The combined result of a commit's checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Checks {

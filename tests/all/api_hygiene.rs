@@ -200,6 +200,12 @@ fn only_the_required_checks_decide() {
     hub.fake.world().set_check(&head, "msrv", "success", 5);
     assert!(passed(&forge(&hub.fake.url, 3).checks(&p).unwrap()));
 
+    // A commit where nothing reported at all (CI skipped it) is no result,
+    // not a wait: the watch looks at the next commit.
+    hub.fake.world().check_runs.remove(&p.base.to_string());
+    hub.fake.world().statuses.remove(&p.base.to_string());
+    assert_eq!(github.commit_checks(&p.base, &[]).unwrap(), Checks::Missing);
+
     // Named checks override the branch's.
     let named = github
         .commit_checks(&p.head, &["nightly lint".to_owned()])

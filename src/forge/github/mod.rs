@@ -21,7 +21,7 @@ pub use client::RetryPolicy;
 use super::{
     Forge, ForgeError, PullDraft, PullState, Reaction, Rerun, Review, dashboard_content, marker_of,
 };
-use crate::store::checks::{CheckRun, Checks};
+use crate::store::checks::{CheckRun, Checks, is_named};
 use crate::store::ledger::{Proposal, PullRef, ticked_reason};
 use crate::vocab::access::Permission;
 use crate::vocab::git_names::CommitSha;
@@ -179,29 +179,26 @@ impl GitHubForge {
     /// protection needs more than the bot may have: a refusal means none
     /// known, not a failed run.
     fn required_checks(&self, branch: &str) -> Result<Vec<String>, ForgeError> {
-        let mut names = Vec::new();
         let branch = encode(branch);
-        match self.client.json::<ApiBranch>(
-            Method::GET,
-            &self.repo_path(&format!("/branches/{branch}")),
-            None,
-        ) {
-            Ok(found) => names.extend(found.required()),
-            Err(ForgeError::Api {
-                status: 403 | 404, ..
-            }) => {}
-            Err(e) => return Err(e),
+        // Not found, or not readable with this token: nothing known.
+        fn read<T: serde::de::DeserializeOwned>(
+            forge: &GitHubForge,
+            path: &str,
+        ) -> Result<Option<T>, ForgeError> {
+            match forge.client.json(Method::GET, &forge.repo_path(path), None) {
+                Ok(found) => Ok(Some(found)),
+                Err(ForgeError::Api {
+                    status: 403 | 404, ..
+                }) => Ok(None),
+                Err(e) => Err(e),
+            }
         }
-        match self.client.json::<Vec<ApiRule>>(
-            Method::GET,
-            &self.repo_path(&format!("/rules/branches/{branch}")),
-            None,
-        ) {
-            Ok(rules) => names.extend(rules.iter().flat_map(ApiRule::required)),
-            Err(ForgeError::Api {
-                status: 403 | 404, ..
-            }) => {}
-            Err(e) => return Err(e),
+        let mut names = Vec::new();
+        if let Some(found) = read::<ApiBranch>(self, &format!("/branches/{branch}"))? {
+            names.extend(found.required());
+        }
+        if let Some(rules) = read::<Vec<ApiRule>>(self, &format!("/rules/branches/{branch}"))? {
+            names.extend(rules.iter().flat_map(ApiRule::required));
         }
         names.sort();
         names.dedup();
@@ -248,12 +245,8 @@ impl GitHubForge {
         let mut passing = Vec::new();
         let mut pending = false;
         let own = |name: &str| self.options.own_checks.iter().any(|o| o == name);
-        let decides = |name: &str| {
-            deciding.is_empty()
-                || deciding
-                    .iter()
-                    .any(|n| name == n || name.starts_with(&format!("{n} ")))
-        };
+        let decides =
+            |name: &str| deciding.is_empty() || deciding.iter().any(|n| is_named(name, n));
         check_runs.retain(|r| !own(&r.name) && decides(&r.name));
         statuses.retain(|s| decides(&s.context));
         for run in &check_runs {
@@ -287,15 +280,12 @@ impl GitHubForge {
                 _ => failing.push(check),
             }
         }
-        // A required check that has not reported is waited for, as GitHub's
-        // merge box shows it ("Expected").
-        let reported = |n: &String| {
-            failing
-                .iter()
-                .chain(&passing)
-                .any(|c| c.name == *n || c.name.starts_with(&format!("{n} ")))
-        };
-        if !deciding.iter().all(reported) {
+        // A required check that has not reported while others have is
+        // waited for, as GitHub's merge box shows it ("Expected"). A commit
+        // where nothing reported at all (CI skipped it) stays "missing", so
+        // the watch can look at the next commit.
+        let reported = |n: &String| failing.iter().chain(&passing).any(|c| is_named(&c.name, n));
+        if !passing.is_empty() && !deciding.iter().all(reported) {
             pending = true;
         }
         Ok(if !failing.is_empty() {

@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::RevertMode;
-use crate::store::checks::{CheckRun, Checks};
+use crate::store::checks::{CheckRun, Checks, is_named};
 use crate::store::ledger::{Ledger, ProposalId, Watch, WatchState};
 use crate::vocab::git_names::{BranchName, CommitSha};
 use crate::vocab::time::Timestamp;
@@ -378,11 +378,7 @@ pub fn filter(checks: Checks, names: &[String]) -> Checks {
     if names.is_empty() {
         return checks;
     }
-    let wanted = |c: &CheckRun| {
-        names
-            .iter()
-            .any(|n| c.name == *n || c.name.starts_with(&format!("{n} ")))
-    };
+    let wanted = |c: &CheckRun| names.iter().any(|n| is_named(&c.name, n));
     match checks {
         Checks::Failed {
             failing,
