@@ -86,6 +86,12 @@ pub fn freshen(
     // A file the scan skipped (too slow this time, say) says nothing about
     // whether its findings are gone.
     let skipped: BTreeSet<&RelPath> = scanned.warnings.iter().map(|w| &w.path).collect();
+    // Fingerprints carry their skill: one set serves every proposal.
+    let on_tip: BTreeSet<_> = scanned
+        .findings()
+        .filter(|f| f.fixable())
+        .map(|f| &f.fingerprint)
+        .collect();
     for proposal in open {
         let Some(skill) = bot.registry.get(proposal.skill.as_str()) else {
             continue;
@@ -93,11 +99,6 @@ pub fn freshen(
         if proposal.files.iter().any(|f| skipped.contains(f)) {
             continue;
         }
-        let on_tip: BTreeSet<_> = scanned
-            .findings()
-            .filter(|f| f.fixable() && f.skill == proposal.skill)
-            .map(|f| &f.fingerprint)
-            .collect();
         let kept = proposal
             .fingerprints
             .iter()

@@ -336,26 +336,13 @@ impl Forge for GitHubForge {
     }
 
     fn open_pull(&self, draft: &PullDraft<'_>) -> Result<PullRef, ForgeError> {
-        if let Some(existing) = self.find_open_pull(draft.branch.as_str())? {
-            let changed = existing.title.as_deref() != Some(draft.title)
-                || existing.body.as_deref() != Some(draft.body);
-            if changed {
-                self.client.request(
-                    Method::PATCH,
-                    &self.repo_path(&format!("/pulls/{}", existing.number)),
-                    Some(&json!({ "title": draft.title, "body": draft.body })),
-                )?;
-            }
-            return Ok(self.pull_ref(&existing));
-        }
-        let mut looked = false;
+        // Whether the first look found one: then it is brought up to date.
+        let mut first_look = None;
         let created = self.client.create(
             || {
-                // The first look was made above.
-                if !std::mem::replace(&mut looked, true) {
-                    return Ok(None);
-                }
-                self.find_open_pull(draft.branch.as_str())
+                let found = self.find_open_pull(draft.branch.as_str())?;
+                first_look.get_or_insert(found.is_some());
+                Ok(found)
             },
             || {
                 self.client.json::<ApiPull>(
@@ -384,6 +371,18 @@ impl Forge for GitHubForge {
             }
             Err(e) => return Err(e),
         };
+        if first_look == Some(true) {
+            let changed = pull.title.as_deref() != Some(draft.title)
+                || pull.body.as_deref() != Some(draft.body);
+            if changed {
+                self.client.request(
+                    Method::PATCH,
+                    &self.repo_path(&format!("/pulls/{}", pull.number)),
+                    Some(&json!({ "title": draft.title, "body": draft.body })),
+                )?;
+            }
+            return Ok(self.pull_ref(&pull));
+        }
         self.add_labels(pull.number, &draft.labels)?;
         if !self.options.reviewers.is_empty()
             && let Err(e) = self.client.post_again(
