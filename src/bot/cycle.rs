@@ -11,7 +11,7 @@ use crate::bot::propose::{Batch, propose};
 use crate::bot::refresh;
 use crate::bot::run::{DroppedFix, RunOptions, RunReport, WAITING_SHOWN, listed};
 use crate::bot::sync::sync;
-use crate::bot::tree_scan::{lint_families, scan_commit};
+use crate::bot::tree_scan::{CacheUse, lint_families, scan_commit};
 use crate::bot::validation;
 use crate::bot::watch;
 use crate::config::OpenLimit;
@@ -60,17 +60,17 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
         bot.default_branch,
         skills.len()
     );
-    let scanned = scan_commit(bot, &base, &skills, &lints)?;
+    // Only the scan with every configured skill keeps its cache: one for
+    // a few skills (`--skill`) would displace it.
+    let cache = match options.dry_run || !options.requested.is_empty() {
+        true => CacheUse::Read,
+        false => CacheUse::Keep,
+    };
+    let scanned = scan_commit(bot, &base, &skills, &lints, cache)?;
     report.warnings.extend(scanned.notes.iter().cloned());
     report.findings = scanned.findings().count();
     report.fixable = scanned.findings().filter(|f| f.fixable()).count();
-    report.scanned = Some(crate::bot::run::ScanSummary {
-        files: scanned.files.len(),
-        packages: scanned.packages,
-        skills: skills.len(),
-        seconds: scanned.seconds,
-        by_skill: scanned.by_skill(),
-    });
+    report.scanned = Some(crate::bot::run::ScanSummary::of(&scanned, skills.len()));
     report.skipped_files = scanned.warnings.len();
     report.generated_files = scanned
         .files

@@ -11,7 +11,7 @@ use crate::bot::branches;
 use crate::bot::context::{Bot, CycleError};
 use crate::bot::propose::{Rebuilt, body, keep_rustfmt_clean, rebuild_branch};
 use crate::bot::run::{RunReport, Synced};
-use crate::bot::tree_scan::{lint_families, scan_commit};
+use crate::bot::tree_scan::{CacheUse, lint_families, scan_commit};
 use crate::bot::validation::prove;
 use crate::engine::edit::{Fix, apply_fixes};
 use crate::engine::finding::Finding;
@@ -50,7 +50,7 @@ pub fn recreate(bot: &Bot<'_>, id: &ProposalId) -> Result<String, CycleError> {
     })?;
     let base = bot.default_tip()?;
     let lints = lint_families(bot.config, std::slice::from_ref(&proposal.skill));
-    let scanned = scan_commit(bot, &base, &[skill], &lints)?;
+    let scanned = scan_commit(bot, &base, &[skill], &lints, CacheUse::Off)?;
     Ok(
         match rebuild(bot, &proposal, skill, &base, &scanned, "recreate")? {
             Rebuild::Gone => format!(

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::engine::finding::Finding;
+use crate::engine::scan::{CacheStats, ScanReport};
 use crate::report::templates::ListedFinding;
 use crate::store::ledger::{Hold, ProposalId, PullRef};
 use crate::vocab::git_names::{BranchName, CommitSha};
@@ -63,15 +64,33 @@ pub struct ScanSummary {
     pub seconds: f64,
     /// Findings by skill id.
     pub by_skill: BTreeMap<String, usize>,
+    /// How many files came from the cache, when there was one.
+    pub cache: Option<CacheStats>,
 }
 
 impl ScanSummary {
-    /// `12 files in 1 package, 5 skills, 0.3 s: 16 findings (len-zero 3, …)`.
+    /// What `report` (scanned with `skills` skills) says in one line.
+    pub fn of(report: &ScanReport, skills: usize) -> Self {
+        Self {
+            files: report.files.len(),
+            packages: report.packages,
+            skills,
+            seconds: report.seconds,
+            by_skill: report.by_skill(),
+            cache: report.cache,
+        }
+    }
+
+    /// `12 files in 1 package, 5 skills, 0.3 s (11 cached): 16 findings (len-zero 3, …)`.
     pub fn line(&self, findings: usize) -> String {
         let plural =
             |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let cached = self
+            .cache
+            .map(|c| format!(" ({} cached)", c.hits))
+            .unwrap_or_default();
         let mut line = format!(
-            "{} in {}, {}, {:.1} s: {}",
+            "{} in {}, {}, {:.1} s{cached}: {}",
             plural(self.files, "file", "files"),
             plural(self.packages, "package", "packages"),
             plural(self.skills, "skill", "skills"),

@@ -5,12 +5,25 @@ use crate::bot::context::{Bot, CycleError};
 use crate::bot::run::WAITING_SHOWN;
 use crate::config::{Config, LintFamily};
 use crate::engine::lints::{LintRun, add_lints};
-use crate::engine::scan::{self, ScanOptions};
+use crate::engine::scan::{self, MAX_CACHE_BYTES, ScanCache, ScanOptions};
 use crate::engine::skill::Skill;
 use crate::engine::workspace::Workspace;
 use crate::store::repo::Repo;
+use crate::store::scan_cache::cache_ref;
 use crate::vocab::git_names::CommitSha;
 use crate::vocab::ids::SkillId;
+
+/// How a scan uses the cache kept in git (when `scan.cache` is on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheUse {
+    /// Neither read nor written: a scan with other skills than the main
+    /// one's would only displace its cache.
+    Off,
+    /// Read, never written (a dry run, a reply).
+    Read,
+    /// Read, and written back when the scan changed it.
+    Keep,
+}
 
 /// Scans exactly the tree of `commit` (not whatever the work tree holds),
 /// keeping the text of files with fixes; the lint families run there too.
@@ -19,8 +32,9 @@ pub fn scan_commit(
     commit: &CommitSha,
     skills: &[&dyn Skill],
     lints: &[LintFamily],
+    cache: CacheUse,
 ) -> Result<scan::ScanReport, CycleError> {
-    scan_tree(bot.repo, bot.config, commit, skills, lints)
+    scan_tree_cached(bot.repo, bot.config, commit, skills, lints, cache)
 }
 
 /// The lint families to run: all that are configured, or with `only`, just
@@ -51,6 +65,18 @@ pub fn scan_tree(
     skills: &[&dyn Skill],
     lints: &[LintFamily],
 ) -> Result<scan::ScanReport, CycleError> {
+    scan_tree_cached(repo, config, commit, skills, lints, CacheUse::Off)
+}
+
+/// [`scan_tree`], using the cache kept in git as `cache` says.
+pub fn scan_tree_cached(
+    repo: &Repo,
+    config: &Config,
+    commit: &CommitSha,
+    skills: &[&dyn Skill],
+    lints: &[LintFamily],
+    cache_use: CacheUse,
+) -> Result<scan::ScanReport, CycleError> {
     let export = tempfile::Builder::new()
         .prefix("patchwright-scan-")
         .tempdir()
@@ -61,7 +87,29 @@ pub fn scan_tree(
         keep_fixable_sources: true,
         ..ScanOptions::limited_by(&config.scan)
     };
-    let mut report = scan::scan(&workspace, skills, &options, &|_| {});
+    let refname = cache_ref(&config.git.ledger_ref);
+    let cache = (config.scan.cache && cache_use != CacheUse::Off)
+        .then(|| load_cache(repo, &refname, scan::salt(skills, &config.skills, &options)));
+    let mut report = scan::scan_cached(
+        &workspace,
+        skills,
+        &options,
+        cache.as_ref().map(|(c, _, _)| c),
+        &|_| {},
+    );
+    if let Some((cache, expected, warning)) = cache {
+        report.notes.extend(warning);
+        if cache_use == CacheUse::Keep && cache.changed() {
+            let text = cache.to_text(MAX_CACHE_BYTES);
+            match repo.write_scan_cache(&refname, &text, expected.as_ref(), &config.git.identity) {
+                Ok(_) => {}
+                Err(e) if e.is_conflict() => {
+                    tracing::debug!("another run wrote the scan cache first: {e}");
+                }
+                Err(e) => tracing::warn!("the scan cache was not saved: {e}"),
+            }
+        }
+    }
     if !lints.is_empty() {
         let target = repo.git_dir().join("patchwright").join("target");
         let at = LintRun {
@@ -75,12 +123,38 @@ pub fn scan_tree(
     Ok(report)
 }
 
+/// The cache on `refname`, the commit it was read from, and a warning when
+/// what is there could not be used.
+fn load_cache(
+    repo: &Repo,
+    refname: &str,
+    salt: String,
+) -> (ScanCache, Option<CommitSha>, Option<String>) {
+    match repo.read_scan_cache(refname) {
+        Ok(Some(stored)) => {
+            let (cache, warning) = ScanCache::load(&stored.bytes, salt);
+            let warning = warning.map(|w| format!("{refname}: {w}"));
+            if let Some(w) = &warning {
+                tracing::warn!("{w}");
+            }
+            (cache, Some(stored.commit), warning)
+        }
+        Ok(None) => (ScanCache::empty(salt), None, None),
+        Err(e) => {
+            let warning = format!("{refname}: the scan cache is ignored ({e})");
+            tracing::warn!("{warning}");
+            (ScanCache::empty(salt), None, Some(warning))
+        }
+    }
+}
+
 /// What the skills find on the default branch, as a reply.
 pub fn scan_summary(bot: &Bot<'_>) -> Result<String, CycleError> {
     bot.repo.fetch()?;
     let base = bot.default_tip()?;
     let skills = bot.registry.select(bot.config, &[])?;
-    let scanned = scan_commit(bot, &base, &skills, &lint_families(bot.config, &[]))?;
+    let lints = lint_families(bot.config, &[]);
+    let scanned = scan_commit(bot, &base, &skills, &lints, CacheUse::Read)?;
     let total = scanned.findings().count();
     let fixable = scanned.findings().filter(|f| f.fixable()).count();
     let mut out = format!(

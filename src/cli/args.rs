@@ -374,6 +374,10 @@ pub struct BenchArgs {
     /// break `cargo check`, leave a file not rustfmt-clean, or lose a comment.
     #[arg(long, conflicts_with_all = ["validate", "large"])]
     pub fixes: bool,
+    /// Instead, measure the scan cache on the corpus: a full scan that
+    /// fills it, then unchanged, one file changed, 1% of files changed.
+    #[arg(long, conflicts_with_all = ["validate", "large", "fixes"])]
+    pub incremental: bool,
     /// The compile command for --fixes and --validate, as `validate.command`
     /// (for crates whose tests are not packaged, say
     /// `cargo check --lib --bins --message-format=json`).

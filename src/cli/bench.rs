@@ -18,6 +18,7 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
         validate,
         large,
         fixes,
+        incremental,
         check_command,
         rounds,
         format,
@@ -31,6 +32,14 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
         let report = bench::fixes::run(&corpus, &settings, &|name| {
             crate::cli::output::note_line(format_args!("{name}…"));
         })?;
+        print(&match format {
+            ListFormat::Text => report.to_text(),
+            ListFormat::Json => pretty(&report)?,
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if incremental {
+        let report = bench::incremental::run(path.as_deref(), rounds)?;
         print(&match format {
             ListFormat::Text => report.to_text(),
             ListFormat::Json => pretty(&report)?,

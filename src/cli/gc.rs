@@ -19,6 +19,22 @@ use crate::cli::output::note;
 
 /// Where `fix` keeps one build directory per project.
 pub fn fix_cache_root() -> PathBuf {
+    cache_home().join("validate")
+}
+
+/// Where `scan` and `fix` keep the scan cache of the project at `root`.
+pub fn scan_cache_file(root: &Path) -> PathBuf {
+    cache_home().join("scan").join(project_key(root))
+}
+
+/// One name per project directory, wherever it is reached from.
+fn project_key(root: &Path) -> String {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    content_hash(root.to_string_lossy().as_bytes())
+}
+
+/// The user's cache directory for patchwright.
+fn cache_home() -> PathBuf {
     std::env::var_os("XDG_CACHE_HOME")
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)
@@ -29,13 +45,11 @@ pub fn fix_cache_root() -> PathBuf {
         })
         .unwrap_or_else(std::env::temp_dir)
         .join("patchwright")
-        .join("validate")
 }
 
 /// `fix`'s build directory for the project at `root`.
 pub fn fix_cache_dir(root: &Path) -> PathBuf {
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    fix_cache_root().join(content_hash(root.to_string_lossy().as_bytes()))
+    fix_cache_root().join(project_key(root))
 }
 
 /// `run`'s build directory in the repository at `git_dir`.

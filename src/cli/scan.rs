@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 
+use patchwright::bot::run::ScanSummary;
 use patchwright::config::Config;
 use patchwright::engine::edit::{Applied, Fix};
 use patchwright::engine::format;
@@ -38,6 +39,14 @@ pub fn scan(cli: &Options, registry: &Registry, args: ScanArgs) -> Result<ExitCo
         ScanFormat::Sarif => pretty(&report::findings_sarif(&report, &setup.skills))?,
     };
     print(&out)?;
+    if !cli.quiet {
+        let summary = ScanSummary::of(&report, setup.skills.len());
+        note!(
+            "scanned {}: {}",
+            setup.workspace.root.display(),
+            summary.line(report.findings().count())
+        );
+    }
     Ok(findings_exit(fail_on_findings, &report))
 }
 

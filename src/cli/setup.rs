@@ -2,14 +2,14 @@
 //! configuration and skills, or a repository with its configuration, the
 //! bot and its forge.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Result, bail};
 
 use patchwright::bot::context::Bot;
 use patchwright::config::Config;
-use patchwright::engine::scan::{self, ScanOptions, ScanReport};
+use patchwright::engine::scan::{self, ScanCache, ScanOptions, ScanReport};
 use patchwright::engine::skill::Skill;
 use patchwright::engine::skills::Registry;
 use patchwright::engine::workspace::Workspace;
@@ -19,6 +19,7 @@ use patchwright::forge::local::LocalForge;
 use patchwright::store::ledger_store::LedgerStore;
 use patchwright::store::repo::Repo;
 use patchwright::sys::command::CommandLine;
+use patchwright::sys::files::write_atomically;
 use patchwright::sys::network::NetworkBudget;
 use patchwright::vocab::git_names::BranchName;
 use patchwright::vocab::secret::Secret;
@@ -68,13 +69,57 @@ impl<'r> Setup<'r> {
             metrics: options.metrics,
             ..ScanOptions::limited_by(&self.config.scan)
         };
+        let cache = self.local_cache(&options);
         let bar = progress_bar(self.workspace.files.len() as u64, quiet);
-        let report = scan::scan(&self.workspace, &self.skills, &options, &|_| bar.inc(1));
+        let report = scan::scan_cached(
+            &self.workspace,
+            &self.skills,
+            &options,
+            cache.as_ref().map(|(c, _)| c),
+            &|_| bar.inc(1),
+        );
         bar.finish_and_clear();
+        if let Some((cache, path)) = cache
+            && cache.changed()
+        {
+            let saved = path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| write_atomically(&path, &cache.to_text(scan::MAX_CACHE_BYTES)));
+            if let Err(e) = saved {
+                tracing::warn!("cannot save the scan cache at {}: {e}", path.display());
+            }
+        }
         for warning in &report.warnings {
             tracing::warn!("{}", warning.message);
         }
         report
+    }
+
+    /// The project's scan cache, when `scan.cache` is on: in the user's
+    /// cache directory beside `fix`'s builds, so that a scan writes nothing
+    /// into the project.
+    fn local_cache(&self, options: &ScanOptions) -> Option<(ScanCache, PathBuf)> {
+        if !self.config.scan.cache || options.metrics {
+            return None;
+        }
+        let path = crate::cli::gc::scan_cache_file(&self.workspace.root);
+        let salt = scan::salt(&self.skills, &self.config.skills, options);
+        let cache = match std::fs::read(&path) {
+            Ok(bytes) => {
+                let (cache, warning) = ScanCache::load(&bytes, salt);
+                if let Some(warning) = warning {
+                    tracing::warn!("{}: {warning}", path.display());
+                }
+                cache
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ScanCache::empty(salt),
+            Err(e) => {
+                tracing::warn!("the scan cache at {} is ignored: {e}", path.display());
+                ScanCache::empty(salt)
+            }
+        };
+        Some((cache, path))
     }
 }
 

@@ -302,7 +302,7 @@ mod tests {
     fn errors_name_file_line_column_and_key() {
         insta::assert_snapshot!(
             error("scan:\n  exclude: []\n  bogus: 1\n"),
-            @".github/patchwright.yml:3:3: key `scan.bogus`: unknown field `bogus`, expected one of include, exclude, max_file_bytes, max_nesting, max_file_seconds, skip_generated"
+            @".github/patchwright.yml:3:3: key `scan.bogus`: unknown field `bogus`, expected one of include, exclude, max_file_bytes, max_nesting, max_file_seconds, skip_generated, cache"
         );
         insta::assert_snapshot!(
             error("skills:\n  len-zero:\n    enabled: yes\n"),

@@ -448,6 +448,11 @@ pub struct ScanConfig {
     /// directory); what they say about their crate still counts.
     /// Default: true.
     pub skip_generated: bool,
+    /// Keep each file's result between scans (keyed by its content), so an
+    /// unchanged file is not parsed again: for `run`, on a ref beside the
+    /// ledger's; for `scan` and `fix`, in the user's cache directory.
+    /// Default: true.
+    pub cache: bool,
 }
 
 impl Default for SkillConfig {
@@ -471,6 +476,7 @@ impl Default for ScanConfig {
             max_nesting: DEFAULT_MAX_NESTING,
             max_file_seconds: 10,
             skip_generated: true,
+            cache: true,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Where the bot keeps things: the [`ledger`] model (its whole memory, as
 //! plain values) and the [`ledger_store`] that keeps it on a ref updated
 //! compare-and-swap; git plumbing with git2 ([`repo`], [`commits`],
-//! [`publish`]); check results ([`checks`]).
+//! [`publish`]); check results ([`checks`]); the scan's cache
+//! ([`scan_cache`]).
 //!
 //! The store imports only `config` and `vocab`. It is the only layer that
 //! uses git2. The ledger model and check results are plain values, so the
@@ -15,5 +16,6 @@ pub mod ledger_merge;
 pub mod ledger_store;
 pub mod publish;
 pub mod repo;
+pub mod scan_cache;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -108,7 +108,7 @@ fn a_fix_that_breaks_a_green_check_is_closed_and_the_others_stay() {
     assert!(!failed.contains(") ("), "no double parentheses: {failed}");
     insta::with_settings!({filters => vec![(r"\b[0-9a-f]{8}\b", "[hash]"), (r"\b\d+\.\d s\b", "[time]")]}, {
         insta::assert_snapshot!(first.stdout, @"
-        scanned [hash]: 4 files in 2 packages, 5 skills, [time]: 16 findings (derive-debug 3, inline-format-args 3, len-zero 3, question-mark 4, todo-comments 3)
+        scanned [hash]: 4 files in 2 packages, 5 skills, [time] (0 cached): 16 findings (derive-debug 3, inline-format-args 3, len-zero 3, question-mark 4, todo-comments 3)
         fixes compiled with `cargo check --workspace --all-targets` (round 1 of 3)
         proposed patchwright/derive-debug/[hash]: Derive `Debug` for public types in `sample` (3 places); 2 files, 4 lines changed; checks passed
         proposed patchwright/inline-format-args/[hash]: Inline format arguments in `legacy` (1 place); 1 file, 2 lines changed; checks passed

@@ -58,7 +58,12 @@ fn scan_text_groups_findings_by_file() {
 
     6 findings (6 fixable) in 2 files; 4 files scanned
     ");
-    assert_eq!(run.stderr, "");
+    // Nothing but the summary on stderr: no warnings.
+    insta::with_settings!({filters => vec![(r"\b\d+\.\d s\b", "[time]"), (r"\d+ cached", "[n] cached"), (r"scanned \S+:", "scanned [dir]:")]}, {
+        insta::assert_snapshot!(run.stderr, @"scanned [dir]: 4 files in 2 packages, 2 skills, [time] ([n] cached): 6 findings (derive-debug 3, len-zero 3)");
+    });
+    let quiet = patchwright(&sample(), &["-q", "scan", "--skill", "len-zero", "."]);
+    assert_eq!(quiet.stderr, "");
 }
 
 #[test]

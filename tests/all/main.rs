@@ -19,6 +19,7 @@ mod memory;
 mod preservation;
 mod regression;
 mod run_local;
+mod scan_cache;
 mod skill_fixtures;
 mod skill_new;
 mod support;

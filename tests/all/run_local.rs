@@ -653,8 +653,11 @@ fn with_no_remote_branches_and_the_ledger_stay_in_the_repository() {
             "refs/patchwright/",
         ],
     );
-    assert_eq!(local.lines().count(), 6, "{local}");
-    assert!(local.ends_with("refs/patchwright/state"), "{local}");
+    assert_eq!(local.lines().count(), 7, "{local}");
+    assert!(
+        local.ends_with("refs/patchwright/state\nrefs/patchwright/state-scan-cache"),
+        "the ledger and the scan cache beside it: {local}"
+    );
     assert_eq!(git(&project.work, &["status", "--porcelain"]), status);
     assert_eq!(
         git(&project.work, &["symbolic-ref", "HEAD"]),

@@ -4,6 +4,7 @@
 //! `bench --validate` measures what compiling a crate's fixes costs.
 
 pub mod fixes;
+pub mod incremental;
 pub mod large_files;
 
 use std::path::{Path, PathBuf};
@@ -184,21 +185,9 @@ pub fn default_corpus() -> Option<PathBuf> {
 /// Measures bare parsing and the full scan (all built-in skills) over the
 /// `.rs` files under `corpus`, `rounds` times each, keeping the best.
 pub fn run(corpus: Option<&Path>, rounds: usize) -> Result<BenchReport, BenchError> {
-    let corpus = match corpus {
-        Some(path) => path.to_path_buf(),
-        None => default_corpus().ok_or(BenchError::NoCorpus)?,
-    };
-    let paths = rust_files(&corpus);
-    if paths.is_empty() {
-        return Err(BenchError::Empty(corpus));
-    }
-    let workspace = Workspace::from_files(corpus.clone(), paths);
+    let (corpus, workspace) = corpus_workspace(corpus)?;
     let bytes = workspace.total_bytes();
     let files = workspace.files.len();
-    // Warm the page cache so neither phase pays for the first read.
-    for file in &workspace.files {
-        let _ = std::fs::read(&file.abs);
-    }
     let rounds = rounds.max(1);
 
     reset_peak_rss();
@@ -280,6 +269,25 @@ impl BenchReport {
     }
 }
 
+/// The corpus (the local registry's sources unless given) as one
+/// workspace of its `.rs` files, read once so that no phase measured
+/// afterwards pays for the first read.
+fn corpus_workspace(corpus: Option<&Path>) -> Result<(PathBuf, Workspace), BenchError> {
+    let corpus = match corpus {
+        Some(path) => path.to_path_buf(),
+        None => default_corpus().ok_or(BenchError::NoCorpus)?,
+    };
+    let paths = rust_files(&corpus);
+    if paths.is_empty() {
+        return Err(BenchError::Empty(corpus));
+    }
+    let workspace = Workspace::from_files(corpus.clone(), paths);
+    for file in &workspace.files {
+        let _ = std::fs::read(&file.abs);
+    }
+    Ok((corpus, workspace))
+}
+
 /// Every `.rs` file under `root` up to the size limit, ignore files and
 /// all (a registry's crates carry their own `.gitignore`s).
 fn rust_files(root: &Path) -> Vec<PathBuf> {
@@ -312,7 +320,7 @@ fn bare_parse(workspace: &Workspace) -> usize {
         .sum()
 }
 
-fn best_of(rounds: usize, mut f: impl FnMut()) -> Duration {
+pub(crate) fn best_of(rounds: usize, mut f: impl FnMut()) -> Duration {
     (0..rounds)
         .map(|_| {
             let start = Instant::now();

@@ -6,10 +6,14 @@
 //! Only files with fixes keep their text, and only when asked.
 
 mod analyse;
+mod cache;
 mod report;
 
 use analyse::{Analysed, analyse};
-pub use report::{CrateFacts, FileScan, ScanOptions, ScanReport, ScanWarning, SkipReason};
+pub use cache::{MAX_CACHE_BYTES, ScanCache, salt};
+pub use report::{
+    CacheStats, CrateFacts, FileScan, ScanOptions, ScanReport, ScanWarning, SkipReason,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
@@ -30,13 +34,27 @@ pub fn scan(
     options: &ScanOptions,
     progress: &(dyn Fn(&WorkspaceFile) + Sync),
 ) -> ScanReport {
+    scan_cached(workspace, skills, options, None, progress)
+}
+
+/// [`scan`], taking each unchanged file's result from `cache` and keeping
+/// the results of the others in it. A scan that measures files (metrics)
+/// neither reads nor fills the cache.
+pub fn scan_cached(
+    workspace: &Workspace,
+    skills: &[&dyn Skill],
+    options: &ScanOptions,
+    cache: Option<&ScanCache>,
+    progress: &(dyn Fn(&WorkspaceFile) + Sync),
+) -> ScanReport {
     let started = std::time::Instant::now();
+    let cache = cache.filter(|_| !options.metrics);
     let each = || -> Vec<Result<Scanned, ScanWarning>> {
         workspace
             .files
             .par_iter()
             .map(|file| {
-                let result = scan_file(workspace, file, skills, options);
+                let result = scan_file(workspace, file, skills, options, cache);
                 progress(file);
                 result
             })
@@ -75,6 +93,7 @@ pub fn scan(
         .map(|analysed| analysed.standing(skills, &report.crate_facts))
         .collect();
     report.packages = workspace.packages.len();
+    report.cache = cache.map(ScanCache::stats);
     report.seconds = started.elapsed().as_secs_f64();
     report
 }
@@ -155,6 +174,7 @@ fn scan_file(
     file: &WorkspaceFile,
     skills: &[&dyn Skill],
     options: &ScanOptions,
+    cache: Option<&ScanCache>,
 ) -> Result<Scanned, ScanWarning> {
     let warn = |reason: SkipReason, message: String| ScanWarning {
         path: file.path.clone(),
@@ -186,6 +206,8 @@ fn scan_file(
             ),
         ));
     }
+    let cx = context_for(workspace, file);
+    let key = cache.map(|_| ScanCache::key(&bytes, &file.path, &cx));
     let text = String::from_utf8(bytes).map_err(|e| {
         warn(
             SkipReason::NotUtf8,
@@ -196,10 +218,24 @@ fn scan_file(
             ),
         )
     })?;
-    let cx = context_for(workspace, file);
+    if let (Some(cache), Some(key)) = (cache, &key)
+        && let Some(analysed) = cache.get(key, &file.path, &text, skills, &cx, options)
+    {
+        return Ok(Scanned {
+            analysed,
+            package: cx.package.to_owned(),
+            bytes: size,
+            skill_failures: Vec::new(),
+        });
+    }
     let result = analyse(file.path.clone(), text, skills, &cx, options);
     // The tree and its spans are gone by now; free the thread's span map.
     release_thread_spans();
+    if let (Some(cache), Some(key), Ok(analysed)) = (cache, key, &result)
+        && analysed.failed.is_empty()
+    {
+        cache.put(key, analysed);
+    }
     result.map(|analysed| Scanned {
         package: cx.package.to_owned(),
         bytes: size,

@@ -102,6 +102,17 @@ pub struct ScanReport {
     pub packages: usize,
     /// How long the scan took.
     pub seconds: f64,
+    /// How the scan used its cache, when it had one.
+    pub cache: Option<CacheStats>,
+}
+
+/// How a scan used its cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CacheStats {
+    /// Files whose result came from the cache.
+    pub hits: usize,
+    /// Files scanned afresh.
+    pub misses: usize,
 }
 
 /// Facts by (package, skill id).
