@@ -3,6 +3,7 @@
 //! [`CycleError`] anything that acts can fail with.
 
 use crate::config::Config;
+use crate::engine::scan::ScanProgress;
 use crate::engine::skills::{Registry, UnknownSkill};
 use crate::engine::validate::ValidateError;
 use crate::engine::workspace::WorkspaceError;
@@ -24,6 +25,8 @@ pub struct Bot<'a> {
     pub default_branch: BranchName,
     /// Open while a comment's commands run: their ledger changes are one commit.
     pub batch: Batch,
+    /// Told how far the main scan has come.
+    pub progress: Option<&'a dyn ScanProgress>,
 }
 
 impl std::fmt::Debug for Bot<'_> {

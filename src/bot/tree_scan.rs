@@ -5,7 +5,7 @@ use crate::bot::context::{Bot, CycleError};
 use crate::bot::run::WAITING_SHOWN;
 use crate::config::{Config, LintFamily};
 use crate::engine::lints::{LintRun, add_lints};
-use crate::engine::scan::{self, MAX_CACHE_BYTES, ScanCache, ScanOptions};
+use crate::engine::scan::{self, MAX_CACHE_BYTES, ScanCache, ScanOptions, ScanProgress};
 use crate::engine::skill::Skill;
 use crate::engine::workspace::Workspace;
 use crate::store::repo::Repo;
@@ -34,7 +34,19 @@ pub fn scan_commit(
     lints: &[LintFamily],
     cache: CacheUse,
 ) -> Result<scan::ScanReport, CycleError> {
-    scan_tree_cached(bot.repo, bot.config, commit, skills, lints, cache)
+    let at = TreeScan {
+        repo: bot.repo,
+        config: bot.config,
+        progress: bot.progress,
+    };
+    at.scan(commit, skills, lints, cache)
+}
+
+/// Where a tree is scanned, and who hears how far it has come.
+struct TreeScan<'a> {
+    repo: &'a Repo,
+    config: &'a Config,
+    progress: Option<&'a dyn ScanProgress>,
 }
 
 /// The lint families to run: all that are configured, or with `only`, just
@@ -77,50 +89,87 @@ pub fn scan_tree_cached(
     lints: &[LintFamily],
     cache_use: CacheUse,
 ) -> Result<scan::ScanReport, CycleError> {
-    let export = tempfile::Builder::new()
-        .prefix("patchwright-scan-")
-        .tempdir()
-        .map_err(|e| CycleError::Other(format!("cannot make a directory to scan in: {e}")))?;
-    repo.export(commit, export.path())?;
-    let workspace = Workspace::discover(export.path(), &config.scan)?;
-    let options = ScanOptions {
-        keep_fixable_sources: true,
-        ..ScanOptions::limited_by(&config.scan)
+    let at = TreeScan {
+        repo,
+        config,
+        progress: None,
     };
-    let refname = cache_ref(&config.git.ledger_ref);
-    let cache = (config.scan.cache && cache_use != CacheUse::Off)
-        .then(|| load_cache(repo, &refname, scan::salt(skills, &config.skills, &options)));
-    let mut report = scan::scan_cached(
-        &workspace,
-        skills,
-        &options,
-        cache.as_ref().map(|(c, _, _)| c),
-        &|_| {},
-    );
-    if let Some((cache, expected, warning)) = cache {
-        report.notes.extend(warning);
-        if cache_use == CacheUse::Keep && cache.changed() {
-            let text = cache.to_text(MAX_CACHE_BYTES);
-            match repo.write_scan_cache(&refname, &text, expected.as_ref(), &config.git.identity) {
-                Ok(_) => {}
-                Err(e) if e.is_conflict() => {
-                    tracing::debug!("another run wrote the scan cache first: {e}");
+    at.scan(commit, skills, lints, cache_use)
+}
+
+impl TreeScan<'_> {
+    fn scan(
+        &self,
+        commit: &CommitSha,
+        skills: &[&dyn Skill],
+        lints: &[LintFamily],
+        cache_use: CacheUse,
+    ) -> Result<scan::ScanReport, CycleError> {
+        let Self {
+            repo,
+            config,
+            progress,
+        } = *self;
+        let export = tempfile::Builder::new()
+            .prefix("patchwright-scan-")
+            .tempdir()
+            .map_err(|e| CycleError::Other(format!("cannot make a directory to scan in: {e}")))?;
+        repo.export(commit, export.path())?;
+        let workspace = Workspace::discover(export.path(), &config.scan)?;
+        let options = ScanOptions {
+            keep_fixable_sources: true,
+            ..ScanOptions::limited_by(&config.scan)
+        };
+        let refname = cache_ref(&config.git.ledger_ref);
+        let cache = (config.scan.cache && cache_use != CacheUse::Off)
+            .then(|| load_cache(repo, &refname, scan::salt(skills, &config.skills, &options)));
+        if let Some(progress) = progress {
+            progress.start(workspace.files.len());
+        }
+        let mut report = scan::scan_cached(
+            &workspace,
+            skills,
+            &options,
+            cache.as_ref().map(|(c, _, _)| c),
+            &|_| {
+                if let Some(progress) = progress {
+                    progress.advance();
                 }
-                Err(e) => tracing::warn!("the scan cache was not saved: {e}"),
+            },
+        );
+        if let Some(progress) = progress {
+            progress.finish();
+        }
+        if let Some((cache, expected, warning)) = cache {
+            report.notes.extend(warning);
+            if cache_use == CacheUse::Keep && cache.changed() {
+                let text = cache.to_text(MAX_CACHE_BYTES);
+                match repo.write_scan_cache(
+                    &refname,
+                    &text,
+                    expected.as_ref(),
+                    &config.git.identity,
+                ) {
+                    Ok(_) => {}
+                    Err(e) if e.is_conflict() => {
+                        tracing::debug!("another run wrote the scan cache first: {e}");
+                    }
+                    Err(e) => tracing::warn!("the scan cache was not saved: {e}"),
+                }
             }
         }
+        if !lints.is_empty() {
+            let target = repo.git_dir().join("patchwright").join("target");
+            let at = LintRun {
+                dir: export.path(),
+                target_dir: &target,
+                token_env: &config.git.token_env,
+            };
+            let linted = add_lints(&mut report, lints, &workspace, at);
+            report.notes.extend(linted.warnings);
+        }
+        Ok(report)
     }
-    if !lints.is_empty() {
-        let target = repo.git_dir().join("patchwright").join("target");
-        let at = LintRun {
-            dir: export.path(),
-            target_dir: &target,
-            token_env: &config.git.token_env,
-        };
-        let linted = add_lints(&mut report, lints, &workspace, at);
-        report.notes.extend(linted.warnings);
-    }
-    Ok(report)
 }
 
 /// The cache on `refname`, the commit it was read from, and a warning when

@@ -16,6 +16,7 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
+use patchwright::engine::scan::ScanProgress;
 use patchwright::vocab::secret::redact;
 
 /// 1: findings present with `--fail-on-findings`; 2: usage, configuration or other errors.
@@ -32,6 +33,28 @@ pub fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+/// A progress bar for a scan the bot runs, shown as [`progress_bar`] is.
+pub struct ScanBar(pub ProgressBar);
+
+impl ScanBar {
+    pub fn new(quiet: bool) -> Self {
+        Self(progress_bar(0, quiet))
+    }
+}
+
+impl ScanProgress for ScanBar {
+    fn start(&self, files: usize) {
+        self.0.set_length(files as u64);
+        self.0.set_position(0);
+    }
+    fn advance(&self) {
+        self.0.inc(1);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
 }
 
 pub fn pretty<T: serde::Serialize>(value: &T) -> Result<String> {

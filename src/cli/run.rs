@@ -21,7 +21,7 @@ use patchwright::vocab::ids::SkillId;
 use patchwright::vocab::secret::redact;
 
 use crate::cli::args::{EventArgs, ForgeKind, Options, RunArgs};
-use crate::cli::output::print;
+use crate::cli::output::{ScanBar, print};
 use crate::cli::setup::{GitSetup, github_forge, local_forge};
 
 pub fn run(cli: &Options, registry: &Registry, args: RunArgs) -> Result<ExitCode> {
@@ -54,14 +54,15 @@ pub fn run(cli: &Options, registry: &Registry, args: RunArgs) -> Result<ExitCode
         ..RunOptions::default()
     };
     let default_branch = git.default_branch()?;
+    let bar = ScanBar::new(cli.quiet);
     let report = match forge {
         ForgeKind::Local => {
             let forge = local_forge(&git, &default_branch)?;
-            run_once(&git.bot(registry, &forge, default_branch), &options)?
+            with_bar(git.bot(registry, &forge, default_branch), &bar, &options)?
         }
         ForgeKind::Github => {
             let forge = github_forge(&git, &github)?;
-            let report = run_once(&git.bot(registry, &forge, default_branch), &options);
+            let report = with_bar(git.bot(registry, &forge, default_branch), &bar, &options);
             log_quota(&forge);
             if let Some(notice) = forge.no_ci() {
                 note!("patchwright: {notice}");
@@ -117,6 +118,12 @@ pub fn event(cli: &Options, registry: &Registry, args: EventArgs) -> Result<Exit
 }
 
 /// One cycle, and the dashboard after it unless nothing may be written.
+/// [`run_once`], with the scan's progress shown on `bar`.
+fn with_bar<'a>(mut bot: Bot<'a>, bar: &'a ScanBar, options: &RunOptions) -> Result<RunReport> {
+    bot.progress = Some(bar);
+    run_once(&bot, options)
+}
+
 fn run_once(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport> {
     let report = cycle::run(bot, options)?;
     if !options.dry_run {

@@ -200,6 +200,7 @@ impl GitSetup {
             forge,
             default_branch,
             batch: Default::default(),
+            progress: None,
         }
     }
 

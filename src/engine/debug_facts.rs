@@ -189,6 +189,14 @@ impl<'ast> Visit<'ast> for DebugImpls<'_> {
     }
 
     fn visit_macro(&mut self, node: &'ast syn::Macro) {
+        if node
+            .path
+            .segments
+            .last()
+            .is_some_and(|name| WRITE_NO_IMPLS.iter().any(|m| name.ident == m))
+        {
+            return;
+        }
         let mut written = Vec::new();
         let mut through = Through::default();
         debug_for_in(node.tokens.clone(), &mut written, &mut through);
@@ -206,6 +214,38 @@ impl<'ast> Visit<'ast> for DebugImpls<'_> {
         }
     }
 }
+
+/// Macros of the standard library, `log` and `tracing` that are called
+/// everywhere and never write an impl: their tokens are not looked at.
+const WRITE_NO_IMPLS: &[&str] = &[
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "concat",
+    "debug",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "eprint",
+    "eprintln",
+    "error",
+    "format",
+    "format_args",
+    "info",
+    "matches",
+    "panic",
+    "print",
+    "println",
+    "stringify",
+    "todo",
+    "trace",
+    "unimplemented",
+    "unreachable",
+    "vec",
+    "warn",
+    "write",
+    "writeln",
+];
 
 /// What `debug_for_in` saw besides the names.
 #[derive(Debug, Default)]

@@ -40,6 +40,12 @@ pub trait Skill: Send + Sync {
     fn crate_facts(&self, _file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<String> {
         Vec::new()
     }
+    /// [`Skill::check`] and [`Skill::crate_facts`] of one file, as the scan
+    /// asks for them: a skill whose two share work overrides this to do
+    /// that work once.
+    fn examine(&self, file: &SourceFile, cx: &SkillContext<'_>) -> (Vec<Detection>, Vec<String>) {
+        (self.check(file, cx), self.crate_facts(file, cx))
+    }
     /// Whether a detection (by its key) stands once the facts of every file
     /// of its package are known (a fix that needs a fact is kept or dropped
     /// by [`Detection::fix_needs`]). It does by default.

@@ -424,6 +424,7 @@ fn push_mode_never_forces_over_a_concurrent_push_and_looks_again() {
         forge: &forge,
         default_branch: "main".parse().unwrap(),
         batch: Default::default(),
+        progress: None,
     };
     let ledger = Ledger::from_json(&serde_json::to_string(&hub.ledger()).unwrap()).unwrap();
     let proposal = ledger

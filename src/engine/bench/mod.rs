@@ -21,6 +21,7 @@ use crate::engine::skills::Registry;
 use crate::engine::source::release_thread_spans;
 use crate::engine::validate::{self, Compiler, ValidateError};
 use crate::engine::workspace::{Workspace, WorkspaceError};
+pub(crate) use crate::sys::memory::{peak_rss_mb, reset_peak_rss};
 
 /// Files over this size are left out of both measurements, as the scan's
 /// default `max_file_bytes` leaves them out.
@@ -306,9 +307,11 @@ fn rust_files(root: &Path) -> Vec<PathBuf> {
 
 /// The bare baseline: read, parse, drop. Returns the files that failed.
 fn bare_parse(workspace: &Workspace) -> usize {
-    workspace
-        .files
+    let mut files: Vec<&crate::engine::workspace::WorkspaceFile> = workspace.files.iter().collect();
+    files.sort_by_key(|f| std::cmp::Reverse(f.size));
+    files
         .par_iter()
+        .with_max_len(1)
         .map(|file| {
             let Ok(text) = std::fs::read_to_string(&file.abs) else {
                 return 1;
@@ -329,19 +332,6 @@ pub(crate) fn best_of(rounds: usize, mut f: impl FnMut()) -> Duration {
         })
         .min()
         .unwrap_or_default()
-}
-
-/// Linux resets the high-water mark of the resident set when `5` is written
-/// to `/proc/self/clear_refs`; elsewhere this does nothing.
-pub(crate) fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-pub(crate) fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
 }
 
 #[cfg(test)]

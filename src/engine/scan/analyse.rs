@@ -84,7 +84,6 @@ pub(super) fn analyse(
                 message: format!("{err}; skipped"),
             }
         })?;
-    let items = ItemIndex::build(&source);
     let mut findings = Vec::new();
     let mut facts = Vec::new();
     let mut failed = Vec::new();
@@ -102,12 +101,9 @@ pub(super) fn analyse(
         }
         // A bug in one skill must not cost the whole scan.
         // A generated file's facts still decide findings elsewhere.
-        let found = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            let detections = match generated {
-                Some(_) => Vec::new(),
-                None => skill.check(&source, cx),
-            };
-            (detections, skill.crate_facts(&source, cx))
+        let found = std::panic::catch_unwind(AssertUnwindSafe(|| match generated {
+            Some(_) => (Vec::new(), skill.crate_facts(&source, cx)),
+            None => skill.examine(&source, cx),
         }));
         match found {
             Ok((detections, said)) => {
@@ -126,6 +122,11 @@ pub(super) fn analyse(
         return Err(too_slow());
     }
     findings.sort_by(|a, b| (a.2.range.start, a.0).cmp(&(b.2.range.start, b.0)));
+    // Most files have no findings: only fingerprints and metrics need the
+    // items, so a file without either never pays for them.
+    let items = (!findings.is_empty() || options.metrics).then(|| ItemIndex::build(&source));
+    let chain_at =
+        |range: &std::ops::Range<usize>| items.as_ref().map_or("", |items| items.chain_at(range));
 
     let mut occurrences: HashMap<(&str, &str, String), usize> = HashMap::new();
     let keys: Vec<String> = findings.iter().map(|(_, _, d)| d.key.clone()).collect();
@@ -136,13 +137,9 @@ pub(super) fn analyse(
     let findings: Vec<Finding> = findings
         .into_iter()
         .map(|(skill, severity, detection)| {
-            let item = items.chain_at(&detection.range).to_owned();
+            let item = chain_at(&detection.range).to_owned();
             let occurrence = occurrences
-                .entry((
-                    skill,
-                    items.chain_at(&detection.range),
-                    detection.key.clone(),
-                ))
+                .entry((skill, chain_at(&detection.range), detection.key.clone()))
                 .or_default();
             let fingerprint = Fingerprint::compute(FingerprintInput {
                 skill,
@@ -171,9 +168,10 @@ pub(super) fn analyse(
             }
         })
         .collect();
-    let metrics = options
-        .metrics
-        .then(|| FileMetrics::measure(&source, &items));
+    let metrics = items
+        .as_ref()
+        .filter(|_| options.metrics)
+        .map(|items| FileMetrics::measure(&source, items));
     drop(items);
     let keep = options.keep_fixable_sources && findings.iter().any(Finding::fixable);
     let text = keep.then(|| source.into_text());

@@ -12,7 +12,8 @@ mod report;
 use analyse::{Analysed, analyse};
 pub use cache::{MAX_CACHE_BYTES, ScanCache, salt};
 pub use report::{
-    CacheStats, CrateFacts, FileScan, ScanOptions, ScanReport, ScanWarning, SkipReason,
+    CacheStats, CrateFacts, FileScan, ScanOptions, ScanProgress, ScanReport, ScanWarning,
+    SkipReason,
 };
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,6 +26,9 @@ use crate::engine::skill::{Skill, SkillContext};
 use crate::engine::source::release_thread_spans;
 use crate::engine::workspace::{Edition, Workspace, WorkspaceFile};
 use crate::vocab::rel_path::RelPath;
+
+/// Files larger than this are scanned one at a time.
+const BIG_FILE_BYTES: u64 = 256 * 1024;
 
 /// Scans every file of `workspace` with `skills`. `progress` is called once
 /// per file, from worker threads.
@@ -49,16 +53,32 @@ pub fn scan_cached(
 ) -> ScanReport {
     let started = std::time::Instant::now();
     let cache = cache.filter(|_| !options.metrics);
+    // Largest first: a big file met last would leave one thread working
+    // while the others wait. Results go back to path order.
+    let mut order: Vec<usize> = (0..workspace.files.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(workspace.files[i].size));
+    // A parsed file takes about 130 times its size in memory: two big
+    // files at once would double the scan's peak, so they take turns.
+    let big_file = std::sync::Mutex::new(());
     let each = || -> Vec<Result<Scanned, ScanWarning>> {
-        workspace
-            .files
+        let mut done: Vec<(usize, Result<Scanned, ScanWarning>)> = order
             .par_iter()
-            .map(|file| {
+            .with_max_len(1)
+            .map(|&i| {
+                let file = &workspace.files[i];
+                let turn = (file.size > BIG_FILE_BYTES).then(|| {
+                    big_file
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                });
                 let result = scan_file(workspace, file, skills, options, cache);
+                drop(turn);
                 progress(file);
-                result
+                (i, result)
             })
-            .collect()
+            .collect();
+        done.sort_unstable_by_key(|(i, _)| *i);
+        done.into_iter().map(|(_, result)| result).collect()
     };
     let results = match parse_pool() {
         Some(pool) => pool.install(each),

@@ -106,6 +106,16 @@ pub struct ScanReport {
     pub cache: Option<CacheStats>,
 }
 
+/// Told how far a scan has come (a progress bar, say).
+pub trait ScanProgress: Sync {
+    /// The scan is about to read `files` files.
+    fn start(&self, files: usize);
+    /// One more file is done.
+    fn advance(&self);
+    /// The scan is over.
+    fn finish(&self);
+}
+
 /// How a scan used its cache.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct CacheStats {

@@ -49,17 +49,12 @@ impl Skill for DeriveDebug {
     }
 
     fn crate_facts(&self, file: &SourceFile, cx: &SkillContext<'_>) -> Vec<String> {
-        let mut facts = debug_facts::facts_of(file);
-        let types = Analysis::of(file);
-        for t in &types.all {
-            if !t.has_debug {
-                facts.push(format!("declared {}", t.name));
-            }
-            if !cx.generated && types.fixed_here.contains(t.name.as_str()) {
-                facts.push(format!("will-derive {}", t.name));
-            }
-        }
-        facts
+        facts(file, &Analysis::of(file), cx)
+    }
+
+    fn examine(&self, file: &SourceFile, cx: &SkillContext<'_>) -> (Vec<Detection>, Vec<String>) {
+        let analysis = Analysis::of(file);
+        (detections(&analysis), facts(file, &analysis, cx))
     }
 
     /// A derive over a field whose type the crate declares without `Debug`,
@@ -86,42 +81,65 @@ impl Skill for DeriveDebug {
     }
 
     fn check(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<Detection> {
-        let analysis = Analysis::of(file);
-        analysis
-            .all
-            .iter()
-            .filter(|t| t.public && analysis.lacking.contains(t.name.as_str()))
-            .map(|t| {
-                let blocker = t
-                    .field_types
-                    .iter()
-                    .find_map(|ty| blocking_type(ty, &analysis.lacking, &analysis.fixed_here));
-                let message = match &blocker {
-                    None => format!("public {} `{}` does not implement `Debug`", t.kind, t.name),
-                    Some(why) => format!(
-                        "public {} `{}` does not implement `Debug` (not fixed automatically: {why})",
-                        t.kind, t.name
-                    ),
-                };
-                // Field types declared elsewhere in the crate are judged
-                // once its facts are known.
-                let mut names = Vec::new();
-                for ty in &t.field_types {
-                    crate_type_names(ty.clone(), &mut names);
-                }
-                Detection {
-                    fix_needs: (!names.is_empty()).then(|| FixNeeds {
-                        fact: format!("{FIELDS}{}", names.join(" ")),
-                        otherwise: "a field's type may not implement `Debug`".into(),
-                    }),
-                    range: t.range.clone(),
-                    message,
-                    key: format!("{} {}", t.kind, t.name),
-                    edits: blocker.is_none().then(|| t.edit.clone()).flatten().map(|e| vec![e]),
-                }
-            })
-            .collect()
+        detections(&Analysis::of(file))
     }
+}
+
+/// What a file says about its crate: its `Debug` impls, and the types it
+/// declares without one and will derive it for.
+fn facts(file: &SourceFile, types: &Analysis, cx: &SkillContext<'_>) -> Vec<String> {
+    let mut facts = debug_facts::facts_of(file);
+    for t in &types.all {
+        if !t.has_debug {
+            facts.push(format!("declared {}", t.name));
+        }
+        if !cx.generated && types.fixed_here.contains(t.name.as_str()) {
+            facts.push(format!("will-derive {}", t.name));
+        }
+    }
+    facts
+}
+
+/// The public types of the file without `Debug`.
+fn detections(analysis: &Analysis) -> Vec<Detection> {
+    analysis
+        .all
+        .iter()
+        .filter(|t| t.public && analysis.lacking.contains(t.name.as_str()))
+        .map(|t| {
+            let blocker = t
+                .field_types
+                .iter()
+                .find_map(|ty| blocking_type(ty, &analysis.lacking, &analysis.fixed_here));
+            let message = match &blocker {
+                None => format!("public {} `{}` does not implement `Debug`", t.kind, t.name),
+                Some(why) => format!(
+                    "public {} `{}` does not implement `Debug` (not fixed automatically: {why})",
+                    t.kind, t.name
+                ),
+            };
+            // Field types declared elsewhere in the crate are judged
+            // once its facts are known.
+            let mut names = Vec::new();
+            for ty in &t.field_types {
+                crate_type_names(ty.clone(), &mut names);
+            }
+            Detection {
+                fix_needs: (!names.is_empty()).then(|| FixNeeds {
+                    fact: format!("{FIELDS}{}", names.join(" ")),
+                    otherwise: "a field's type may not implement `Debug`".into(),
+                }),
+                range: t.range.clone(),
+                message,
+                key: format!("{} {}", t.kind, t.name),
+                edits: blocker
+                    .is_none()
+                    .then(|| t.edit.clone())
+                    .flatten()
+                    .map(|e| vec![e]),
+            }
+        })
+        .collect()
 }
 
 /// How a fix's need names its fields' types.

@@ -43,19 +43,30 @@ impl Skill for LenZero {
         known_types::crate_facts(&file_types(file.ast()))
     }
 
-    fn check(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<Detection> {
-        let mut finder = Finder {
-            file,
-            out: Vec::new(),
-            types_without_is_empty: types_without_is_empty(file.ast()),
-            types: file_types(file.ast()),
-            scopes: vec![Scope::default()],
-            impl_stack: Vec::new(),
-            fn_stack: Vec::new(),
-        };
-        finder.visit_file(file.ast());
-        finder.out
+    fn examine(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> (Vec<Detection>, Vec<String>) {
+        let types = file_types(file.ast());
+        let facts = known_types::crate_facts(&types);
+        (detections(file, types), facts)
     }
+
+    fn check(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<Detection> {
+        detections(file, file_types(file.ast()))
+    }
+}
+
+/// The file's emptiness checks, knowing the types it declares.
+fn detections(file: &SourceFile, types: FileTypes) -> Vec<Detection> {
+    let mut finder = Finder {
+        file,
+        out: Vec::new(),
+        types_without_is_empty: types_without_is_empty(file.ast()),
+        types,
+        scopes: vec![Scope::default()],
+        impl_stack: Vec::new(),
+        fn_stack: Vec::new(),
+    };
+    finder.visit_file(file.ast());
+    finder.out
 }
 
 /// Whether the comparison asks "is it empty?" or "is it not?".

@@ -48,7 +48,13 @@ impl Skill for TodoComments {
     fn check(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<Detection> {
         let text = file.text();
         let mut out = Vec::new();
-        for comment in file.comments() {
+        // Most files mention no marker at all: a substring search is far
+        // cheaper than finding their comments.
+        let comments = match MARKERS.iter().any(|m| text.contains(m)) {
+            true => file.comments(),
+            false => &[],
+        };
+        for comment in comments {
             let body = &text[comment.range.clone()];
             let mut line_start = comment.range.start;
             for line in body.split_inclusive('\n') {
@@ -71,7 +77,9 @@ impl Skill for TodoComments {
             file,
             out: Vec::new(),
         };
-        calls.visit_file(file.ast());
+        if text.contains("todo") || text.contains("unimplemented") {
+            calls.visit_file(file.ast());
+        }
         out.extend(calls.out);
         out.sort_by_key(|d| d.range.start);
         out
