@@ -28,7 +28,7 @@ use crate::engine::workspace::{Edition, Workspace, WorkspaceFile};
 use crate::vocab::rel_path::RelPath;
 
 /// Files larger than this are scanned one at a time.
-const BIG_FILE_BYTES: u64 = 256 * 1024;
+const BIG_FILE_BYTES: u64 = 128 * 1024;
 
 /// Scans every file of `workspace` with `skills`. `progress` is called once
 /// per file, from worker threads.
