@@ -181,6 +181,15 @@ impl Workspace {
     pub fn total_bytes(&self) -> u64 {
         self.files.iter().map(|f| f.size).sum()
     }
+
+    /// Indexes into [`Workspace::files`], largest file first: the order
+    /// to hand files to threads in, so that no big file is left for one
+    /// thread at the end while the others wait.
+    pub fn largest_first(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.files.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(self.files[i].size));
+        order
+    }
 }
 
 /// The `Cargo.toml` at `root`, or in the nearest ancestor inside the same

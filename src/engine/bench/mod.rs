@@ -307,12 +307,13 @@ fn rust_files(root: &Path) -> Vec<PathBuf> {
 
 /// The bare baseline: read, parse, drop. Returns the files that failed.
 fn bare_parse(workspace: &Workspace) -> usize {
-    let mut files: Vec<&crate::engine::workspace::WorkspaceFile> = workspace.files.iter().collect();
-    files.sort_by_key(|f| std::cmp::Reverse(f.size));
-    files
+    // In the scan's order, so that the two are compared on equal terms.
+    workspace
+        .largest_first()
         .par_iter()
         .with_max_len(1)
-        .map(|file| {
+        .map(|&i| {
+            let file = &workspace.files[i];
             let Ok(text) = std::fs::read_to_string(&file.abs) else {
                 return 1;
             };

@@ -41,6 +41,10 @@ const MAGIC: &str = "patchwright-scan-cache 1";
 /// that cost most to keep are left out first.
 pub const MAX_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
+/// Room for the magic line, the salt, the checksum and the braces around
+/// the entries.
+const HEADER_BYTES: usize = 4096;
+
 /// Per-file results of earlier scans, and what this scan adds.
 #[derive(Debug)]
 pub struct ScanCache {
@@ -297,6 +301,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 fn read(bytes: &[u8]) -> Result<(String, HashMap<String, Entry>), String> {
+    // No cache patchwright writes is larger: anything that is would only
+    // cost memory to read.
+    if bytes.len() > MAX_CACHE_BYTES + HEADER_BYTES {
+        return Err(format!(
+            "it is larger ({} bytes) than any cache patchwright writes",
+            bytes.len()
+        ));
+    }
     let text = std::str::from_utf8(bytes).map_err(|_| "it is not text".to_owned())?;
     let (magic, rest) = text.split_once('\n').ok_or("it is empty or cut short")?;
     if magic != MAGIC {
@@ -467,6 +479,10 @@ mod tests {
         let (damaged, warning) = ScanCache::load(flipped.as_bytes(), "salt".into());
         assert!(damaged.is_empty());
         insta::assert_snapshot!(warning.unwrap(), @"the scan cache is ignored (its checksum does not match); every file is scanned afresh");
+
+        let huge = vec![b' '; MAX_CACHE_BYTES + HEADER_BYTES + 1];
+        let (_, warning) = ScanCache::load(&huge, "salt".into());
+        assert!(warning.unwrap().contains("larger"));
 
         for (bytes, why) in [
             (&b"\xff\xfe"[..], "it is not text"),

@@ -53,10 +53,8 @@ pub fn scan_cached(
 ) -> ScanReport {
     let started = std::time::Instant::now();
     let cache = cache.filter(|_| !options.metrics);
-    // Largest first: a big file met last would leave one thread working
-    // while the others wait. Results go back to path order.
-    let mut order: Vec<usize> = (0..workspace.files.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(workspace.files[i].size));
+    // Results go back to path order afterwards.
+    let order = workspace.largest_first();
     // A parsed file takes about 130 times its size in memory: two big
     // files at once would double the scan's peak, so they take turns.
     let big_file = std::sync::Mutex::new(());
