@@ -23,7 +23,7 @@
 //!   `Debug` in its attributes; `will-derive Name`: one that gets a derive
 //!   from this skill in its own file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::visit::{self, Visit};
@@ -31,7 +31,7 @@ use syn::visit::{self, Visit};
 use crate::engine::source::SourceFile;
 
 /// The type an `impl Debug for …` is for (by its last path segment).
-pub fn debug_impl_for(node: &syn::ItemImpl) -> Option<String> {
+fn debug_impl_for(node: &syn::ItemImpl) -> Option<String> {
     let implements_debug = node
         .trait_
         .as_ref()
@@ -43,14 +43,33 @@ pub fn debug_impl_for(node: &syn::ItemImpl) -> Option<String> {
     None
 }
 
-/// The `Debug` facts of one file.
-pub fn facts_of(file: &SourceFile) -> Vec<String> {
+/// A struct or enum met on the walk, in the order of the file.
+#[derive(Clone, Copy)]
+pub enum Declared<'ast> {
+    Struct(&'ast syn::ItemStruct),
+    Enum(&'ast syn::ItemEnum),
+}
+
+/// What one walk over a file finds: its `Debug` facts, the structs and
+/// enums it declares, and the types it writes an `impl Debug for` item for.
+/// One walk serves both the crate's facts and the file's own findings.
+pub struct Walked<'ast> {
+    pub facts: Vec<String>,
+    pub types: Vec<Declared<'ast>>,
+    pub impls: HashSet<String>,
+}
+
+/// Walks `file` once.
+pub fn walk(file: &SourceFile) -> Walked<'_> {
     let path = file.path().as_str();
-    let mut facts = DebugImpls {
+    let mut walk = DebugImpls {
+        file,
         path,
         modules: Vec::new(),
         gated: 0,
         out: Vec::new(),
+        types: Vec::new(),
+        impls: HashSet::new(),
     };
     if file.ast().attrs.iter().any(is_cfg) {
         // `#![cfg(…)]`: the whole module is gated.
@@ -58,11 +77,15 @@ pub fn facts_of(file: &SourceFile) -> Vec<String> {
             .strip_suffix("/mod.rs")
             .or_else(|| path.strip_suffix(".rs"));
         if let Some(own) = own.filter(|_| !is_root(path)) {
-            facts.out.push(format!("gated {own}"));
+            walk.out.push(format!("gated {own}"));
         }
     }
-    facts.visit_file(file.ast());
-    facts.out
+    walk.visit_file(file.ast());
+    Walked {
+        facts: walk.out,
+        types: walk.types,
+        impls: walk.impls,
+    }
 }
 
 fn is_root(path: &str) -> bool {
@@ -74,16 +97,19 @@ fn is_cfg(attr: &syn::Attribute) -> bool {
     attr.path().is_ident("cfg")
 }
 
-struct DebugImpls<'a> {
+struct DebugImpls<'a, 'ast> {
+    file: &'a SourceFile,
     path: &'a str,
     /// Inline modules around the visit (`mod gen { … }`).
     modules: Vec<String>,
     /// How many `cfg`-gated items are around the visit.
     gated: usize,
     out: Vec<String>,
+    types: Vec<Declared<'ast>>,
+    impls: HashSet<String>,
 }
 
-impl DebugImpls<'_> {
+impl DebugImpls<'_, '_> {
     fn impl_written(&mut self, name: String, gated: bool) {
         if gated || self.gated > 0 {
             self.out.push(format!("cfg-debug {name}"));
@@ -91,6 +117,15 @@ impl DebugImpls<'_> {
             self.out.push(format!("debug-in {name} {}", self.path));
         }
         self.out.push(name);
+    }
+
+    /// Whether `word` is in the text of the macro's body: most bodies do not
+    /// say what a token walk looks for, and the text tells without copying
+    /// their tokens.
+    fn body_says(&self, mac: &syn::Macro, word: &str) -> bool {
+        self.file
+            .macro_body(mac)
+            .is_none_or(|body| body.contains(word))
     }
 
     /// The module path a `mod name;` here declares, without `.rs`.
@@ -111,10 +146,21 @@ impl DebugImpls<'_> {
     }
 }
 
-impl<'ast> Visit<'ast> for DebugImpls<'_> {
+impl<'ast> Visit<'ast> for DebugImpls<'_, 'ast> {
+    fn visit_item_struct(&mut self, node: &'ast syn::ItemStruct) {
+        self.types.push(Declared::Struct(node));
+        visit::visit_item_struct(self, node);
+    }
+
+    fn visit_item_enum(&mut self, node: &'ast syn::ItemEnum) {
+        self.types.push(Declared::Enum(node));
+        visit::visit_item_enum(self, node);
+    }
+
     fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
         let gated = node.attrs.iter().any(is_cfg);
         if let Some(name) = debug_impl_for(node) {
+            self.impls.insert(name.clone());
             self.impl_written(name, gated);
         }
         self.gated += usize::from(gated);
@@ -148,7 +194,9 @@ impl<'ast> Visit<'ast> for DebugImpls<'_> {
             (Some(name), true) => {
                 let mut written = Vec::new();
                 let mut through = Through::default();
-                debug_for_in(node.mac.tokens.clone(), &mut written, &mut through);
+                if self.body_says(&node.mac, "Debug") {
+                    debug_for_in(node.mac.tokens.clone(), &mut written, &mut through);
+                }
                 for name in written {
                     self.impl_written(name, through.gated);
                 }
@@ -161,7 +209,9 @@ impl<'ast> Visit<'ast> for DebugImpls<'_> {
                     self.out.push(format!("{kind} {name}"));
                 }
                 let mut any_trait = Vec::new();
-                variable_trait_for_in(node.mac.tokens.clone(), &mut any_trait);
+                if self.body_says(&node.mac, "$") {
+                    variable_trait_for_in(node.mac.tokens.clone(), &mut any_trait);
+                }
                 self.out.extend(
                     any_trait
                         .into_iter()
@@ -199,7 +249,9 @@ impl<'ast> Visit<'ast> for DebugImpls<'_> {
         }
         let mut written = Vec::new();
         let mut through = Through::default();
-        debug_for_in(node.tokens.clone(), &mut written, &mut through);
+        if self.body_says(node, "Debug") {
+            debug_for_in(node.tokens.clone(), &mut written, &mut through);
+        }
         for name in written {
             self.impl_written(name, through.gated);
         }
@@ -442,7 +494,7 @@ mod tests {
 
     fn facts(path: &str, text: &str) -> Vec<String> {
         let file = SourceFile::parse(path.parse().unwrap(), text.to_owned()).unwrap();
-        facts_of(&file)
+        walk(&file).facts
     }
 
     #[test]

@@ -15,7 +15,7 @@ use syn::spanned::Spanned;
 use crate::config::DEFAULT_MAX_NESTING;
 use crate::vocab::rel_path::RelPath;
 
-pub use lexer::{Comment, LineCounts, comments, count_lines};
+pub use lexer::{ArgsGlance, Comment, LineCounts, comments, count_lines, glance_args};
 
 /// A position for people: 1-based line, 1-based column counted in chars.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -136,6 +136,13 @@ impl SourceFile {
     /// The source text of a syntax node, exactly as written.
     pub fn text_of<T: Spanned + ?Sized>(&self, node: &T) -> &str {
         self.slice(self.range_of(node))
+    }
+
+    /// The text between a macro call's delimiters, as written; `None` when
+    /// the call's spans do not point into the text.
+    pub fn macro_body(&self, mac: &syn::Macro) -> Option<&str> {
+        let whole = self.slice(self.span_range(mac.delimiter.span().join()));
+        whole.get(1..whole.len().checked_sub(1)?)
     }
 
     pub fn slice(&self, range: Range<usize>) -> &str {

@@ -10,10 +10,9 @@ use std::collections::{BTreeSet, HashSet};
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::punctuated::Punctuated;
-use syn::visit::{self, Visit};
 use syn::{Attribute, Fields, Token};
 
-use crate::engine::debug_facts;
+use crate::engine::debug_facts::{self, Declared};
 use crate::engine::edit::Edit;
 use crate::engine::skill::{Detection, FixNeeds, Skill, SkillContext};
 use crate::engine::source::SourceFile;
@@ -49,12 +48,12 @@ impl Skill for DeriveDebug {
     }
 
     fn crate_facts(&self, file: &SourceFile, cx: &SkillContext<'_>) -> Vec<String> {
-        facts(file, &Analysis::of(file), cx)
+        facts(Analysis::of(file), cx)
     }
 
     fn examine(&self, file: &SourceFile, cx: &SkillContext<'_>) -> (Vec<Detection>, Vec<String>) {
         let analysis = Analysis::of(file);
-        (detections(&analysis), facts(file, &analysis, cx))
+        (detections(&analysis), facts(analysis, cx))
     }
 
     /// A derive over a field whose type the crate declares without `Debug`,
@@ -87,8 +86,8 @@ impl Skill for DeriveDebug {
 
 /// What a file says about its crate: its `Debug` impls, and the types it
 /// declares without one and will derive it for.
-fn facts(file: &SourceFile, types: &Analysis, cx: &SkillContext<'_>) -> Vec<String> {
-    let mut facts = debug_facts::facts_of(file);
+fn facts(types: Analysis, cx: &SkillContext<'_>) -> Vec<String> {
+    let mut facts = types.facts;
     for t in &types.all {
         if !t.has_debug {
             facts.push(format!("declared {}", t.name));
@@ -145,39 +144,45 @@ fn detections(analysis: &Analysis) -> Vec<Detection> {
 /// How a fix's need names its fields' types.
 const FIELDS: &str = "fields ";
 
-/// The file's structs and enums, those without `Debug`, and the public ones
-/// that get a derive here (no field blocks it).
+/// The file's structs and enums, those without `Debug`, the public ones
+/// that get a derive here (no field blocks it), and what the file says
+/// about its crate.
 struct Analysis {
     all: Vec<TypeInfo>,
     lacking: HashSet<String>,
     fixed_here: HashSet<String>,
+    facts: Vec<String>,
 }
 
 impl Analysis {
     fn of(file: &SourceFile) -> Self {
-        let mut types = Types {
-            file,
-            all: Vec::new(),
-            manual_impls: HashSet::new(),
-        };
-        types.visit_file(file.ast());
-        let lacking: HashSet<String> = types
-            .all
+        let walked = debug_facts::walk(file);
+        let mut all: Vec<TypeInfo> = walked
+            .types
             .iter()
-            .filter(|t| !t.has_debug && !types.manual_impls.contains(&t.name))
+            .map(|&declared| TypeInfo::new(file, declared))
+            .collect();
+        let lacking: HashSet<String> = all
+            .iter()
+            .filter(|t| !t.has_debug && !walked.impls.contains(&t.name))
             .map(|t| t.name.clone())
             .collect();
+        // Only a type without `Debug` is looked into further: its fields
+        // may block a derive, and a public one gets a fix.
+        for (info, &declared) in all.iter_mut().zip(&walked.types) {
+            if lacking.contains(&info.name) {
+                info.look_into(file, declared);
+            }
+        }
         // A public type gets `Debug` here unless a field blocks its own
         // derive; what it blocks may block others in turn.
-        let mut fixed_here: HashSet<String> = types
-            .all
+        let mut fixed_here: HashSet<String> = all
             .iter()
             .filter(|t| t.public && lacking.contains(&t.name))
             .map(|t| t.name.clone())
             .collect();
         loop {
-            let blocked: Vec<String> = types
-                .all
+            let blocked: Vec<String> = all
                 .iter()
                 .filter(|t| fixed_here.contains(&t.name))
                 .filter(|t| {
@@ -195,9 +200,10 @@ impl Analysis {
             }
         }
         Self {
-            all: types.all,
+            all,
             lacking,
             fixed_here,
+            facts: walked.facts,
         }
     }
 }
@@ -241,12 +247,6 @@ struct TypeInfo {
     field_types: Vec<TokenStream>,
     /// The edit that adds `Debug`, when one can be made.
     edit: Option<Edit>,
-}
-
-struct Types<'a> {
-    file: &'a SourceFile,
-    all: Vec<TypeInfo>,
-    manual_impls: HashSet<String>,
 }
 
 /// Why a derive would not compile: a field whose type has no `Debug`
@@ -300,12 +300,21 @@ fn is_doc(attr: &Attribute) -> bool {
 
 /// Any non-doc attribute that mentions `Debug` (`derive`, `cfg_attr(…,
 /// derive(Debug))`, `derivative(Debug)`…) counts as providing it.
-fn mentions_debug(attr: &Attribute) -> bool {
+fn mentions_debug(file: &SourceFile, attr: &Attribute) -> bool {
     if is_doc(attr) {
         return false;
     }
     let tokens = match &attr.meta {
         syn::Meta::Path(_) => return false,
+        // Most lists do not say `Debug` anywhere: the text tells without
+        // copying their tokens.
+        syn::Meta::List(list)
+            if !file
+                .slice(file.span_range(list.delimiter.span().join()))
+                .contains("Debug") =>
+        {
+            return false;
+        }
         syn::Meta::List(list) => list.tokens.clone(),
         syn::Meta::NameValue(nv) => quote::ToTokens::to_token_stream(&nv.value),
     };
@@ -314,26 +323,42 @@ fn mentions_debug(attr: &Attribute) -> bool {
         .any(|tt| matches!(tt, TokenTree::Ident(i) if i == "Debug"))
 }
 
-impl Types<'_> {
-    fn add(
-        &mut self,
-        kind: &'static str,
-        attrs: &[Attribute],
-        vis: &syn::Visibility,
-        ident: &syn::Ident,
-        range: std::ops::Range<usize>,
-        field_types: Vec<TokenStream>,
-    ) {
-        let file = self.file;
-        self.all.push(TypeInfo {
+impl TypeInfo {
+    fn new(file: &SourceFile, declared: Declared<'_>) -> Self {
+        let (kind, attrs, vis, ident) = match declared {
+            Declared::Struct(node) => ("struct", &node.attrs, &node.vis, &node.ident),
+            Declared::Enum(node) => ("enum", &node.attrs, &node.vis, &node.ident),
+        };
+        Self {
             kind,
             name: ident.to_string(),
             public: matches!(vis, syn::Visibility::Public(_)),
-            has_debug: attrs.iter().any(mentions_debug),
-            range,
-            field_types,
-            edit: debug_edit(file, attrs, vis),
-        });
+            has_debug: attrs.iter().any(|attr| mentions_debug(file, attr)),
+            range: file.range_of(vis).start..file.range_of(ident).end,
+            field_types: Vec::new(),
+            edit: None,
+        }
+    }
+
+    /// The field types and the fix of a type that lacks `Debug`.
+    fn look_into(&mut self, file: &SourceFile, declared: Declared<'_>) {
+        let (attrs, vis) = match declared {
+            Declared::Struct(node) => {
+                self.field_types = field_types(&node.fields);
+                (&node.attrs, &node.vis)
+            }
+            Declared::Enum(node) => {
+                self.field_types = node
+                    .variants
+                    .iter()
+                    .flat_map(|v| field_types(&v.fields))
+                    .collect();
+                (&node.attrs, &node.vis)
+            }
+        };
+        if self.public {
+            self.edit = debug_edit(file, attrs, vis);
+        }
     }
 }
 
@@ -384,39 +409,6 @@ fn field_types(fields: &Fields) -> Vec<TokenStream> {
         .iter()
         .map(|f| quote::ToTokens::to_token_stream(&f.ty))
         .collect()
-}
-
-impl<'ast> Visit<'ast> for Types<'_> {
-    fn visit_item_struct(&mut self, node: &'ast syn::ItemStruct) {
-        let range = self.file.range_of(&node.vis).start..self.file.range_of(&node.ident).end;
-        self.add(
-            "struct",
-            &node.attrs,
-            &node.vis,
-            &node.ident,
-            range,
-            field_types(&node.fields),
-        );
-        visit::visit_item_struct(self, node);
-    }
-
-    fn visit_item_enum(&mut self, node: &'ast syn::ItemEnum) {
-        let fields = node
-            .variants
-            .iter()
-            .flat_map(|v| field_types(&v.fields))
-            .collect();
-        let range = self.file.range_of(&node.vis).start..self.file.range_of(&node.ident).end;
-        self.add("enum", &node.attrs, &node.vis, &node.ident, range, fields);
-        visit::visit_item_enum(self, node);
-    }
-
-    fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
-        if let Some(name) = debug_facts::debug_impl_for(node) {
-            self.manual_impls.insert(name);
-        }
-        visit::visit_item_impl(self, node);
-    }
 }
 
 #[cfg(test)]

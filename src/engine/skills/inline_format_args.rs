@@ -19,7 +19,7 @@ use syn::{Expr, Token};
 
 use crate::engine::edit::Edit;
 use crate::engine::skill::{Detection, Skill, SkillContext};
-use crate::engine::source::{SourceFile, normalized_tokens};
+use crate::engine::source::{SourceFile, glance_args, normalized_tokens};
 use crate::engine::workspace::Edition;
 use crate::vocab::risk::Risk;
 
@@ -93,7 +93,11 @@ struct Finder<'a> {
 impl Finder<'_> {
     fn check_macro(&mut self, mac: &syn::Macro) {
         let Some(name) = macro_name(mac) else { return };
-        let args = if let Some((fmt_index, lone_literal_rule)) = format_macro(&name) {
+        let format = format_macro(&name);
+        if (format.is_some() || name == "vec") && !self.worth_parsing(mac, format) {
+            return;
+        }
+        let args = if let Some((fmt_index, lone_literal_rule)) = format {
             let Ok(args) = mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
             else {
                 return;
@@ -116,6 +120,20 @@ impl Finder<'_> {
         for arg in &args {
             self.visit_expr(arg);
         }
+    }
+
+    /// Whether the body, parsed, could give a detection (a bare identifier
+    /// after the format string) or hold another macro call. Most calls do
+    /// neither, and their text says so for less than a parse costs.
+    fn worth_parsing(&self, mac: &syn::Macro, format: Option<(usize, bool)>) -> bool {
+        let Some(body) = self.file.macro_body(mac) else {
+            return true;
+        };
+        let glance = glance_args(body);
+        glance.bang
+            || format.is_some_and(|(fmt_index, _)| {
+                glance.bare_identifiers.iter().any(|&i| i > fmt_index)
+            })
     }
 
     fn rewrite(

@@ -40,27 +40,32 @@ impl Skill for LenZero {
     }
 
     fn crate_facts(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<String> {
-        known_types::crate_facts(&file_types(file.ast()))
+        known_types::crate_facts(&file_items(file.ast()).types)
     }
 
     fn examine(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> (Vec<Detection>, Vec<String>) {
-        let types = file_types(file.ast());
-        let facts = known_types::crate_facts(&types);
-        (detections(file, types), facts)
+        let items = file_items(file.ast());
+        let facts = known_types::crate_facts(&items.types);
+        (detections(file, items), facts)
     }
 
     fn check(&self, file: &SourceFile, _cx: &SkillContext<'_>) -> Vec<Detection> {
-        detections(file, file_types(file.ast()))
+        detections(file, file_items(file.ast()))
     }
 }
 
 /// The file's emptiness checks, knowing the types it declares.
-fn detections(file: &SourceFile, types: FileTypes) -> Vec<Detection> {
+fn detections(file: &SourceFile, items: FileItems) -> Vec<Detection> {
+    // Every check calls a method `len`: a file that never says the word
+    // has none, and needs no walk over its expressions.
+    if !file.text().contains("len") {
+        return Vec::new();
+    }
     let mut finder = Finder {
         file,
         out: Vec::new(),
-        types_without_is_empty: types_without_is_empty(file.ast()),
-        types,
+        types_without_is_empty: items.without_is_empty,
+        types: items.types,
         scopes: vec![Scope::default()],
         impl_stack: Vec::new(),
         fn_stack: Vec::new(),
@@ -140,37 +145,6 @@ fn strip_parens(expr: &Expr) -> &Expr {
     }
 }
 
-/// Types that get a `len` method in this file but no `is_empty`: on `self`
-/// inside their impls the rewrite would not compile.
-fn types_without_is_empty(file: &syn::File) -> Vec<String> {
-    struct Methods {
-        len: Vec<String>,
-        is_empty: Vec<String>,
-    }
-    impl<'ast> Visit<'ast> for Methods {
-        fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
-            let name = impl_name(node);
-            for item in &node.items {
-                if let syn::ImplItem::Fn(f) = item {
-                    if f.sig.ident == "len" {
-                        self.len.push(name.clone());
-                    } else if f.sig.ident == "is_empty" {
-                        self.is_empty.push(name.clone());
-                    }
-                }
-            }
-            visit::visit_item_impl(self, node);
-        }
-    }
-    let mut methods = Methods {
-        len: Vec::new(),
-        is_empty: Vec::new(),
-    };
-    methods.visit_file(file);
-    methods.len.retain(|n| !methods.is_empty.contains(n));
-    methods.len
-}
-
 fn impl_name(node: &syn::ItemImpl) -> String {
     match &*node.self_ty {
         syn::Type::Path(p) => p
@@ -194,17 +168,33 @@ struct Finder<'a> {
     fn_stack: Vec<String>,
 }
 
-/// The types of the file with `is_empty`, and every struct's field types.
-fn file_types(file: &syn::File) -> FileTypes {
-    struct Collect(FileTypes);
+/// What the file's items say about emptiness: the types with `is_empty`,
+/// every struct's field types, and the types that get a `len` method here
+/// but no `is_empty` (on `self` inside their impls the rewrite would not
+/// compile).
+struct FileItems {
+    types: FileTypes,
+    without_is_empty: Vec<String>,
+}
+
+fn file_items(file: &syn::File) -> FileItems {
+    struct Collect {
+        types: FileTypes,
+        len: Vec<String>,
+    }
     impl<'ast> Visit<'ast> for Collect {
         fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
-            let has = node
-                .items
-                .iter()
-                .any(|i| matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "is_empty"));
-            if has {
-                self.0.with_is_empty.insert(impl_name(node));
+            let name = impl_name(node);
+            let has = |method: &str| {
+                node.items
+                    .iter()
+                    .any(|i| matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == method))
+            };
+            if has("len") {
+                self.len.push(name.clone());
+            }
+            if has("is_empty") {
+                self.types.with_is_empty.insert(name);
             }
             visit::visit_item_impl(self, node);
         }
@@ -214,13 +204,21 @@ fn file_types(file: &syn::File) -> FileTypes {
                 .iter()
                 .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone())))
                 .collect();
-            self.0.fields.insert(node.ident.to_string(), fields);
+            self.types.fields.insert(node.ident.to_string(), fields);
             visit::visit_item_struct(self, node);
         }
     }
-    let mut collect = Collect(FileTypes::default());
+    let mut collect = Collect {
+        types: FileTypes::default(),
+        len: Vec::new(),
+    };
     collect.visit_file(file);
-    collect.0
+    let Collect { types, mut len } = collect;
+    len.retain(|name| !types.with_is_empty.contains(name));
+    FileItems {
+        types,
+        without_is_empty: len,
+    }
 }
 
 /// Every name a pattern binds.

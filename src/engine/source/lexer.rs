@@ -96,12 +96,8 @@ pub fn depth(text: &str) -> (usize, usize) {
     while i < b.len() {
         let c = b[i];
         match c {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
-                continue;
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += block_comment_len(&text[i..]).unwrap_or(b.len() - i);
+            b'/' if let Some(end) = comment_end(text, i) => {
+                i = end;
                 continue;
             }
             b'"' => {
@@ -168,6 +164,93 @@ pub fn depth(text: &str) -> (usize, usize) {
         i += 1;
     }
     (deepest, at)
+}
+
+/// What a macro call's arguments look like at a glance, from the text of
+/// its body without its delimiters. Errs only one way: a bare identifier or
+/// a nested macro call may be reported where the tokens have none, never
+/// missed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ArgsGlance {
+    /// Indices of the comma-separated arguments (counted at the top level,
+    /// so a comma inside generics splits too) that are a bare identifier.
+    pub bare_identifiers: Vec<usize>,
+    /// Some `!` not followed by `=` outside literals and comments: a macro
+    /// call inside, or a negation.
+    pub bang: bool,
+}
+
+/// Glances at the comma-separated arguments in `body`.
+pub fn glance_args(body: &str) -> ArgsGlance {
+    let b = body.as_bytes();
+    let mut out = ArgsGlance::default();
+    let (mut depth, mut index) = (0usize, 0usize);
+    // The current argument's tokens so far, and whether the first is an
+    // identifier: a bare identifier is one token.
+    let (mut tokens, mut first_is_ident) = (0usize, false);
+    let mut i = 0;
+    while i <= b.len() {
+        let Some(&c) = b.get(i) else {
+            // The end closes the last argument.
+            if tokens == 1 && first_is_ident {
+                out.bare_identifiers.push(index);
+            }
+            break;
+        };
+        let start = i;
+        match c {
+            b'/' if let Some(end) = comment_end(body, i) => {
+                i = end;
+                continue;
+            }
+            _ if c.is_ascii_whitespace() => {
+                i += 1;
+                continue;
+            }
+            b',' if depth == 0 => {
+                if tokens == 1 && first_is_ident {
+                    out.bare_identifiers.push(index);
+                }
+                (index, tokens, first_is_ident) = (index + 1, 0, false);
+                i += 1;
+                continue;
+            }
+            b'"' => i = skip_quoted(b, i + 1, b'"'),
+            b'\'' => i = skip_char_or_lifetime(body, i),
+            _ if is_ident_start(c) => i = skip_ident_or_prefixed_literal(body, i).max(i + 1),
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'!' => {
+                out.bang |= b.get(i + 1) != Some(&b'=');
+                i += 1;
+            }
+            _ => i += 1,
+        }
+        if tokens == 0 {
+            // Literals that start like an identifier (`b"…"`, `r#"…"#`)
+            // are not one.
+            first_is_ident = is_ident_start(c) && b[start..i].iter().all(|&w| is_ident_continue(w));
+        }
+        tokens += 1;
+    }
+    out
+}
+
+/// Where the comment that starts at `i` ends (a line comment before its
+/// newline), if one starts there; an unterminated one runs to the end.
+fn comment_end(text: &str, i: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    match (b.get(i), b.get(i + 1)) {
+        (Some(b'/'), Some(b'/')) => Some(text[i..].find('\n').map_or(b.len(), |n| i + n)),
+        (Some(b'/'), Some(b'*')) => Some(i + block_comment_len(&text[i..]).unwrap_or(b.len() - i)),
+        _ => None,
+    }
 }
 
 /// Length of the (possibly nested) block comment at the start of `s`, or
@@ -400,6 +483,21 @@ fn r#match<'a>(x: &'a str) {} // third
                 blank: 2
             }
         );
+    }
+
+    #[test]
+    fn glance_finds_bare_identifier_arguments_and_bangs() {
+        let bare = |body: &str| glance_args(body).bare_identifiers;
+        assert_eq!(bare(r#""{} {}", a, b.c"#), [1]);
+        assert_eq!(bare(r#"f, "{x}", /* why */ x // end"#), [0, 2]);
+        assert_eq!(bare(r#""{}", r#x, b"x", 'a, 1, (y), z,"#), [6]);
+        assert_eq!(bare(r#""a, b", g(a, b), [c, d]"#), Vec::<usize>::new());
+        // Generics split too: indices only grow, never hide one.
+        assert_eq!(bare(r#""{} {}", f::<A, B>(), x"#), [3]);
+        assert_eq!(bare(""), Vec::<usize>::new());
+        assert!(!glance_args(r#""!", a != b, '!'"#).bang);
+        assert!(glance_args(r#""{}", format!("{}", x)"#).bang);
+        assert!(glance_args("!done").bang);
     }
 
     #[test]
