@@ -28,7 +28,7 @@ use std::collections::{BTreeSet, HashSet};
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 
-use crate::engine::source::SourceFile;
+use crate::engine::source::{SourceFile, type_like_names};
 
 /// The type an `impl Debug for …` is for (by its last path segment).
 fn debug_impl_for(node: &syn::ItemImpl) -> Option<String> {
@@ -257,7 +257,11 @@ impl<'ast> Visit<'ast> for DebugImpls<'_, 'ast> {
         }
         if let Some(name) = node.path.segments.last() {
             let mut passed = Vec::new();
-            type_names_in(node.tokens.clone(), &mut passed);
+            match self.file.macro_body(node) {
+                // The text gives the same names without copying the tokens.
+                Some(body) => type_like_names(body, &mut passed),
+                None => type_names_in(node.tokens.clone(), &mut passed),
+            }
             self.out.extend(
                 passed
                     .into_iter()
@@ -397,7 +401,7 @@ fn variable_trait_for_in(tokens: TokenStream, found: &mut Vec<String>) {
 }
 
 /// Identifiers that look like type names (`Upper…`) anywhere in `tokens`.
-pub fn type_names_in(tokens: TokenStream, found: &mut Vec<String>) {
+fn type_names_in(tokens: TokenStream, found: &mut Vec<String>) {
     for tree in tokens {
         match tree {
             TokenTree::Group(group) => type_names_in(group.stream(), found),
@@ -495,6 +499,20 @@ mod tests {
     fn facts(path: &str, text: &str) -> Vec<String> {
         let file = SourceFile::parse(path.parse().unwrap(), text.to_owned()).unwrap();
         walk(&file).facts
+    }
+
+    #[test]
+    fn type_names_from_the_text_are_those_of_the_tokens() {
+        let body = "Foo, r#Bar, \"Baz\", 'Q', b'X', 1E5, 0xFF, 2.5E-3f64, /* Cmt */ Vec<Option<T>>,\n// Line\n/// Doc\n'Life, $Var, br\"Raw\", r#\"Raw2\"#, c\"C\", Self::Foo, Ünï, snake";
+        let tokens: TokenStream = body.parse().unwrap();
+        let (mut from_tokens, mut from_text) = (Vec::new(), Vec::new());
+        type_names_in(tokens, &mut from_tokens);
+        type_like_names(body, &mut from_text);
+        assert_eq!(from_text, from_tokens);
+        assert_eq!(
+            from_text,
+            ["Foo", "Vec", "Option", "T", "Life", "Var", "Self"]
+        );
     }
 
     #[test]

@@ -15,7 +15,9 @@ use syn::spanned::Spanned;
 use crate::config::DEFAULT_MAX_NESTING;
 use crate::vocab::rel_path::RelPath;
 
-pub use lexer::{ArgsGlance, Comment, LineCounts, comments, count_lines, glance_args};
+pub use lexer::{
+    ArgsGlance, Comment, LineCounts, comments, count_lines, glance_args, type_like_names,
+};
 
 /// A position for people: 1-based line, 1-based column counted in chars.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -286,9 +288,7 @@ impl LineIndex {
 }
 
 fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
-    text.bytes()
-        .enumerate()
-        .filter_map(|(i, b)| (b == b'\n').then_some(i))
+    memchr::memchr_iter(b'\n', text.as_bytes())
 }
 
 /// A file's line ending, kept when edits are spliced in.

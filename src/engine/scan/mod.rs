@@ -8,6 +8,7 @@
 mod analyse;
 mod cache;
 mod report;
+mod schedule;
 
 use analyse::{Analysed, analyse};
 pub use cache::{MAX_CACHE_BYTES, ScanCache, salt};
@@ -19,15 +20,13 @@ pub use report::{
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
-use rayon::prelude::*;
-
 use crate::engine::edit::{Applied, Fix, Patched, apply_fixes};
 use crate::engine::skill::{Skill, SkillContext};
 use crate::engine::source::release_thread_spans;
 use crate::engine::workspace::{Edition, Workspace, WorkspaceFile};
 use crate::vocab::rel_path::RelPath;
 
-/// Files larger than this are scanned one at a time.
+/// Files larger than this are scanned one at a time (see `schedule`).
 const BIG_FILE_BYTES: u64 = 128 * 1024;
 
 /// Scans every file of `workspace` with `skills`. `progress` is called once
@@ -55,26 +54,17 @@ pub fn scan_cached(
     let cache = cache.filter(|_| !options.metrics);
     // Results go back to path order afterwards.
     let order = workspace.largest_first();
-    // A parsed file takes about 130 times its size in memory: two big
-    // files at once would double the scan's peak, so they take turns.
-    let big_file = std::sync::Mutex::new(());
     let each = || -> Vec<Result<Scanned, ScanWarning>> {
-        let mut done: Vec<(usize, Result<Scanned, ScanWarning>)> = order
-            .par_iter()
-            .with_max_len(1)
-            .map(|&i| {
+        let mut done = schedule::run_all(
+            &order,
+            |i| workspace.files[i].size > BIG_FILE_BYTES,
+            |i| {
                 let file = &workspace.files[i];
-                let turn = (file.size > BIG_FILE_BYTES).then(|| {
-                    big_file
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                });
                 let result = scan_file(workspace, file, skills, options, cache);
-                drop(turn);
                 progress(file);
-                (i, result)
-            })
-            .collect();
+                result
+            },
+        );
         done.sort_unstable_by_key(|(i, _)| *i);
         done.into_iter().map(|(_, result)| result).collect()
     };

@@ -10,6 +10,8 @@
 //! and `panic!`/`assert!`-style messages before edition 2021, where a lone
 //! string literal is not a format string.
 
+mod placeholders;
+
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -22,6 +24,7 @@ use crate::engine::skill::{Detection, Skill, SkillContext};
 use crate::engine::source::{SourceFile, glance_args, normalized_tokens};
 use crate::engine::workspace::Edition;
 use crate::vocab::risk::Risk;
+use placeholders::{ArgRef, Count, parse_placeholders};
 
 #[derive(Debug)]
 pub struct InlineFormatArgs;
@@ -68,6 +71,28 @@ impl Skill for InlineFormatArgs {
     }
 }
 
+/// Every macro [`format_macro`] knows.
+const FORMAT_MACROS: [&str; 18] = [
+    "format",
+    "format_args",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "panic",
+    "unreachable",
+    "todo",
+    "unimplemented",
+    "assert",
+    "debug_assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert_eq",
+    "debug_assert_ne",
+];
+
 /// Where the format string sits among a macro's arguments, and whether the
 /// macro treats a lone literal as unformatted before edition 2021.
 fn format_macro(name: &str) -> Option<(usize, bool)> {
@@ -93,7 +118,7 @@ struct Finder<'a> {
 impl Finder<'_> {
     fn check_macro(&mut self, mac: &syn::Macro) {
         let Some(name) = macro_name(mac) else { return };
-        let format = format_macro(&name);
+        let format = format_macro(name);
         if (format.is_some() || name == "vec") && !self.worth_parsing(mac, format) {
             return;
         }
@@ -318,16 +343,22 @@ fn shorten(s: &str) -> String {
 
 /// The macro's name when it is one of the standard ones (`println`,
 /// `std::println`, `::core::panic`…).
-fn macro_name(mac: &syn::Macro) -> Option<String> {
-    let last = mac.path.segments.last()?.ident.to_string();
+fn macro_name(mac: &syn::Macro) -> Option<&'static str> {
+    let last = &mac.path.segments.last()?.ident;
+    // Compared in place: most macros are none of these, and naming each
+    // one would cost an allocation.
+    let name = FORMAT_MACROS
+        .iter()
+        .chain(&["vec"])
+        .find(|name| last == *name)?;
     let qualified_ok = mac
         .path
         .segments
         .iter()
         .rev()
         .skip(1)
-        .all(|s| matches!(s.ident.to_string().as_str(), "std" | "core" | "alloc"));
-    qualified_ok.then_some(last)
+        .all(|s| s.ident == "std" || s.ident == "core" || s.ident == "alloc");
+    qualified_ok.then_some(name)
 }
 
 /// `name = value` as a named format argument.
@@ -360,207 +391,6 @@ enum Role {
     Value,
     Width,
     Precision,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum ArgRef {
-    Implicit,
-    Index(usize),
-    Name(String),
-}
-
-/// A width or precision given as `N$` or `name$`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Count {
-    arg: ArgRef,
-    /// The bytes of `N` / `name` in the literal's source text.
-    range: Range<usize>,
-}
-
-/// One `{…}` of a format string, with byte ranges into the literal's source text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Placeholder {
-    arg: ArgRef,
-    /// Where the argument goes: empty for `{}` / `{:?}` (right after `{`).
-    arg_range: Range<usize>,
-    /// Everything after `:`, as written.
-    spec: String,
-    width: Option<Count>,
-    precision: Option<Count>,
-    star_precision: bool,
-}
-
-/// The placeholders of a string literal's source text (`"…"` or `r#"…"#`).
-/// `None` when the text is not something this skill can rewrite safely:
-/// an escape that produces a brace, or a malformed placeholder.
-fn parse_placeholders(lit: &str) -> Option<Vec<Placeholder>> {
-    let raw = lit.starts_with('r');
-    let hashes = if raw {
-        lit[1..].chars().take_while(|&c| c == '#').count()
-    } else {
-        0
-    };
-    let open = if raw { 1 + hashes + 1 } else { 1 };
-    let close = lit.len().checked_sub(1 + hashes)?;
-    if !lit[..open].ends_with('"') || close < open {
-        return None;
-    }
-    let b = lit.as_bytes();
-    let mut out = Vec::new();
-    let mut i = open;
-    while i < close {
-        match b[i] {
-            b'\\' if !raw => i = skip_escape(lit, i)?,
-            b'{' if b.get(i + 1) == Some(&b'{') => i += 2,
-            b'}' if b.get(i + 1) == Some(&b'}') => i += 2,
-            b'}' => return None,
-            b'{' => {
-                let end = i + lit[i..close].find('}')?;
-                let inner = &lit[i + 1..end];
-                if inner.contains(['{', '\\']) {
-                    return None;
-                }
-                out.push(parse_one(inner, i + 1)?);
-                i = end + 1;
-            }
-            _ => i += 1,
-        }
-    }
-    Some(out)
-}
-
-/// Skips the escape at `i`; `None` if it produces a brace.
-fn skip_escape(lit: &str, i: usize) -> Option<usize> {
-    let rest = &lit[i + 1..];
-    let c = rest.chars().next()?;
-    match c {
-        'x' => {
-            let hex = rest.get(1..3)?;
-            let value = u8::from_str_radix(hex, 16).ok()?;
-            (value != b'{' && value != b'}').then_some(i + 4)
-        }
-        'u' => {
-            let end = rest.find('}')?;
-            let hex = rest.get(2..end)?.replace('_', "");
-            let value = u32::from_str_radix(&hex, 16).ok()?;
-            (value != u32::from(b'{') && value != u32::from(b'}')).then_some(i + 1 + end + 1)
-        }
-        '\n' | '\r' => {
-            let skipped = rest.len() - rest.trim_start().len();
-            Some(i + 1 + skipped)
-        }
-        other => Some(i + 1 + other.len_utf8()),
-    }
-}
-
-/// `inner` is the text between `{` and `}`; `base` its offset in the literal.
-fn parse_one(inner: &str, base: usize) -> Option<Placeholder> {
-    let (arg_text, spec) = match inner.find(':') {
-        Some(colon) => (&inner[..colon], &inner[colon + 1..]),
-        None => (inner, ""),
-    };
-    let arg = parse_arg(arg_text)?;
-    let spec_base = base + arg_text.len() + 1;
-    let (width, precision, star_precision) = parse_counts(spec, spec_base)?;
-    Some(Placeholder {
-        arg,
-        arg_range: base..base + arg_text.len(),
-        spec: spec.to_owned(),
-        width,
-        precision,
-        star_precision,
-    })
-}
-
-fn parse_arg(text: &str) -> Option<ArgRef> {
-    if text.is_empty() {
-        Some(ArgRef::Implicit)
-    } else if text.bytes().all(|b| b.is_ascii_digit()) {
-        text.parse().ok().map(ArgRef::Index)
-    } else if is_identifier(text) {
-        Some(ArgRef::Name(text.to_owned()))
-    } else {
-        None
-    }
-}
-
-fn is_identifier(text: &str) -> bool {
-    let mut chars = text.chars();
-    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-        && chars.all(|c| c == '_' || c.is_alphanumeric())
-}
-
-/// Width and precision of a spec: `[[fill]align][sign][#][0][width][.precision][type]`.
-#[allow(clippy::type_complexity)]
-fn parse_counts(spec: &str, base: usize) -> Option<(Option<Count>, Option<Count>, bool)> {
-    let chars: Vec<(usize, char)> = spec.char_indices().collect();
-    let mut k = 0;
-    let is_align = |c: char| matches!(c, '<' | '^' | '>');
-    if chars.len() >= 2 && is_align(chars[1].1) {
-        k = 2;
-    } else if chars.first().is_some_and(|&(_, c)| is_align(c)) {
-        k = 1;
-    }
-    if chars.get(k).is_some_and(|&(_, c)| c == '+' || c == '-') {
-        k += 1;
-    }
-    if chars.get(k).is_some_and(|&(_, c)| c == '#') {
-        k += 1;
-    }
-    if chars.get(k).is_some_and(|&(_, c)| c == '0')
-        && chars.get(k + 1).is_none_or(|&(_, c)| c != '$')
-    {
-        k += 1;
-    }
-    let offset = |k: usize| chars.get(k).map_or(spec.len(), |&(o, _)| o);
-    let (width, after_width) = parse_count(spec, offset(k), base)?;
-    let mut precision = None;
-    let mut star = false;
-    let mut rest = after_width;
-    if spec[rest..].starts_with('.') {
-        if spec[rest + 1..].starts_with('*') {
-            star = true;
-            rest += 2;
-        } else {
-            let (p, after) = parse_count(spec, rest + 1, base)?;
-            precision = p;
-            rest = after;
-        }
-    }
-    // What is left is the type: empty, `?`, `x?`, `X?` or a trait letter.
-    let ty = &spec[rest..];
-    if !matches!(
-        ty,
-        "" | "?" | "x?" | "X?" | "x" | "X" | "o" | "b" | "e" | "E" | "p"
-    ) {
-        return None;
-    }
-    Some((width, precision, star))
-}
-
-/// A count at `start`: digits, `N$` or `name$`. Returns the parameter
-/// reference (plain integers are not one) and where it ends.
-fn parse_count(spec: &str, start: usize, base: usize) -> Option<(Option<Count>, usize)> {
-    let rest = &spec[start..];
-    let len = rest
-        .char_indices()
-        .find(|&(_, c)| !(c == '_' || c.is_alphanumeric()))
-        .map_or(rest.len(), |(i, _)| i);
-    let word = &rest[..len];
-    if rest[len..].starts_with('$') {
-        let arg = parse_arg(word)?;
-        if arg == ArgRef::Implicit {
-            return None;
-        }
-        let count = Count {
-            arg,
-            range: base + start..base + start + len,
-        };
-        return Some((Some(count), start + len + 1));
-    }
-    // A literal width: digits only (anything else is the type letter).
-    let digits = word.bytes().take_while(u8::is_ascii_digit).count();
-    Some((None, start + digits))
 }
 
 impl Finder<'_> {
@@ -699,6 +529,11 @@ mod tests {
             fix(r#"println!("{{}} \u{1F600} \"{}\"\n", x);"#),
             r#"println!("{{}} \u{1F600} \"{x}\"\n");"#
         );
+    }
+
+    #[test]
+    fn every_named_format_macro_is_known() {
+        assert!(FORMAT_MACROS.iter().all(|m| format_macro(m).is_some()));
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub fn comments(text: &str) -> Vec<Comment> {
         let c = b[i];
         match c {
             b'/' if b.get(i + 1) == Some(&b'/') => {
-                let end = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                let end = line_end(b, i);
                 let end = if end > i && b[end - 1] == b'\r' {
                     end - 1
                 } else {
@@ -93,51 +93,42 @@ pub fn depth(text: &str) -> (usize, usize) {
     let mut total = 0usize;
     let (mut deepest, mut at) = (0usize, 0usize);
     let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            b'/' if let Some(end) = comment_end(text, i) => {
-                i = end;
+    while let Some(&c) = b.get(i) {
+        match CLASS[usize::from(c)] {
+            // Most of a file: nothing changes until the next other byte.
+            Class::Space => {
+                i += 1;
+                while b
+                    .get(i)
+                    .is_some_and(|&c| CLASS[usize::from(c)] == Class::Space)
+                {
+                    i += 1;
+                }
                 continue;
             }
-            b'"' => {
-                i = skip_quoted(b, i + 1, b'"');
-                continue;
-            }
-            b'\'' => {
-                i = skip_char_or_lifetime(text, i);
-                continue;
-            }
-            _ if is_ident_start(c) => {
+            Class::Ident => {
                 i = skip_ident_or_prefixed_literal(text, i).max(i + 1);
                 continue;
             }
-            b'(' | b'[' | b'{' => {
-                if c == b'{' {
-                    // A block starts new statements: the chain around it ends.
-                    if let Some(top) = chains.last_mut() {
-                        total -= *top;
-                        *top = 0;
-                    }
-                }
-                chains.push(0);
-                total += 1;
+            Class::Quote => {
+                i = skip_quoted(b, i + 1, b'"');
+                continue;
             }
-            b')' | b']' | b'}' if chains.len() > 1 => {
-                let closed = chains.pop().unwrap_or(0);
-                total -= closed + 1;
+            Class::Apostrophe => {
+                i = skip_char_or_lifetime(text, i);
+                continue;
             }
-            b';' | b',' => {
-                if let Some(top) = chains.last_mut() {
-                    total -= *top;
-                    *top = 0;
-                }
+            Class::Operator if let Some(end) = comment_end(text, i) => {
+                i = end;
+                continue;
             }
-            b'.' | b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'<' | b'>' | b'!'
-            | b'?' | b'=' => {
+            Class::Operator => {
                 // A run of operator characters is one operator.
                 let start = i;
-                while i < b.len() && b".+-*/%&|^<>!?=".contains(&b[i]) {
+                while b
+                    .get(i)
+                    .is_some_and(|&c| CLASS[usize::from(c)] == Class::Operator)
+                {
                     i += 1;
                 }
                 if &b[start..i] != b"=>" && &b[start..i] != b"=" {
@@ -155,7 +146,28 @@ pub fn depth(text: &str) -> (usize, usize) {
                 }
                 continue;
             }
-            _ => {}
+            Class::Open => {
+                if c == b'{' {
+                    // A block starts new statements: the chain around it ends.
+                    if let Some(top) = chains.last_mut() {
+                        total -= *top;
+                        *top = 0;
+                    }
+                }
+                chains.push(0);
+                total += 1;
+            }
+            Class::Close if chains.len() > 1 => {
+                let closed = chains.pop().unwrap_or(0);
+                total -= closed + 1;
+            }
+            Class::Separator => {
+                if let Some(top) = chains.last_mut() {
+                    total -= *top;
+                    *top = 0;
+                }
+            }
+            Class::Close | Class::Other => {}
         }
         if total > deepest {
             deepest = total;
@@ -165,6 +177,42 @@ pub fn depth(text: &str) -> (usize, usize) {
     }
     (deepest, at)
 }
+
+/// What a byte means to [`depth`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Space,
+    Ident,
+    Quote,
+    Apostrophe,
+    Open,
+    Close,
+    Separator,
+    Operator,
+    Other,
+}
+
+const CLASS: [Class; 256] = {
+    let mut table = [Class::Other; 256];
+    let mut c = 0;
+    while c < 256 {
+        let byte = c as u8;
+        table[c] = match byte {
+            b' ' | b'\t' | b'\n' | b'\r' => Class::Space,
+            b'"' => Class::Quote,
+            b'\'' => Class::Apostrophe,
+            b'(' | b'[' | b'{' => Class::Open,
+            b')' | b']' | b'}' => Class::Close,
+            b';' | b',' => Class::Separator,
+            b'.' | b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'<' | b'>' | b'!'
+            | b'?' | b'=' => Class::Operator,
+            _ if is_ident_start(byte) => Class::Ident,
+            _ => Class::Other,
+        };
+        c += 1;
+    }
+    table
+};
 
 /// What a macro call's arguments look like at a glance, from the text of
 /// its body without its delimiters. Errs only one way: a bare identifier or
@@ -242,15 +290,63 @@ pub fn glance_args(body: &str) -> ArgsGlance {
     out
 }
 
+/// Identifiers that look like type names (`Upper…`) in `text`, in order
+/// and each once, as its tokens would give them: not in comments, string,
+/// char or number literals, nor raw identifiers (`r#Name` is not `Name`).
+pub fn type_like_names(text: &str, found: &mut Vec<String>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        let start = i;
+        match c {
+            b'/' if let Some(end) = comment_end(text, i) => i = end,
+            b'"' => i = skip_quoted(b, i + 1, b'"'),
+            b'\'' => i = skip_char_or_lifetime(text, i),
+            b'0'..=b'9' => {
+                while b.get(i).is_some_and(|&c| IDENT_CONTINUE[usize::from(c)]) {
+                    i += 1;
+                }
+            }
+            b'r' if b.get(i + 1) == Some(&b'#')
+                && b.get(i + 2).is_some_and(|&c| is_ident_start(c)) =>
+            {
+                i += 2;
+                while b.get(i).is_some_and(|&c| IDENT_CONTINUE[usize::from(c)]) {
+                    i += 1;
+                }
+            }
+            _ if is_ident_start(c) => {
+                i = skip_ident_or_prefixed_literal(text, i).max(i + 1);
+                let word = &text[start..i];
+                if c.is_ascii_uppercase()
+                    && word.bytes().all(|w| IDENT_CONTINUE[usize::from(w)])
+                    && !found.iter().any(|f| f == word)
+                {
+                    found.push(word.to_owned());
+                }
+            }
+            _ => i += 1,
+        }
+    }
+}
+
 /// Where the comment that starts at `i` ends (a line comment before its
 /// newline), if one starts there; an unterminated one runs to the end.
 fn comment_end(text: &str, i: usize) -> Option<usize> {
     let b = text.as_bytes();
     match (b.get(i), b.get(i + 1)) {
-        (Some(b'/'), Some(b'/')) => Some(text[i..].find('\n').map_or(b.len(), |n| i + n)),
+        (Some(b'/'), Some(b'/')) => Some(line_end(b, i)),
         (Some(b'/'), Some(b'*')) => Some(i + block_comment_len(&text[i..]).unwrap_or(b.len() - i)),
         _ => None,
     }
+}
+
+/// Where the line holding `i` ends: its newline, or the end of the text.
+/// Line comments are much of a file's text; this is their hot loop.
+fn line_end(b: &[u8], i: usize) -> usize {
+    b.get(i..)
+        .and_then(|rest| memchr::memchr(b'\n', rest))
+        .map_or(b.len(), |n| i + n)
 }
 
 /// Length of the (possibly nested) block comment at the start of `s`, or
@@ -276,11 +372,11 @@ pub fn block_comment_len(s: &str) -> Option<usize> {
     None
 }
 
-fn is_ident_start(c: u8) -> bool {
+const fn is_ident_start(c: u8) -> bool {
     c == b'_' || c.is_ascii_alphabetic() || c >= 0x80
 }
 
-fn is_ident_continue(c: u8) -> bool {
+const fn is_ident_continue(c: u8) -> bool {
     c == b'_' || c.is_ascii_alphanumeric() || c >= 0x80
 }
 
@@ -320,17 +416,31 @@ fn skip_char_or_lifetime(text: &str, i: usize) -> usize {
 fn skip_ident_or_prefixed_literal(text: &str, start: usize) -> usize {
     let b = text.as_bytes();
     let mut i = start;
-    while i < b.len() && is_ident_continue(b[i]) {
+    while b.get(i).is_some_and(|&c| IDENT_CONTINUE[usize::from(c)]) {
         i += 1;
     }
-    let word = &text[start..i];
-    match (word, b.get(i)) {
-        ("b" | "c", Some(b'"')) => skip_quoted(b, i + 1, b'"'),
-        ("b", Some(b'\'')) => skip_quoted(b, i + 1, b'\''),
-        ("r" | "br" | "cr", Some(b'"' | b'#')) => skip_raw_string(b, i).unwrap_or(i),
+    // Only a prefix of one or two letters starts a literal.
+    if i - start > 2 {
+        return i;
+    }
+    match (&b[start..i], b.get(i)) {
+        (b"b" | b"c", Some(b'"')) => skip_quoted(b, i + 1, b'"'),
+        (b"b", Some(b'\'')) => skip_quoted(b, i + 1, b'\''),
+        (b"r" | b"br" | b"cr", Some(b'"' | b'#')) => skip_raw_string(b, i).unwrap_or(i),
         _ => i,
     }
 }
+
+/// [`is_ident_continue`] by table: identifiers are most of a file's bytes.
+const IDENT_CONTINUE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = is_ident_continue(c as u8);
+        c += 1;
+    }
+    table
+};
 
 /// At the `#`s or `"` after a raw-string prefix. `None` for a raw identifier.
 fn skip_raw_string(b: &[u8], mut i: usize) -> Option<usize> {
