@@ -323,6 +323,16 @@ fn mentions_debug(file: &SourceFile, attr: &Attribute) -> bool {
         .any(|tt| matches!(tt, TokenTree::Ident(i) if i == "Debug"))
 }
 
+/// Where the visibility starts, from its `pub` token's span (no tokens are
+/// printed for it).
+fn vis_start(file: &SourceFile, vis: &syn::Visibility) -> usize {
+    match vis {
+        syn::Visibility::Public(token) => file.span_range(token.span).start,
+        syn::Visibility::Restricted(r) => file.span_range(r.pub_token.span).start,
+        syn::Visibility::Inherited => file.range_of(vis).start,
+    }
+}
+
 impl TypeInfo {
     fn new(file: &SourceFile, declared: Declared<'_>) -> Self {
         let (kind, attrs, vis, ident) = match declared {
@@ -334,7 +344,7 @@ impl TypeInfo {
             name: ident.to_string(),
             public: matches!(vis, syn::Visibility::Public(_)),
             has_debug: attrs.iter().any(|attr| mentions_debug(file, attr)),
-            range: file.range_of(vis).start..file.range_of(ident).end,
+            range: vis_start(file, vis)..file.span_range(ident.span()).end,
             field_types: Vec::new(),
             edit: None,
         }
