@@ -9,6 +9,7 @@ use crate::bot::propose::{Draft, publish_proposal};
 use crate::bot::run::RunOptions;
 use crate::bot::run::{DryRunProposal, RunReport};
 use crate::engine::edit;
+use crate::engine::rules::NewRule;
 use crate::scaffold;
 use crate::vocab::git_names::CommitSha;
 use crate::vocab::hash;
@@ -47,6 +48,51 @@ pub fn skill_new(
         title,
         body,
         files: scaffold.files,
+    };
+    propose_generated(bot, &read, &base, generated, options, report)
+}
+
+/// The skill id under which new project rules are proposed.
+pub const RULE_NEW: &str = "rule-new";
+
+/// `rules new --propose`: a project rule file, proposed on the default
+/// branch. It runs only once a person merges it: rules are read from the
+/// default branch, never from a pull request.
+pub fn rule_new(
+    bot: &Bot<'_>,
+    rule: NewRule,
+    options: &RunOptions,
+) -> Result<RunReport, CycleError> {
+    let (base, mut report) = fresh_base(bot, options)?;
+    let read = text_at(bot, &base);
+    let path: RelPath = rule
+        .path
+        .parse()
+        .map_err(|e| CycleError::Other(format!("{}: {e}", rule.path)))?;
+    if read(path.as_str()).is_some() {
+        report.warnings.push(format!(
+            "{path} already exists on the default branch; choose another id or edit it there"
+        ));
+        return Ok(report);
+    }
+    let id = path
+        .as_str()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(".yml")
+        .to_owned();
+    let body = format!(
+        "A new project rule, `rule::{id}`, in `{path}`:\n\n```yaml\n{}```\n\n         It runs only once this is merged; `patchwright rules test` checks its examples.\n",
+        rule.text
+    );
+    let generated = GeneratedChange {
+        skill: RULE_NEW,
+        key: format!("{id} {}", hash::content_hash(rule.text.as_bytes())),
+        what: format!("the rule `{id}`"),
+        title: format!("Add the project rule `{id}`"),
+        body,
+        files: BTreeMap::from([(path, rule.text)]),
     };
     propose_generated(bot, &read, &base, generated, options, report)
 }

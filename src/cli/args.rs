@@ -85,6 +85,12 @@ pub enum Command {
         #[command(subcommand)]
         command: SkillCommand,
     },
+    /// The repository's own rules (.github/patchwright/rules/*.yml): test
+    /// their examples, or start a new one.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
     /// Read the ledger on refs/patchwright/state.
     Ledger {
         #[command(subcommand)]
@@ -378,6 +384,10 @@ pub struct BenchArgs {
     /// fills it, then unchanged, one file changed, 1% of files changed.
     #[arg(long, conflicts_with_all = ["validate", "large", "fixes"])]
     pub incremental: bool,
+    /// Instead, measure what N project rules add to a scan of the corpus
+    /// (the built-in skills alone, then with the rules).
+    #[arg(long, value_name = "N", conflicts_with_all = ["validate", "large", "fixes", "incremental"])]
+    pub rules: Option<usize>,
     /// The compile command for --fixes and --validate, as `validate.command`
     /// (for crates whose tests are not packaged, say
     /// `cargo check --lib --bins --message-format=json`).
@@ -427,6 +437,47 @@ pub struct ProposeArgs {
     /// Do not run the check command on the proposal.
     #[arg(long)]
     pub no_checks: bool,
+}
+
+#[derive(Subcommand)]
+pub enum RulesCommand {
+    /// Run every rule's examples and print a table; fails when one fails
+    /// or a rule file cannot be read.
+    Test {
+        /// The repository whose rules to test.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// Write a new rule file with an example made from its pattern; with
+    /// --propose, propose it as a pull request instead.
+    New {
+        /// The rule id: lowercase letters, digits and single dashes.
+        id: String,
+        /// The pattern, Rust code with `$X` and `$$$ARGS` metavariables.
+        #[arg(long = "match", value_name = "PATTERN")]
+        pattern: String,
+        /// What a match becomes (omit for a rule that only reports).
+        #[arg(long)]
+        fix: Option<String>,
+        /// What a finding says.
+        #[arg(long)]
+        message: String,
+        /// The repository.
+        #[arg(long, default_value = ".")]
+        path: PathBuf,
+        /// Propose the rule as a pull request on the default branch rather
+        /// than writing it into the work tree.
+        #[arg(long)]
+        propose: bool,
+        #[command(flatten)]
+        remote: RemoteArg,
+        /// With --propose: print the change and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// With --propose: do not run the check command on the proposal.
+        #[arg(long)]
+        no_checks: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -517,6 +568,10 @@ impl Command {
             },
             Command::Ledger { command } => match command {
                 LedgerCommand::Show { remote, .. } | LedgerCommand::Log { remote, .. } => remote,
+            },
+            Command::Rules { command } => match command {
+                RulesCommand::New { remote, .. } => remote,
+                RulesCommand::Test { .. } => return None,
             },
             Command::Scan(_)
             | Command::Fix(_)

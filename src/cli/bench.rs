@@ -19,6 +19,7 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
         large,
         fixes,
         incremental,
+        rules,
         check_command,
         rounds,
         format,
@@ -32,6 +33,14 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
         let report = bench::fixes::run(&corpus, &settings, &|name| {
             crate::cli::output::note_line(format_args!("{name}…"));
         })?;
+        print(&match format {
+            ListFormat::Text => report.to_text(),
+            ListFormat::Json => pretty(&report)?,
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(count) = rules {
+        let report = bench::rules::run(path.as_deref(), rounds, count)?;
         print(&match format {
             ListFormat::Text => report.to_text(),
             ListFormat::Json => pretty(&report)?,

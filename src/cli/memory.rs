@@ -40,6 +40,7 @@ pub fn resume(cli: &Options, registry: &Registry, args: ResumeArgs) -> Result<Ex
         path, skill, by, ..
     } = args;
     let git = GitSetup::fetched(&path, cli, registry)?;
+    let registry = &git.registry;
     let by = by.unwrap_or_else(|| actor(&git.repo));
     match skill {
         Some(id) => {
@@ -81,8 +82,8 @@ pub fn pause(cli: &Options, registry: &Registry, args: PauseArgs) -> Result<Exit
         by,
         ..
     } = args;
-    let skill = known_skill(registry, &skill)?;
     let git = GitSetup::fetched(&path, cli, registry)?;
+    let skill = known_skill(&git.registry, &skill)?;
     let by = by.unwrap_or_else(|| actor(&git.repo));
     if control::pause(&git.store(), &skill, &by, &reason)? {
         note!("paused {skill} (`patchwright resume --skill {skill}` lifts it)");
@@ -101,6 +102,7 @@ pub fn retry(cli: &Options, registry: &Registry, args: RetryArgs) -> Result<Exit
         ..
     } = args;
     let git = GitSetup::fetched(&path, cli, registry)?;
+    let registry = &git.registry;
     let by = by.unwrap_or_else(|| actor(&git.repo));
     let store = git.store();
     let (ledger, _) = store.read()?;
@@ -153,6 +155,7 @@ pub fn ignore(cli: &Options, registry: &Registry, args: IgnoreArgs) -> Result<Ex
         IgnoreReason::Later => CloseKind::Later,
     };
     let git = GitSetup::fetched(&path, cli, registry)?;
+    let registry = &git.registry;
     let by = by.unwrap_or_else(|| actor(&git.repo));
     let store = git.store();
     let (ledger, _) = store.read()?;
@@ -250,6 +253,7 @@ fn scan_default_branch(
 pub fn explain(cli: &Options, registry: &Registry, args: ExplainArgs) -> Result<ExitCode> {
     let ExplainArgs { target, path, .. } = args;
     let git = GitSetup::fetched(&path, cli, registry)?;
+    let registry = &git.registry;
     let store = git.store();
     let (ledger, _) = store.read()?;
     if let Some(proposal) = memory::find_proposal(&ledger, &target) {
@@ -295,6 +299,7 @@ pub fn unignore(cli: &Options, registry: &Registry, args: UnignoreArgs) -> Resul
         target, path, by, ..
     } = args;
     let git = GitSetup::fetched(&path, cli, registry)?;
+    let registry = &git.registry;
     let by = by.unwrap_or_else(|| actor(&git.repo));
     let done = memory::unignore(&git.store(), registry, &target, &by)?;
     if done.is_error() {

@@ -9,6 +9,7 @@ mod gc;
 mod ledger;
 mod memory;
 pub mod output;
+mod rules;
 mod run;
 mod scan;
 mod setup;
@@ -46,6 +47,7 @@ pub fn run(cli: Options, command: Command) -> Result<ExitCode> {
         Command::Pulls(args) => ledger::pulls(cli, registry, args),
         Command::Skill { command } => skill::skill(cli, registry, command),
         Command::Ledger { command } => ledger::ledger(cli, registry, command),
+        Command::Rules { command } => rules::rules(cli, registry, command),
         Command::Bench(args) => bench::bench(args),
         Command::Gc(args) => gc::gc(cli, registry, args),
     }

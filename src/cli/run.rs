@@ -35,6 +35,7 @@ pub fn run(cli: &Options, registry: &Registry, args: RunArgs) -> Result<ExitCode
         ..
     } = args;
     let git = GitSetup::open(&path, cli, registry)?;
+    let registry = &git.registry;
     let requested = skills
         .iter()
         .map(|id| {
@@ -97,6 +98,7 @@ pub fn event(cli: &Options, registry: &Registry, args: EventArgs) -> Result<Exit
         return Ok(ExitCode::SUCCESS);
     }
     let git = GitSetup::open(&path, cli, registry)?;
+    let registry = &git.registry;
     let forge = github_forge(&git, &github)?;
     let default_branch = git.default_branch()?;
     let bot = git.bot(registry, &forge, default_branch);

@@ -22,7 +22,7 @@ use crate::cli::args::{
 };
 use crate::cli::output::EXIT_FINDINGS;
 use crate::cli::output::{pretty, print};
-use crate::cli::setup::Setup;
+use crate::cli::setup::{Setup, work_tree_rules};
 
 pub fn scan(cli: &Options, registry: &Registry, args: ScanArgs) -> Result<ExitCode> {
     let ScanArgs {
@@ -31,6 +31,7 @@ pub fn scan(cli: &Options, registry: &Registry, args: ScanArgs) -> Result<ExitCo
         skills,
         fail_on_findings,
     } = args;
+    let registry = &work_tree_rules(registry, &path)?;
     let setup = Setup::load(&path, cli.config.as_deref(), registry, &skills)?;
     let report = setup.scan(ScanOptions::default(), cli.quiet);
     let out = match format {
@@ -58,6 +59,7 @@ pub fn fix(cli: &Options, registry: &Registry, args: FixArgs) -> Result<ExitCode
         no_validate,
         fail_on_findings,
     } = args;
+    let registry = &work_tree_rules(registry, &path)?;
     let setup = Setup::load(&path, cli.config.as_deref(), registry, &skills)?;
     let options = ScanOptions {
         keep_fixable_sources: true,
@@ -134,6 +136,7 @@ fn validated(setup: &Setup<'_>, report: &ScanReport) -> Result<(Applied, String)
 
 pub fn report(cli: &Options, registry: &Registry, args: ReportArgs) -> Result<ExitCode> {
     let ReportArgs { path, format } = args;
+    let registry = &work_tree_rules(registry, &path)?;
     let setup = Setup::load(&path, cli.config.as_deref(), registry, &[])?;
     let options = ScanOptions {
         metrics: true,
@@ -151,6 +154,7 @@ pub fn report(cli: &Options, registry: &Registry, args: ReportArgs) -> Result<Ex
 
 pub fn skills(cli: &Options, registry: &Registry, args: SkillsArgs) -> Result<ExitCode> {
     let SkillsArgs { path, format } = args;
+    let registry = &work_tree_rules(registry, &path)?;
     let config = Config::load(&path, cli.config.as_deref(), &registry.ids()).map_err(|e| {
         anyhow::anyhow!("{e} (fix the configuration file, or pass --config to use another)")
     })?;

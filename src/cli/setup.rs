@@ -9,6 +9,7 @@ use anyhow::{Result, bail};
 
 use patchwright::bot::context::Bot;
 use patchwright::config::Config;
+use patchwright::engine::rules;
 use patchwright::engine::scan::{self, ScanCache, ScanOptions, ScanReport};
 use patchwright::engine::skill::Skill;
 use patchwright::engine::skills::Registry;
@@ -123,10 +124,36 @@ impl<'r> Setup<'r> {
     }
 }
 
+/// `registry` with the rules of the work tree at `path` (what `scan` and
+/// `fix` look at); a rule file that cannot be used is a warning, and the
+/// other rules still run.
+pub fn work_tree_rules(registry: &Registry, path: &Path) -> Result<Registry> {
+    let loaded = rules::load_dir(path).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read the rules in {}: {e}",
+            path.join(rules::RULES_DIR).display()
+        )
+    })?;
+    Ok(with_loaded(registry, loaded))
+}
+
+fn with_loaded(registry: &Registry, loaded: rules::Loaded) -> Registry {
+    for error in &loaded.errors {
+        tracing::warn!("{error}; the rule is skipped");
+    }
+    if loaded.rules.is_empty() {
+        return registry.clone();
+    }
+    registry.with_rules(rules::RuleBook::new(loaded.rules))
+}
+
 /// A repository with its configuration, for the commands that use git.
 pub struct GitSetup {
     pub repo: Repo,
     pub config: Config,
+    /// The built-in skills and the rules of the default branch (never a
+    /// pull request's: a rule runs only once it is merged).
+    pub registry: Registry,
     /// Shared by git and the forge: one total for the run.
     pub network: NetworkBudget,
 }
@@ -138,6 +165,25 @@ fn network_budget(config: &Config) -> NetworkBudget {
         Duration::from_secs(network.read_timeout_seconds),
         Duration::from_secs(network.total_seconds),
     )
+}
+
+/// `registry` with the rules of the default branch's tip as this clone
+/// knows it. A repository without a default branch yet has no rules.
+fn default_branch_rules(registry: &Registry, repo: &Repo, config: &Config) -> Registry {
+    let tip = repo
+        .default_branch(config.git.default_branch.as_ref())
+        .ok()
+        .and_then(|branch| repo.branch_tip(&branch).ok().flatten());
+    let Some(tip) = tip else {
+        return registry.clone();
+    };
+    match repo.files_in(&tip, rules::RULES_DIR) {
+        Ok(files) => with_loaded(registry, rules::load_files(files)),
+        Err(e) => {
+            tracing::warn!("cannot read the rules at {}: {e}", tip.short());
+            registry.clone()
+        }
+    }
 }
 
 impl GitSetup {
@@ -165,18 +211,21 @@ impl GitSetup {
         let repo = Repo::open(&root, config.git.remote.as_deref(), token)?
             .with_network(network.clone())
             .made_whole()?;
+        let registry = default_branch_rules(registry, &repo, &config);
         Ok(Self {
             repo,
             config,
             network,
+            registry,
         })
     }
 
     /// Opens the repository and fetches what the remote has, for the
     /// commands that read or change the ledger.
     pub fn fetched(path: &Path, cli: &Options, registry: &Registry) -> Result<Self> {
-        let git = Self::open(path, cli, registry)?;
+        let mut git = Self::open(path, cli, registry)?;
         git.repo.fetch()?;
+        git.registry = default_branch_rules(registry, &git.repo, &git.config);
         Ok(git)
     }
 

@@ -16,6 +16,7 @@ use crate::cli::setup::{GitSetup, local_forge};
 pub fn skill(cli: &Options, registry: &Registry, command: SkillCommand) -> Result<ExitCode> {
     let (SkillCommand::New { propose, .. } | SkillCommand::Regenerate { propose, .. }) = &command;
     let git = GitSetup::open(&propose.path, cli, registry)?;
+    let registry = &git.registry;
     let default_branch = git.default_branch()?;
     let forge = local_forge(&git, &default_branch)?;
     let bot = git.bot(registry, &forge, default_branch);

@@ -11,7 +11,6 @@
 //! (the command prefix, the ledger ref, the bot's identity) live here.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -19,6 +18,9 @@ use serde::Deserialize;
 mod lints;
 mod sections;
 mod validate;
+pub mod yaml;
+
+pub use yaml::Invalid;
 
 pub use lints::{
     DEFAULT_CLIPPY_LINTS, DEFAULT_RUSTC_LINTS, LINT_FAMILIES, LintFamily, is_lint_key,
@@ -130,92 +132,9 @@ impl Config {
 
     /// Parses configuration text; `file` is only used in error messages.
     pub fn parse(text: &str, file: &Path, known_skills: &[&str]) -> Result<Self, ConfigError> {
-        let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false };
-        let mut key = None;
-        let parsed = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
-            serde_path_to_error::deserialize(de).map_err(|err| {
-                key = Some(err.path().to_string());
-                err.into_inner()
-            })
-        });
-        let config: Config = parsed.map_err(|err| {
-            let (line, column) = err
-                .location()
-                .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
-            // A key the path could not name (a duplicate's) shows as `?`.
-            let key = key
-                .map(|k| {
-                    k.split('.')
-                        .take_while(|part| *part != "?")
-                        .collect::<Vec<_>>()
-                        .join(".")
-                })
-                .filter(|k| !k.is_empty() && k != ".");
-            let key = match (&err, key) {
-                (serde_saphyr::Error::DuplicateMappingKey { key: Some(dup), .. }, Some(parent)) => {
-                    Some(format!("{parent}.{dup}"))
-                }
-                (serde_saphyr::Error::DuplicateMappingKey { key: Some(dup), .. }, None) => {
-                    Some(dup.clone())
-                }
-                (_, key) => key,
-            };
-            ConfigError::Invalid(Invalid {
-                file: file.to_path_buf(),
-                line,
-                column,
-                key: key.unwrap_or_default(),
-                message: yaml_message(&err),
-            })
-        })?;
+        let config: Config = yaml::parse(text, file).map_err(ConfigError::Invalid)?;
         config.validate(text, file, known_skills)?;
         Ok(config)
-    }
-}
-
-/// What went wrong, in the maintainer's terms: the YAML library's advice
-/// to its own users (options to set) and debug output stay out.
-fn yaml_message(err: &serde_saphyr::Error) -> String {
-    use serde_saphyr::budget::BudgetBreach;
-    match err {
-        serde_saphyr::Error::DuplicateMappingKey { key: Some(k), .. } => {
-            format!("`{k}` is given twice in the same place; keep one")
-        }
-        serde_saphyr::Error::DuplicateMappingKey { key: None, .. } => {
-            "a key is given twice here; keep one".into()
-        }
-        serde_saphyr::Error::Budget { breach, .. } => {
-            let why = match breach {
-                BudgetBreach::Depth { .. }
-                | BudgetBreach::InclusionDepth { .. }
-                | BudgetBreach::PropertyExpansionDepth { .. } => "nests too deeply",
-                BudgetBreach::Aliases { .. }
-                | BudgetBreach::Anchors { .. }
-                | BudgetBreach::AliasAnchorRatio { .. }
-                | BudgetBreach::RecordedAnchorEvents { .. }
-                | BudgetBreach::RecordedAnchorBytes { .. }
-                | BudgetBreach::MergeKeys { .. } => "expands aliases (`*name`) too much",
-                _ => "is too large",
-            };
-            format!("the file {why} to be read safely; a configuration needs only a few plain keys")
-        }
-        other => strip_location(&other.to_string()).to_owned(),
-    }
-}
-
-/// saphyr appends " at line L, column C"; we report the location ourselves.
-fn strip_location(message: &str) -> &str {
-    let Some(i) = message.rfind(" at line ") else {
-        return message;
-    };
-    // Only a trailing ` at line L, column C`: other places in the text
-    // (an alias's `(defined at line …)`) are part of what it says.
-    let tail = &message[i + " at line ".len()..];
-    let numbers = tail.replace(", column ", "");
-    if tail.contains(", column ") && numbers.chars().all(|c| c.is_ascii_digit()) {
-        &message[..i]
-    } else {
-        message
     }
 }
 
@@ -235,27 +154,6 @@ pub enum ConfigError {
     NotAFile { path: PathBuf },
     #[error("{0}")]
     Invalid(Invalid),
-}
-
-/// A configuration error at a known place.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid {
-    pub file: PathBuf,
-    pub line: usize,
-    pub column: usize,
-    /// The dotted path of the key, such as `scan.max_file_bytes`.
-    pub key: String,
-    pub message: String,
-}
-
-impl fmt::Display for Invalid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
-        if !self.key.is_empty() {
-            write!(f, "key `{}`: ", self.key)?;
-        }
-        write!(f, "{}", self.message)
-    }
 }
 
 #[cfg(test)]
@@ -314,7 +212,7 @@ mod tests {
         );
         insta::assert_snapshot!(
             error("skills:\n  derive-debug: {}\n  len-zeroo:\n    enabled: true\n"),
-            @".github/patchwright.yml:3:3: key `skills.len-zeroo`: unknown skill `len-zeroo`; known skills are: derive-debug, len-zero, and the lints of the clippy and rustc families (`clippy::needless_return`)"
+            @".github/patchwright.yml:3:3: key `skills.len-zeroo`: unknown skill `len-zeroo`; known skills are: derive-debug, len-zero, the lints of the clippy and rustc families (`clippy::needless_return`), and project rules (`rule::<id>`)"
         );
         insta::assert_snapshot!(
             error("scan:\n  include: [\"src/[\"]\n"),
@@ -426,7 +324,7 @@ mod tests {
                 assert!(!message.contains(library), "{message}");
             }
         }
-        assert!(wide.ends_with("the file expands aliases (`*name`) too much to be read safely; a configuration needs only a few plain keys"), "{wide}");
+        assert!(wide.ends_with("the file expands aliases (`*name`) too much to be read safely; it needs only a few plain keys"), "{wide}");
         // An alias's own places stay in the message.
         insta::assert_snapshot!(
             error("scan:\n  include: &a [\"x\"]\n  exclude: [*a]\n"),
@@ -552,7 +450,7 @@ mod tests {
         );
         insta::assert_snapshot!(
             err("skills:\n  \"clippy::Bad\": {}\n"),
-            @"p.yml:2:4: key `skills.clippy::Bad`: unknown skill `clippy::Bad`; known skills are: derive-debug, len-zero, and the lints of the clippy and rustc families (`clippy::needless_return`)"
+            @"p.yml:2:4: key `skills.clippy::Bad`: unknown skill `clippy::Bad`; known skills are: derive-debug, len-zero, the lints of the clippy and rustc families (`clippy::needless_return`), and project rules (`rule::<id>`)"
         );
     }
 }

@@ -28,13 +28,13 @@ impl Config {
         if let Some(unknown) = self
             .skills
             .keys()
-            .find(|id| !known_skills.contains(&id.as_str()) && !is_lint_key(id))
+            .find(|id| !known_skills.contains(&id.as_str()) && !is_lint_key(id) && !is_rule_key(id))
         {
             return Err(invalid(
                 format!("skills.{unknown}"),
                 unknown,
                 format!(
-                    "unknown skill `{unknown}`; known skills are: {}, and the lints of the {} families (`clippy::needless_return`)",
+                    "unknown skill `{unknown}`; known skills are: {}, the lints of the {} families (`clippy::needless_return`), and project rules (`rule::<id>`)",
                     known_skills.join(", "),
                     LINT_FAMILIES.join(" and ")
                 ),
@@ -289,4 +289,16 @@ fn locate(text: &str, needle: &str) -> (usize, usize) {
         }
     }
     (1, 1)
+}
+
+/// A project rule's skill (`rule::arc-clone`). Rules are read after the
+/// configuration, from the default branch, so any well-formed one is
+/// accepted here; one that names no rule turns nothing on or off.
+fn is_rule_key(key: &str) -> bool {
+    key.strip_prefix("rule::").is_some_and(|id| {
+        id.starts_with(|c: char| c.is_ascii_lowercase())
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    })
 }

@@ -20,6 +20,8 @@ pub mod known_types;
 pub mod lint_skill;
 pub mod lints;
 pub mod metrics;
+pub mod precedence;
+pub mod rules;
 pub mod scan;
 pub mod skill;
 pub mod skills;

@@ -52,6 +52,17 @@ pub trait Skill: Send + Sync {
     fn stands(&self, _key: &str, _facts: &BTreeSet<String>) -> bool {
         true
     }
+    /// What, besides its id, decides this skill's results (a project
+    /// rule's text): the scan cache keys on it. Nothing for built-in skills,
+    /// which change only with patchwright's version.
+    fn definition(&self) -> Option<&str> {
+        None
+    }
+    /// The skill as `Any`, for the scan to find the skills it checks
+    /// together in one pass (a repository's rules).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
     /// Whether a fix that needs `need` stays, given the facts of every file
     /// of its package; why not otherwise. By default: when the fact is
     /// among them.

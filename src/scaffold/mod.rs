@@ -412,7 +412,7 @@ fn rustfmt(text: &str) -> Option<String> {
     (output.status.success() && !formatted.trim().is_empty()).then_some(formatted)
 }
 
-/// Adds `mod <module>;` and `Box::new(<module>::<Type>)` to the skills
+/// Adds `mod <module>;` and `Arc::new(<module>::<Type>)` to the skills
 /// module, in alphabetical place, with inserts only.
 fn register(mod_rs: &str, module: &str, type_name: &str) -> Result<String, ScaffoldError> {
     let file = SourceFile::parse(
@@ -456,7 +456,7 @@ fn register(mod_rs: &str, module: &str, type_name: &str) -> Result<String, Scaff
         )),
     }
 
-    // The registry list: `Box::new(module::Type),` elements of the `vec!` in `builtin`.
+    // The registry list: `Arc::new(module::Type),` elements of the `vec!` in `builtin`.
     let list = registry_list(&file)?;
     let elements = list
         .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
@@ -464,7 +464,7 @@ fn register(mod_rs: &str, module: &str, type_name: &str) -> Result<String, Scaff
             path: SKILLS_MOD.into(),
             message: e.to_string(),
         })?;
-    let entry = format!("Box::new({module}::{type_name})");
+    let entry = format!("Arc::new({module}::{type_name})");
     let element_module = |e: &Expr| source::normalized_tokens(e).replace(' ', "");
     let new_key = entry.clone();
     match elements.iter().find(|e| element_module(e) > new_key) {
@@ -621,7 +621,7 @@ mod tests {
             changed,
             [
                 "+mod no_unwrap;",
-                "+                Box::new(no_unwrap::NoUnwrap),"
+                "+                Arc::new(no_unwrap::NoUnwrap),"
             ]
         );
     }
@@ -707,6 +707,6 @@ mod tests {
             after.contains("mod todo_comments;\nmod zz_last;\n"),
             "{after}"
         );
-        assert!(after.contains("Box::new(todo_comments::TodoComments),\n                Box::new(zz_last::ZzLast),\n"), "{after}");
+        assert!(after.contains("Arc::new(todo_comments::TodoComments),\n                Arc::new(zz_last::ZzLast),\n"), "{after}");
     }
 }

@@ -18,7 +18,8 @@ pub struct SkillId(String);
 
 impl SkillId {
     /// Accepts `[a-z][a-z0-9-]*` without a trailing or doubled dash, or
-    /// such a family followed by `::` and a lint name, `[a-z][a-z0-9_]*`.
+    /// such a family followed by `::` and a lint name, `[a-z][a-z0-9_]*`,
+    /// or `rule::` and a kebab-case rule id.
     pub fn new(id: &str) -> Result<Self, InvalidSkillId> {
         let kebab = |s: &str| {
             s.starts_with(|c: char| c.is_ascii_lowercase())
@@ -33,6 +34,8 @@ impl SkillId {
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         };
         let valid = match id.split_once("::") {
+            // A project rule's name is kebab-case (`rule::arc-clone`).
+            Some(("rule", name)) => kebab(name),
             Some((family, name)) => kebab(family) && lint(name),
             None => kebab(id),
         };

@@ -77,7 +77,7 @@ fn a_malformed_config_names_file_line_column_and_key() {
     );
     let run = patchwright(dir.path(), &["scan"]);
     assert_eq!(run.code, 2);
-    insta::assert_snapshot!(run.stderr, @"error: .github/patchwright.yml:3:3: key `skills.lenzero`: unknown skill `lenzero`; known skills are: derive-debug, inline-format-args, len-zero, question-mark, todo-comments, and the lints of the clippy and rustc families (`clippy::needless_return`) (fix the configuration file, or pass --config to use another)");
+    insta::assert_snapshot!(run.stderr, @"error: .github/patchwright.yml:3:3: key `skills.lenzero`: unknown skill `lenzero`; known skills are: derive-debug, inline-format-args, len-zero, question-mark, todo-comments, the lints of the clippy and rustc families (`clippy::needless_return`), and project rules (`rule::<id>`) (fix the configuration file, or pass --config to use another)");
 
     let run = patchwright(dir.path(), &["scan", "--config", "missing.yml"]);
     assert_eq!(run.code, 2);

@@ -18,6 +18,7 @@ mod lints;
 mod memory;
 mod preservation;
 mod regression;
+mod rules;
 mod run_local;
 mod scan_cache;
 mod skill_fixtures;

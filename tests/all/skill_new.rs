@@ -105,7 +105,7 @@ fn skill_new_proposes_the_skill_its_registration_and_fixture_as_a_branch() {
         changes,
         [
             "+mod no_unwrap;",
-            "+                Box::new(no_unwrap::NoUnwrap),"
+            "+                Arc::new(no_unwrap::NoUnwrap),"
         ]
     );
     let skill = git(

@@ -6,6 +6,7 @@
 pub mod fixes;
 pub mod incremental;
 pub mod large_files;
+pub mod rules;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

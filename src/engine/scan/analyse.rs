@@ -12,6 +12,7 @@ use crate::engine::finding::Finding;
 use crate::engine::generated::generated_by;
 use crate::engine::items::ItemIndex;
 use crate::engine::metrics::FileMetrics;
+use crate::engine::rules::{examine_together, is_rule};
 use crate::engine::skill::{Detection, FixNeeds, Skill, SkillContext};
 use crate::engine::source::SourceFile;
 use crate::vocab::ids::{Fingerprint, FingerprintInput, SkillId};
@@ -95,7 +96,7 @@ pub(super) fn analyse(
         generated: generated.is_some(),
         ..*cx
     };
-    for skill in skills {
+    for skill in skills.iter().filter(|s| !is_rule(**s)) {
         if started.elapsed() > options.max_file_time {
             return Err(too_slow());
         }
@@ -116,6 +117,29 @@ pub(super) fn analyse(
                 facts.extend(said.into_iter().map(|fact| (skill.id(), fact)));
             }
             Err(_) => failed.push(skill.id()),
+        }
+    }
+    // A repository's rules are matched together, in one walk; they say
+    // nothing about their crate, so a generated file gives them nothing.
+    if generated.is_none() && skills.iter().any(|s| is_rule(*s)) {
+        if started.elapsed() > options.max_file_time {
+            return Err(too_slow());
+        }
+        match std::panic::catch_unwind(AssertUnwindSafe(|| examine_together(skills, &source))) {
+            Ok(found) => {
+                let mut by_skill: Vec<Vec<Detection>> = vec![Vec::new(); skills.len()];
+                for (i, detection) in found {
+                    by_skill[i].push(detection);
+                }
+                for (skill, detections) in skills.iter().zip(by_skill) {
+                    findings.extend(
+                        keep_comments(&source, detections)
+                            .into_iter()
+                            .map(|d| (skill.id(), skill.severity(), d)),
+                    );
+                }
+            }
+            Err(_) => failed.extend(skills.iter().filter(|s| is_rule(**s)).map(|s| s.id())),
         }
     }
     if started.elapsed() > options.max_file_time {
@@ -154,7 +178,7 @@ pub(super) fn analyse(
                 .map(|edits| Fix::new(fingerprint.clone(), path.clone(), edits));
             Finding {
                 skill: SkillId::new(skill)
-                    .unwrap_or_else(|_| unreachable!("built-in ids are valid")),
+                    .unwrap_or_else(|_| unreachable!("skill ids are checked when made")),
                 package: cx.package.to_owned(),
                 path: path.clone(),
                 start: source.line_col(detection.range.start),

@@ -96,6 +96,10 @@ pub fn salt(
     for skill in skills {
         hasher.update([0]);
         hasher.update(skill.id());
+        if let Some(definition) = skill.definition() {
+            hasher.update([1]);
+            hasher.update(definition);
+        }
     }
     hasher.update(format!(
         "\0{settings:?}\0{}\0{}",

@@ -14,13 +14,18 @@ mod todo_comments;
 #[path = "../../../templates/skill.rs"]
 mod template;
 
+use std::sync::Arc;
+
 use crate::config::Config;
 use crate::engine::lint_skill;
+use crate::engine::rules::{RuleBook, RuleSkill};
 use crate::engine::skill::Skill;
 
-/// All skills the scan can run.
+/// All skills the scan can run: the built-in ones and the repository's
+/// rules.
+#[derive(Clone)]
 pub struct Registry {
-    skills: Vec<Box<dyn Skill>>,
+    skills: Vec<Arc<dyn Skill>>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -33,13 +38,31 @@ impl Registry {
     pub fn builtin() -> Self {
         Self {
             skills: vec![
-                Box::new(derive_debug::DeriveDebug),
-                Box::new(inline_format_args::InlineFormatArgs),
-                Box::new(len_zero::LenZero),
-                Box::new(question_mark::QuestionMark),
-                Box::new(todo_comments::TodoComments),
+                Arc::new(derive_debug::DeriveDebug),
+                Arc::new(inline_format_args::InlineFormatArgs),
+                Arc::new(len_zero::LenZero),
+                Arc::new(question_mark::QuestionMark),
+                Arc::new(todo_comments::TodoComments),
             ],
         }
+    }
+
+    /// These skills and a skill for each rule of `book` (`rule::<id>`);
+    /// the rules of an earlier book are replaced.
+    pub fn with_rules(&self, book: RuleBook) -> Self {
+        let book = Arc::new(book);
+        let mut skills: Vec<Arc<dyn Skill>> = self
+            .skills
+            .iter()
+            .filter(|s| !crate::engine::rules::is_rule(s.as_ref()))
+            .cloned()
+            .collect();
+        skills.extend(
+            RuleSkill::all(&book)
+                .into_iter()
+                .map(|s| Arc::new(s) as Arc<dyn Skill>),
+        );
+        Self { skills }
     }
 
     pub fn all(&self) -> impl Iterator<Item = &dyn Skill> {

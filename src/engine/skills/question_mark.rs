@@ -14,6 +14,7 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Pat, ReturnType, Stmt};
 
 use crate::engine::edit::Edit;
+use crate::engine::precedence::needs_parens;
 use crate::engine::skill::{Detection, Skill, SkillContext};
 use crate::engine::source::{SourceFile, normalized_tokens};
 use crate::vocab::risk::Risk;
@@ -213,25 +214,6 @@ fn with_try(text: &str, expr: &Expr) -> String {
         format!("({text})?")
     } else {
         format!("{text}?")
-    }
-}
-
-fn needs_parens(expr: &Expr) -> bool {
-    match expr {
-        Expr::Path(_)
-        | Expr::Call(_)
-        | Expr::MethodCall(_)
-        | Expr::Field(_)
-        | Expr::Index(_)
-        | Expr::Paren(_)
-        | Expr::Tuple(_)
-        | Expr::Array(_)
-        | Expr::Lit(_)
-        | Expr::Try(_)
-        | Expr::Await(_)
-        | Expr::Repeat(_) => false,
-        Expr::Macro(m) => matches!(m.mac.delimiter, syn::MacroDelimiter::Brace(_)),
-        _ => true,
     }
 }
 
