@@ -15,6 +15,7 @@ use crate::vocab::git_names::CommitSha;
 use crate::vocab::hash;
 use crate::vocab::ids::{Fingerprint, FingerprintInput, SkillId};
 use crate::vocab::rel_path::RelPath;
+use crate::vocab::time::Timestamp;
 
 /// The skill id under which scaffolded skills are proposed.
 pub const SKILL_NEW: &str = "skill-new";
@@ -97,6 +98,41 @@ pub fn rule_new(
     propose_generated(bot, &read, &base, generated, options, report)
 }
 
+/// The skill id under which rules mined from history are proposed.
+pub const RULE_MINED: &str = "rule-mined";
+
+/// A rule file to propose, with what its pull request says.
+#[derive(Debug, Clone)]
+pub struct RuleFile {
+    pub path: RelPath,
+    pub text: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// A rule found by `rules mine`, proposed as its file: closing it rejects
+/// it for good, merging it makes it run.
+pub fn rule_mined(
+    bot: &Bot<'_>,
+    base: &CommitSha,
+    rule: RuleFile,
+    options: &RunOptions,
+    report: RunReport,
+) -> Result<RunReport, CycleError> {
+    let read = text_at(bot, base);
+    let name = rule.path.as_str().rsplit('/').next().unwrap_or_default();
+    let id = name.trim_end_matches(".yml").to_owned();
+    let generated = GeneratedChange {
+        skill: RULE_MINED,
+        what: format!("the mined rule `{id}`"),
+        key: id,
+        title: rule.title,
+        body: rule.body,
+        files: BTreeMap::from([(rule.path, rule.text)]),
+    };
+    propose_generated(bot, &read, base, generated, options, report)
+}
+
 /// The skill id under which regenerated skills are proposed.
 pub const SKILL_REGENERATE: &str = "skill-regenerate";
 
@@ -168,7 +204,10 @@ pub fn skill_regenerate(
 }
 
 /// The default branch's tip (fetched first, unless this is a dry run).
-fn fresh_base(bot: &Bot<'_>, options: &RunOptions) -> Result<(CommitSha, RunReport), CycleError> {
+pub(crate) fn fresh_base(
+    bot: &Bot<'_>,
+    options: &RunOptions,
+) -> Result<(CommitSha, RunReport), CycleError> {
     if !options.dry_run {
         bot.repo.fetch()?;
     }
@@ -219,6 +258,17 @@ fn propose_generated(
     });
     let fingerprints = BTreeSet::from([fingerprint]);
     let (ledger, _) = bot.store().read()?;
+    let now = Timestamp::now();
+    if let Some(rejection) = fingerprints
+        .iter()
+        .find_map(|fp| ledger.rejected.get(fp).filter(|r| r.holds(now)))
+    {
+        report.warnings.push(format!(
+            "{} was turned down before ({}); not proposed again (`patchwright unignore` lifts it)",
+            generated.what, rejection.reason
+        ));
+        return Ok(report);
+    }
     let id = ledger.fresh_id(&skill, &fingerprints);
     if let Some(existing) = ledger.proposals.get(&id).filter(|p| p.is_open()) {
         report.warnings.push(format!(

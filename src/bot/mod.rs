@@ -20,6 +20,7 @@ pub mod dashboard;
 pub mod events;
 pub mod generated;
 pub mod memory;
+pub mod mine;
 pub mod on_event;
 pub mod propose;
 pub mod refresh;

@@ -441,6 +441,28 @@ pub struct ProposeArgs {
 
 #[derive(Subcommand)]
 pub enum RulesCommand {
+    /// Find the fixes made by hand again and again in the default branch's
+    /// history and propose each as a rule (one pull request per rule).
+    Mine {
+        /// The repository.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// How far back to read: days, or with a unit (`90d`, `8w`, `6m`,
+        /// `1y`).
+        #[arg(long, default_value = "1y", value_parser = parse_age)]
+        since: u64,
+        /// How many times a change must have been made.
+        #[arg(long, default_value_t = 3)]
+        min_count: usize,
+        #[command(flatten)]
+        remote: RemoteArg,
+        /// Print the rules it would propose and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not run the check command on the proposals.
+        #[arg(long)]
+        no_checks: bool,
+    },
     /// Run every rule's examples and print a table; fails when one fails
     /// or a rule file cannot be read.
     Test {
@@ -570,7 +592,7 @@ impl Command {
                 LedgerCommand::Show { remote, .. } | LedgerCommand::Log { remote, .. } => remote,
             },
             Command::Rules { command } => match command {
-                RulesCommand::New { remote, .. } => remote,
+                RulesCommand::New { remote, .. } | RulesCommand::Mine { remote, .. } => remote,
                 RulesCommand::Test { .. } => return None,
             },
             Command::Scan(_)
@@ -582,6 +604,26 @@ impl Command {
         };
         arg.remote.clone()
     }
+}
+
+/// `90`, `90d`, `8w`, `6m`, `1y` → days.
+fn parse_age(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not an age: write days, or `90d`, `8w`, `6m`, `1y`"))?;
+    let days = match unit {
+        "" | "d" => 1,
+        "w" => 7,
+        "m" => 30,
+        "y" => 365,
+        _ => return Err(format!("`{unit}` is not a unit: use d, w, m or y")),
+    };
+    Ok(number.saturating_mul(days))
 }
 
 #[cfg(test)]

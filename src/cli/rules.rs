@@ -2,11 +2,14 @@
 //! their examples and started from a pattern.
 
 use std::fmt::Write as _;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 
+use patchwright::bot::context::Bot;
 use patchwright::bot::generated;
+use patchwright::bot::mine::{MineRequest, rules_mine};
 use patchwright::bot::run::RunOptions;
 use patchwright::engine::edit::unified_diff;
 use patchwright::engine::rules::{self, ExampleOutcome, RuleBook, RuleTest};
@@ -42,6 +45,25 @@ pub fn rules(cli: &Options, registry: &Registry, command: RulesCommand) -> Resul
                 false => ExitCode::SUCCESS,
             })
         }
+        RulesCommand::Mine {
+            path,
+            since,
+            min_count,
+            dry_run,
+            no_checks,
+            ..
+        } => {
+            let request = MineRequest {
+                since_days: since,
+                min_count,
+            };
+            let mined = with_bot(cli, registry, &path, dry_run, no_checks, |bot, options| {
+                Ok(rules_mine(bot, request, options)?)
+            })?;
+            print(&mined.to_text())?;
+            note!("{}", mined.summary());
+            Ok(ExitCode::SUCCESS)
+        }
         RulesCommand::New {
             id,
             pattern,
@@ -57,16 +79,9 @@ pub fn rules(cli: &Options, registry: &Registry, command: RulesCommand) -> Resul
                 .map_err(|e| anyhow::anyhow!("the rule cannot be made: {}", e.message))?;
             let matched = rule.example_matched;
             if propose {
-                let git = GitSetup::open(&path, cli, registry)?;
-                let default_branch = git.default_branch()?;
-                let forge = local_forge(&git, &default_branch)?;
-                let bot = git.bot(&git.registry, &forge, default_branch);
-                let options = RunOptions {
-                    dry_run,
-                    checks: !no_checks,
-                    ..RunOptions::default()
-                };
-                let report = generated::rule_new(&bot, rule, &options)?;
+                let report = with_bot(cli, registry, &path, dry_run, no_checks, |bot, options| {
+                    Ok(generated::rule_new(bot, rule, options)?)
+                })?;
                 print(&report.to_text())?;
             } else {
                 let file = path.join(&rule.path);
@@ -93,6 +108,28 @@ pub fn rules(cli: &Options, registry: &Registry, command: RulesCommand) -> Resul
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Runs `act` with a bot on the repository at `path` and the local forge
+/// (proposals are branches, checks run here), as `skill new` does.
+fn with_bot<T>(
+    cli: &Options,
+    registry: &Registry,
+    path: &Path,
+    dry_run: bool,
+    no_checks: bool,
+    act: impl FnOnce(&Bot<'_>, &RunOptions) -> Result<T>,
+) -> Result<T> {
+    let git = GitSetup::open(path, cli, registry)?;
+    let default_branch = git.default_branch()?;
+    let forge = local_forge(&git, &default_branch)?;
+    let bot = git.bot(&git.registry, &forge, default_branch);
+    let options = RunOptions {
+        dry_run,
+        checks: !no_checks,
+        ..RunOptions::default()
+    };
+    act(&bot, &options)
 }
 
 /// One row per rule, then what failed, with the difference.

@@ -1,8 +1,8 @@
 //! Where the bot keeps things: the [`ledger`] model (its whole memory, as
 //! plain values) and the [`ledger_store`] that keeps it on a ref updated
 //! compare-and-swap; git plumbing with git2 ([`repo`], [`commits`],
-//! [`publish`]); check results ([`checks`]); the scan's cache
-//! ([`scan_cache`]).
+//! [`publish`], and a branch's changes to Rust files in [`history`]);
+//! check results ([`checks`]); the scan's cache ([`scan_cache`]).
 //!
 //! The store imports only `config` and `vocab`. It is the only layer that
 //! uses git2. The ledger model and check results are plain values, so the
@@ -11,6 +11,7 @@
 
 pub mod checks;
 pub mod commits;
+pub mod history;
 pub mod ledger;
 pub mod ledger_merge;
 pub mod ledger_store;

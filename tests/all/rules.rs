@@ -108,6 +108,14 @@ fn fix_applies_the_work_tree_rules_after_cargo_compiled_them() {
     );
 }
 
+/// The branches on origin under `prefix` (`refs/heads/…/`), one per line.
+fn branches_under(project: &Project, prefix: &str) -> String {
+    git(
+        &project.origin,
+        &["for-each-ref", "--format=%(refname:short)", prefix],
+    )
+}
+
 fn proposed_skills(project: &Project) -> BTreeSet<String> {
     let ledger = project.ledger_json();
     ledger["proposals"]
@@ -157,14 +165,7 @@ fn run_uses_only_the_rules_merged_on_the_default_branch() {
         "{}",
         second.stdout
     );
-    let branch = git(
-        &project.origin,
-        &[
-            "for-each-ref",
-            "--format=%(refname:short)",
-            "refs/heads/patchwright/rule.arc-clone/",
-        ],
-    );
+    let branch = branches_under(&project, "refs/heads/patchwright/rule.arc-clone/");
     let diff = git(&project.origin, &["diff", "main", &branch]);
     assert!(
         diff.contains("-    shared_config.clone() // the handle, not the text\n+    Arc::clone(&shared_config) // the handle, not the text"),
@@ -234,15 +235,186 @@ fn rules_new_writes_a_rule_that_passes_its_example_or_proposes_it() {
         ],
     );
     assert_eq!(proposed.code, 0, "{}\n{}", proposed.stdout, proposed.stderr);
-    let branch = git(
-        &project.origin,
-        &[
-            "for-each-ref",
-            "--format=%(refname:short)",
-            "refs/heads/patchwright/rule-new/",
-        ],
-    );
+    let branch = branches_under(&project, "refs/heads/patchwright/rule-new/");
     assert!(!branch.is_empty(), "{}", proposed.stdout);
     let changed = git(&project.origin, &["diff", "--name-only", "main", &branch]);
     assert_eq!(changed, ".github/patchwright/rules/log-warn.yml");
+}
+
+const MINED_LIB: &str = "use std::sync::Arc;
+
+#[derive(Debug)]
+pub struct Cfg;
+
+pub fn one(a: Arc<Cfg>) -> Arc<Cfg> {
+    a.clone()
+}
+
+pub fn two(b: Arc<Cfg>) -> Arc<Cfg> {
+    b.clone()
+}
+
+pub fn three(c: Arc<Cfg>) -> Arc<Cfg> {
+    c.clone()
+}
+
+pub fn four(d: Arc<Cfg>) -> Arc<Cfg> {
+    d.clone()
+}
+
+pub fn five(e: Arc<Cfg>) -> Arc<Cfg> {
+    e.clone()
+}
+
+pub fn empty(v: &[u8]) -> bool {
+    v.len() == 0
+}
+";
+
+/// Commits `from` → `to` in src/lib.rs as `author` on `day`.
+fn hand_fix(project: &Project, from: &str, to: &str, author: &str, day: u32) {
+    let path = project.work.join("src/lib.rs");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{from}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    git(&project.work, &["add", "."]);
+    git(
+        &project.work,
+        &[
+            "commit",
+            "-qm",
+            &format!("Use {to}"),
+            &format!("--author={author}"),
+            &format!("--date=2026-06-{day:02}T12:00:00Z"),
+        ],
+    );
+}
+
+/// A crate whose history has `x.clone()` → `Arc::clone(&x)` made by hand
+/// four times by two people, and another change made once.
+fn history_with_a_hand_fix_four_times() -> Project {
+    let project = Project::new("a crate", |work| {
+        std::fs::create_dir_all(work.join("src")).unwrap();
+        std::fs::write(
+            work.join("Cargo.toml"),
+            "[package]\nname = \"mined\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n",
+        )
+        .unwrap();
+        std::fs::write(work.join("src/lib.rs"), MINED_LIB).unwrap();
+        std::fs::write(work.join(".gitignore"), "/target\n").unwrap();
+    });
+    let ana = "Ana <ana@example.com>";
+    let bo = "Bo <bo@example.com>";
+    hand_fix(&project, "a.clone()", "Arc::clone(&a)", ana, 1);
+    hand_fix(&project, "b.clone()", "Arc::clone(&b)", bo, 2);
+    // Seen once: not a rule.
+    hand_fix(&project, "v.len() == 0", "v.is_empty()", bo, 3);
+    hand_fix(&project, "c.clone()", "Arc::clone(&c)", ana, 4);
+    hand_fix(&project, "d.clone()", "Arc::clone(&d)", bo, 5);
+    git(&project.work, &["push", "-q", "origin", "main"]);
+
+    project
+}
+
+#[test]
+fn rules_mine_proposes_the_fix_made_by_hand_four_times_and_run_then_applies_it() {
+    let project = history_with_a_hand_fix_four_times();
+    let mine = patchwright(
+        &project.work,
+        &["rules", "mine", "--since", "100y", "--no-checks"],
+    );
+    assert_eq!(mine.code, 0, "{}\n{}", mine.stdout, mine.stderr);
+    assert!(
+        mine.stderr.contains("1 repeated change, 1 proposed"),
+        "{}",
+        mine.stderr
+    );
+    let branches = branches_under(&project, "refs/heads/patchwright/rule-mined/");
+    assert_eq!(branches.lines().count(), 1, "{}", mine.stdout);
+    let file = git(&project.origin, &["diff", "--name-only", "main", &branches]);
+    assert!(
+        file.starts_with(".github/patchwright/rules/mined-arc-") && file.ends_with(".yml"),
+        "{file}"
+    );
+    let rule = git(&project.origin, &["show", &format!("{branches}:{file}")]);
+    assert!(
+        rule.contains("match: |\n  $A.clone()\nfix: |\n  Arc::clone(&$A)\n"),
+        "{rule}"
+    );
+    assert_eq!(rule.matches("ana@example.com").count(), 2, "{rule}");
+    assert_eq!(rule.matches("bo@example.com").count(), 2, "{rule}");
+    assert!(
+        mine.stdout
+            .contains("seen 4 times in history, matches 1 places now"),
+        "{}",
+        mine.stdout
+    );
+
+    // Its examples pass as they are.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(RULES)).unwrap();
+    std::fs::write(dir.path().join(&file), &rule).unwrap();
+    let test = patchwright(dir.path(), &["rules", "test"]);
+    assert_eq!(test.code, 0, "{}\n{}", test.stdout, test.stderr);
+
+    // Asked again, nothing new is proposed.
+    let again = patchwright(
+        &project.work,
+        &["rules", "mine", "--since", "100y", "--no-checks"],
+    );
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert!(
+        again.stdout.contains("already proposed"),
+        "{}",
+        again.stdout
+    );
+
+    // Merged, the rule runs: `run` proposes its fix for the place left.
+    git(&project.work, &["fetch", "-q", "origin"]);
+    git(
+        &project.work,
+        &["merge", "-q", "--ff-only", &format!("origin/{branches}")],
+    );
+    git(&project.work, &["push", "-q", "origin", "main"]);
+    let run = patchwright(&project.work, &["run", "--no-checks"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let id = file
+        .trim_start_matches(".github/patchwright/rules/")
+        .trim_end_matches(".yml");
+    let branch = branches_under(&project, &format!("refs/heads/patchwright/rule.{id}/"));
+    assert!(!branch.is_empty(), "{}", run.stdout);
+    let diff = git(&project.origin, &["diff", "main", &branch]);
+    assert!(
+        diff.contains("-    e.clone()\n+    Arc::clone(&e)"),
+        "{diff}"
+    );
+}
+
+#[test]
+fn a_closed_mined_rule_is_not_proposed_again() {
+    let project = history_with_a_hand_fix_four_times();
+    let mine = patchwright(
+        &project.work,
+        &["rules", "mine", "--since", "100y", "--no-checks"],
+    );
+    assert_eq!(mine.code, 0, "{}\n{}", mine.stdout, mine.stderr);
+    let branch = branches_under(&project, "refs/heads/patchwright/rule-mined/");
+    assert!(!branch.is_empty(), "{}", mine.stdout);
+    // A maintainer closes it (the local forge: the branch is deleted), and
+    // a run records that.
+    git(&project.origin, &["branch", "-D", &branch]);
+    let run = patchwright(&project.work, &["run", "--no-checks"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let again = patchwright(
+        &project.work,
+        &["rules", "mine", "--since", "100y", "--no-checks"],
+    );
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert!(
+        again.stdout.contains("was turned down before"),
+        "{}",
+        again.stdout
+    );
+    let branches = branches_under(&project, "refs/heads/patchwright/rule-mined/");
+    assert!(branches.is_empty(), "{branches}");
 }

@@ -9,11 +9,14 @@
 //! the files), `pattern.rs` compiles a `match:`,
 //! `matcher.rs` compares it with a file's tree, `template.rs` renders a
 //! `fix:`, `walk.rs` is the one pass, `skill.rs` makes rules skills,
-//! `examples.rs` runs their examples and `new.rs` writes a new rule.
+//! `examples.rs` runs their examples, `new.rs` writes a new rule, and
+//! `mine.rs` with `anti_unify.rs` finds rules in a repository's history.
 
+mod anti_unify;
 mod examples;
 mod load;
 mod matcher;
+mod mine;
 mod new;
 mod pattern;
 mod rule;
@@ -26,6 +29,7 @@ mod walk;
 
 pub use examples::{ExampleOutcome, RuleTest, test_rules};
 pub use load::{Loaded, RULES_DIR, load_dir, load_files};
+pub use mine::{Change, MineOptions, Mined, Occurrence, mine};
 pub use new::{NewRule, new_rule};
 pub use pattern::PatternError;
 pub use rule::{Rule, RuleError, parse_rule};
