@@ -17,7 +17,7 @@ use syn::visit_mut::{self, VisitMut};
 use crate::engine::source::SourceFile;
 
 /// The expressions (and statement macro calls) of a file by their byte
-/// ranges.
+/// ranges, those in macro arguments included.
 pub fn node_ranges(file: &SourceFile) -> Vec<Range<usize>> {
     struct Ranges<'f> {
         file: &'f SourceFile,
@@ -31,6 +31,13 @@ pub fn node_ranges(file: &SourceFile) -> Vec<Range<usize>> {
         fn visit_stmt_macro(&mut self, stmt: &'ast syn::StmtMacro) {
             self.out.push(self.file.range_of(&stmt.mac));
             visit::visit_stmt_macro(self, stmt);
+        }
+        // A change inside `debug!(…, x.is_some())` is a change of that
+        // argument, when the body reads as arguments.
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            if let Some(args) = macro_args(mac) {
+                args.iter().for_each(|e| self.visit_expr(e));
+            }
         }
     }
     let mut ranges = Ranges {
