@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::bot::context::{Bot, CycleError};
+use crate::bot::mine::{MineRequest, rules_mine};
 use crate::bot::propose::{Batch, propose};
 use crate::bot::refresh;
 use crate::bot::run::{DroppedFix, RunOptions, RunReport, WAITING_SHOWN, listed};
@@ -232,6 +233,9 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
         .map(|f| listed(f))
         .collect();
 
+    if bot.config.rules.mine && options.requested.is_empty() {
+        mine_rules(bot, options, &mut report)?;
+    }
     if !options.dry_run {
         let scanned_at = base.clone();
         store.update(&move |l| {
@@ -243,6 +247,28 @@ pub fn run(bot: &Bot<'_>, options: &RunOptions) -> Result<RunReport, CycleError>
         })?;
     }
     Ok(report)
+}
+
+/// `rules.mine`: one rule found in history proposed per run, its
+/// proposal (or dry-run diff) and warnings added to the run's.
+fn mine_rules(
+    bot: &Bot<'_>,
+    options: &RunOptions,
+    report: &mut RunReport,
+) -> Result<(), CycleError> {
+    let rules = &bot.config.rules;
+    let request = MineRequest {
+        since_days: rules.since_days,
+        min_count: rules.min_count,
+        max_proposals: 1,
+        explain_known: false,
+    };
+    let mined = rules_mine(bot, request, options)?;
+    tracing::info!("{}", mined.summary());
+    report.opened.extend(mined.report.opened);
+    report.dry_run.extend(mined.report.dry_run);
+    report.warnings.extend(mined.report.warnings);
+    Ok(())
 }
 
 fn skill_infos(skills: &[&dyn Skill]) -> Vec<SkillInfo> {

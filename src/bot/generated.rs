@@ -50,7 +50,10 @@ pub fn skill_new(
         body,
         files: scaffold.files,
     };
-    propose_generated(bot, &read, &base, generated, options, report)
+    let what = generated.what.clone();
+    let (mut report, outcome) = propose_generated(bot, &read, &base, generated, options, report)?;
+    report.warnings.extend(outcome.warning(&what));
+    Ok(report)
 }
 
 /// The skill id under which new project rules are proposed.
@@ -95,7 +98,10 @@ pub fn rule_new(
         body,
         files: BTreeMap::from([(path, rule.text)]),
     };
-    propose_generated(bot, &read, &base, generated, options, report)
+    let what = generated.what.clone();
+    let (mut report, outcome) = propose_generated(bot, &read, &base, generated, options, report)?;
+    report.warnings.extend(outcome.warning(&what));
+    Ok(report)
 }
 
 /// The skill id under which rules mined from history are proposed.
@@ -118,7 +124,7 @@ pub fn rule_mined(
     rule: RuleFile,
     options: &RunOptions,
     report: RunReport,
-) -> Result<RunReport, CycleError> {
+) -> Result<(RunReport, Generated), CycleError> {
     let read = text_at(bot, base);
     let name = rule.path.as_str().rsplit('/').next().unwrap_or_default();
     let id = name.trim_end_matches(".yml").to_owned();
@@ -131,6 +137,30 @@ pub fn rule_mined(
         files: BTreeMap::from([(rule.path, rule.text)]),
     };
     propose_generated(bot, &read, base, generated, options, report)
+}
+
+/// What became of a generated change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Generated {
+    /// Proposed now (or, in a dry run, shown).
+    Proposed,
+    /// Already proposed on this branch, still open.
+    AlreadyOpen(String),
+    /// Closed before, and its rejection still holds (why).
+    TurnedDown(String),
+}
+
+impl Generated {
+    /// What to tell the person who asked, when it was not proposed.
+    pub fn warning(&self, what: &str) -> Option<String> {
+        match self {
+            Self::Proposed => None,
+            Self::AlreadyOpen(branch) => Some(format!("{what} is already proposed on {branch}")),
+            Self::TurnedDown(why) => Some(format!(
+                "{what} was turned down before ({why}); not proposed again (`patchwright unignore` lifts it)"
+            )),
+        }
+    }
 }
 
 /// The skill id under which regenerated skills are proposed.
@@ -200,7 +230,10 @@ pub fn skill_regenerate(
         body,
         files: regenerated.files,
     };
-    propose_generated(bot, &read, &base, generated, options, report)
+    let what = generated.what.clone();
+    let (mut report, outcome) = propose_generated(bot, &read, &base, generated, options, report)?;
+    report.warnings.extend(outcome.warning(&what));
+    Ok(report)
 }
 
 /// The default branch's tip (fetched first, unless this is a dry run).
@@ -247,7 +280,7 @@ fn propose_generated(
     generated: GeneratedChange,
     options: &RunOptions,
     mut report: RunReport,
-) -> Result<RunReport, CycleError> {
+) -> Result<(RunReport, Generated), CycleError> {
     let skill = SkillId::new(generated.skill).map_err(|e| CycleError::Other(e.to_string()))?;
     let fingerprint = Fingerprint::compute(FingerprintInput {
         skill: generated.skill,
@@ -263,19 +296,11 @@ fn propose_generated(
         .iter()
         .find_map(|fp| ledger.rejected.get(fp).filter(|r| r.holds(now)))
     {
-        report.warnings.push(format!(
-            "{} was turned down before ({}); not proposed again (`patchwright unignore` lifts it)",
-            generated.what, rejection.reason
-        ));
-        return Ok(report);
+        return Ok((report, Generated::TurnedDown(rejection.reason.clone())));
     }
     let id = ledger.fresh_id(&skill, &fingerprints);
     if let Some(existing) = ledger.proposals.get(&id).filter(|p| p.is_open()) {
-        report.warnings.push(format!(
-            "{} is already proposed on {}",
-            generated.what, existing.branch
-        ));
-        return Ok(report);
+        return Ok((report, Generated::AlreadyOpen(existing.branch.to_string())));
     }
     let mut diff = String::new();
     let mut changed_lines = 0;
@@ -294,7 +319,7 @@ fn propose_generated(
             title: generated.title,
             diff,
         });
-        return Ok(report);
+        return Ok((report, Generated::Proposed));
     }
     let draft = Draft {
         skill,
@@ -318,5 +343,5 @@ fn propose_generated(
     if let Some(opened) = publish_proposal(bot, &draft, base, options.checks, &mut report)? {
         report.opened.push(opened);
     }
-    Ok(report)
+    Ok((report, Generated::Proposed))
 }

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use crate::bot::context::{Bot, CycleError};
-use crate::bot::generated::{RuleFile, fresh_base, rule_mined};
+use crate::bot::generated::{Generated, RuleFile, fresh_base, rule_mined};
 use crate::bot::run::{RunOptions, RunReport};
 use crate::bot::tree_scan::scan_tree;
 use crate::engine::rules::{self, Change, MineOptions, RuleBook, is_rule, parse_rule};
@@ -23,6 +23,11 @@ pub struct MineRequest {
     pub since_days: u64,
     /// Times a change must have been made.
     pub min_count: usize,
+    /// Pull requests to open at most (the rest wait for a later run).
+    pub max_proposals: usize,
+    /// Say so when a rule is already proposed or was turned down (asked
+    /// for by a person, not on every run).
+    pub explain_known: bool,
 }
 
 /// What mining found, besides the proposals in `report`.
@@ -34,6 +39,8 @@ pub struct MineReport {
     pub found: usize,
     /// (rule id, times seen, places it matches now), for those proposed.
     pub proposed: Vec<(String, usize, usize)>,
+    /// Rules already proposed, or turned down before.
+    pub known: usize,
     pub seconds: f64,
     pub report: RunReport,
 }
@@ -103,7 +110,11 @@ pub fn rules_mine(
         false => scan_tree(bot.repo, bot.config, &base, &skills, &[])?,
     };
     let mut proposed = Vec::new();
+    let mut known_rules = 0;
     for m in mined {
+        if proposed.len() >= request.max_proposals {
+            break;
+        }
         let skill = format!("rule::{}", m.id);
         let places = now.findings().filter(|f| f.skill.as_str() == skill).count();
         if places == 0 {
@@ -131,16 +142,23 @@ pub fn rules_mine(
             m.id,
             m.text
         );
-        let opened = report.opened.len() + report.dry_run.len();
         let rule = RuleFile {
             path,
             text: m.text,
             title,
             body,
         };
-        report = rule_mined(bot, &base, rule, options, report)?;
-        if report.opened.len() + report.dry_run.len() > opened {
-            proposed.push((m.id, seen, places));
+        let (next, outcome) = rule_mined(bot, &base, rule, options, report)?;
+        report = next;
+        match outcome {
+            Generated::Proposed => proposed.push((m.id, seen, places)),
+            known => {
+                known_rules += 1;
+                if request.explain_known {
+                    let what = format!("the mined rule `{}`", m.id);
+                    report.warnings.extend(known.warning(&what));
+                }
+            }
         }
     }
     // The report says what was proposed; no scan of the branch's skills
@@ -151,6 +169,7 @@ pub fn rules_mine(
         changes: changes.len(),
         found,
         proposed,
+        known: known_rules,
         seconds: started.elapsed().as_secs_f64(),
         report,
     })
@@ -172,13 +191,14 @@ impl MineReport {
     /// What was read and found, in one line.
     pub fn summary(&self) -> String {
         format!(
-            "read {} changed Rust files in {} commits in {:.1} s: {} repeated {}, {} proposed",
+            "read {} changed Rust files in {} commits in {:.1} s: {} repeated {}, {} proposed, {} proposed or turned down before",
             self.changes,
             self.commits,
             self.seconds,
             self.found,
             if self.found == 1 { "change" } else { "changes" },
-            self.proposed.len()
+            self.proposed.len(),
+            self.known
         )
     }
 }

@@ -56,6 +56,8 @@ pub fn rules(cli: &Options, registry: &Registry, command: RulesCommand) -> Resul
             let request = MineRequest {
                 since_days: since,
                 min_count,
+                max_proposals: usize::MAX,
+                explain_known: true,
             };
             let mined = with_bot(cli, registry, &path, dry_run, no_checks, |bot, options| {
                 Ok(rules_mine(bot, request, options)?)

@@ -56,6 +56,8 @@ pub struct Config {
     pub cache: CacheConfig,
     /// Learning from outcomes.
     pub learning: LearningConfig,
+    /// Project rules mined from history.
+    pub rules: RulesConfig,
     /// Watching merged proposals and reverting regressions.
     pub revert: RevertConfig,
     /// Proving fixes with the compiler before they are proposed or written;

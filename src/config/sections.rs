@@ -105,6 +105,31 @@ impl Default for LearningConfig {
     }
 }
 
+/// Project rules mined from history during `run`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RulesConfig {
+    /// Whether each `run` also looks for hand fixes made again and again in
+    /// the default branch's history and proposes them as rules (at most one
+    /// pull request per run). Default: false (`patchwright rules mine` does
+    /// it on demand).
+    pub mine: bool,
+    /// How far back in days. Default: 365.
+    pub since_days: u64,
+    /// How many times a change must have been made. Default: 3.
+    pub min_count: usize,
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        Self {
+            mine: false,
+            since_days: 365,
+            min_count: 3,
+        }
+    }
+}
+
 /// What happens when a merged proposal turns the default branch red.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -418,3 +418,49 @@ fn a_closed_mined_rule_is_not_proposed_again() {
     let branches = branches_under(&project, "refs/heads/patchwright/rule-mined/");
     assert!(branches.is_empty(), "{branches}");
 }
+
+#[test]
+fn with_rules_mine_on_each_run_proposes_what_a_long_history_repeats() {
+    let project = history_with_a_hand_fix_four_times();
+    // Two hundred unrelated small commits on top.
+    let path = project.work.join("src/lib.rs");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}// revision 0\n")).unwrap();
+    for n in 1..=200 {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let next = text.replace(
+            &format!("// revision {}\n", n - 1),
+            &format!("// revision {n}\n"),
+        );
+        std::fs::write(&path, next).unwrap();
+        git(&project.work, &["commit", "-qam", &format!("Revision {n}")]);
+    }
+    std::fs::create_dir_all(project.work.join(".github")).unwrap();
+    std::fs::write(
+        project.work.join(".github/patchwright.yml"),
+        "rules:\n  mine: true\n  since_days: 36500\n",
+    )
+    .unwrap();
+    git(&project.work, &["add", "."]);
+    git(&project.work, &["commit", "-qm", "Mine rules"]);
+    git(&project.work, &["push", "-q", "origin", "main"]);
+
+    let run = patchwright(&project.work, &["run", "--no-checks"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let mined = branches_under(&project, "refs/heads/patchwright/rule-mined/");
+    assert_eq!(mined.lines().count(), 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Add the rule `mined-arc-"),
+        "{}",
+        run.stdout
+    );
+
+    // The next run proposes it no second time, and says nothing about it.
+    let again = patchwright(&project.work, &["run", "--no-checks"]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert_eq!(
+        branches_under(&project, "refs/heads/patchwright/rule-mined/"),
+        mined
+    );
+    assert!(!again.stdout.contains("mined"), "{}", again.stdout);
+}
