@@ -114,6 +114,11 @@ mod tests {
     #[test]
     fn names_and_uris() {
         assert_eq!(camel_case("inline-format-args"), "InlineFormatArgs");
+        assert_eq!(
+            camel_case("clippy::needless_return"),
+            "ClippyNeedlessReturn"
+        );
+        assert_eq!(camel_case("rule::arc-clone"), "RuleArcClone");
         assert_eq!(uri("src/my file ü.rs"), "src/my%20file%20%C3%BC.rs");
     }
 }

@@ -63,10 +63,11 @@ impl SkillId {
 }
 
 /// `inline-format-args` → `InlineFormatArgs`: a kebab-case id as a Rust
-/// type name (also what SARIF rule names look like).
+/// type name (also what SARIF rule names look like); `clippy::needless_return`
+/// → `ClippyNeedlessReturn`, `rule::arc-clone` → `RuleArcClone`.
 pub fn camel_case(kebab: &str) -> String {
     kebab
-        .split('-')
+        .split(|c: char| !c.is_ascii_alphanumeric())
         .map(|part| {
             let mut chars = part.chars();
             chars
