@@ -40,7 +40,9 @@ pub struct SourceFile {
     /// Bytes that `syn::parse_file` strips before lexing (a BOM, a shebang
     /// line): span offsets are relative to the text after them.
     prefix: usize,
-    lines: LineIndex,
+    /// Made when first asked for: most files have no finding whose line
+    /// is wanted.
+    lines: OnceLock<LineIndex>,
     ast: syn::File,
     comments: OnceLock<Vec<Comment>>,
 }
@@ -70,11 +72,10 @@ impl SourceFile {
         text: String,
         max_nesting: usize,
     ) -> Result<Self, ParseError> {
-        let lines = LineIndex::new(&text);
         let (depth, at) = lexer::depth(&text);
         if depth > max_nesting {
             return Err(ParseError {
-                at: lines.line_col(&text, at),
+                at: LineIndex::new(&text).line_col(&text, at),
                 path,
                 message: format!(
                     "not parsed: its syntax nests {depth} deep here, deeper than scan.max_nesting ({max_nesting})"
@@ -87,13 +88,13 @@ impl SourceFile {
                 path,
                 text,
                 prefix,
-                lines,
+                lines: OnceLock::new(),
                 ast,
                 comments: OnceLock::new(),
             }),
             Err(err) => {
                 let offset = err.span().byte_range().start + prefix;
-                let at = lines.line_col(&text, offset.min(text.len()));
+                let at = LineIndex::new(&text).line_col(&text, offset.min(text.len()));
                 let message = match err.to_string() {
                     // What the lexer says when the text is not even tokens.
                     m if m == "cannot parse string into token stream" => {
@@ -152,12 +153,12 @@ impl SourceFile {
     }
 
     pub fn line_col(&self, offset: usize) -> LineCol {
-        self.lines.line_col(&self.text, offset)
+        self.lines().line_col(&self.text, offset)
     }
 
     /// The whitespace that starts the line holding `offset`.
     pub fn indent_at(&self, offset: usize) -> &str {
-        let start = self.lines.line_start(offset);
+        let start = self.lines().line_start(offset);
         let line = &self.text[start..];
         let len = line.len() - line.trim_start_matches([' ', '\t']).len();
         &line[..len]
@@ -165,8 +166,12 @@ impl SourceFile {
 
     /// Whether only whitespace precedes `offset` on its line.
     pub fn starts_line(&self, offset: usize) -> bool {
-        let start = self.lines.line_start(offset);
+        let start = self.lines().line_start(offset);
         self.text[start..offset].trim().is_empty()
+    }
+
+    fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
     }
 
     /// Ordinary and doc comments, in order.

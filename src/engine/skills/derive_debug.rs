@@ -335,23 +335,24 @@ fn vis_start(file: &SourceFile, vis: &syn::Visibility) -> usize {
 
 impl TypeInfo {
     fn new(file: &SourceFile, declared: Declared<'_>) -> Self {
-        let (kind, attrs, vis, ident) = match declared {
-            Declared::Struct(node) => ("struct", &node.attrs, &node.vis, &node.ident),
-            Declared::Enum(node) => ("enum", &node.attrs, &node.vis, &node.ident),
-        };
+        let (kind, attrs, vis, ident) = parts(declared);
         Self {
             kind,
             name: ident.to_string(),
             public: matches!(vis, syn::Visibility::Public(_)),
             has_debug: attrs.iter().any(|attr| mentions_debug(file, attr)),
-            range: vis_start(file, vis)..file.span_range(ident.span()).end,
+            // Where a finding points: only a type that lacks `Debug` has one.
+            range: 0..0,
             field_types: Vec::new(),
             edit: None,
         }
     }
 
-    /// The field types and the fix of a type that lacks `Debug`.
+    /// Where the type is, its field types and its fix, for a type that
+    /// lacks `Debug`.
     fn look_into(&mut self, file: &SourceFile, declared: Declared<'_>) {
+        let (_, _, vis, ident) = parts(declared);
+        self.range = vis_start(file, vis)..file.span_range(ident.span()).end;
         let (attrs, vis) = match declared {
             Declared::Struct(node) => {
                 self.field_types = field_types(&node.fields);
@@ -369,6 +370,14 @@ impl TypeInfo {
         if self.public {
             self.edit = debug_edit(file, attrs, vis);
         }
+    }
+}
+
+/// A declared type's kind, attributes, visibility and name.
+fn parts(declared: Declared<'_>) -> (&'static str, &[Attribute], &syn::Visibility, &syn::Ident) {
+    match declared {
+        Declared::Struct(node) => ("struct", &node.attrs, &node.vis, &node.ident),
+        Declared::Enum(node) => ("enum", &node.attrs, &node.vis, &node.ident),
     }
 }
 
