@@ -86,6 +86,23 @@ impl ItemIndex {
             file,
             stack: Vec::new(),
             entries: Vec::new(),
+            targets: None,
+            pruned: false,
+        };
+        collector.visit_file(file.ast());
+        Self::from_entries(collector.entries)
+    }
+
+    /// The items that hold one of `targets` (with their ancestors): all
+    /// [`ItemIndex::chain_at`] needs for those ranges, without walking the
+    /// items that hold none of them.
+    pub fn around(file: &SourceFile, targets: &[Range<usize>]) -> Self {
+        let mut collector = Collector {
+            file,
+            stack: Vec::new(),
+            entries: Vec::new(),
+            targets: Some(targets),
+            pruned: false,
         };
         collector.visit_file(file.ast());
         Self::from_entries(collector.entries)
@@ -155,6 +172,10 @@ struct Collector<'a> {
     /// Names of the enclosing named items (modules excluded).
     stack: Vec<String>,
     entries: Vec<ItemEntry>,
+    /// Only items holding one of these are recorded and walked into.
+    targets: Option<&'a [Range<usize>]>,
+    /// The item just recorded holds no target: it is not walked into.
+    pruned: bool,
 }
 
 impl Collector<'_> {
@@ -188,6 +209,12 @@ impl Collector<'_> {
     }
 
     fn record_at(&mut self, kind: ItemKind, range: Range<usize>, name: Option<&str>, public: bool) {
+        self.pruned = self
+            .targets
+            .is_some_and(|targets| !targets.iter().any(|t| contains(&range, t)));
+        if self.pruned {
+            return;
+        }
         let chain = name.map(|n| self.chain(n)).unwrap_or_default();
         self.entries.push(ItemEntry {
             kind,
@@ -198,6 +225,9 @@ impl Collector<'_> {
     }
 
     fn nested(&mut self, name: String, walk: impl FnOnce(&mut Self)) {
+        if std::mem::take(&mut self.pruned) {
+            return;
+        }
         self.stack.push(name);
         walk(self);
         self.stack.pop();
@@ -326,7 +356,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_item_mod(&mut self, node: &'ast syn::ItemMod) {
         self.record_body(ItemKind::Mod, node, None, is_pub(&node.vis));
-        visit::visit_item_mod(self, node);
+        if !std::mem::take(&mut self.pruned) {
+            visit::visit_item_mod(self, node);
+        }
     }
 
     fn visit_item_use(&mut self, node: &'ast syn::ItemUse) {
@@ -339,7 +371,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_item_foreign_mod(&mut self, node: &'ast syn::ItemForeignMod) {
         self.record(ItemKind::ForeignMod, node, None, false);
-        visit::visit_item_foreign_mod(self, node);
+        if !std::mem::take(&mut self.pruned) {
+            visit::visit_item_foreign_mod(self, node);
+        }
     }
 }
 
@@ -381,6 +415,17 @@ mod tests {
         assert_eq!(at("None"), "<P as Iterator>::next");
         assert_eq!(at("fn inner"), "Tr::m::inner");
         assert_eq!(at("mod m"), "");
+
+        // Indexing only around some ranges names them the same, and
+        // leaves out the items that hold none of them.
+        let (file, _) = index(text);
+        for needle in ["let x = 1", "None", "fn inner", "mod m", "u8", "type Item"] {
+            let start = text.find(needle).unwrap();
+            let range = start..start + needle.len();
+            let around = ItemIndex::around(&file, std::slice::from_ref(&range));
+            assert_eq!(around.chain_at(&range), idx.chain_at(&range), "{needle}");
+            assert!(around.entries().len() < idx.entries().len(), "{needle}");
+        }
     }
 
     #[test]

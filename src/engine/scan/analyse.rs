@@ -148,7 +148,14 @@ pub(super) fn analyse(
     findings.sort_by(|a, b| (a.2.range.start, a.0).cmp(&(b.2.range.start, b.0)));
     // Most files have no findings: only fingerprints and metrics need the
     // items, so a file without either never pays for them.
-    let items = (!findings.is_empty() || options.metrics).then(|| ItemIndex::build(&source));
+    let items = match options.metrics {
+        true => Some(ItemIndex::build(&source)),
+        false if findings.is_empty() => None,
+        false => {
+            let ranges: Vec<_> = findings.iter().map(|(_, _, d)| d.range.clone()).collect();
+            Some(ItemIndex::around(&source, &ranges))
+        }
+    };
     let chain_at =
         |range: &std::ops::Range<usize>| items.as_ref().map_or("", |items| items.chain_at(range));
 
