@@ -85,8 +85,8 @@ impl RuleBook {
                 }
             }
         }
-        for (on, enabled) in active.iter_mut().zip(enabled) {
-            *on &= *enabled;
+        for (i, on) in active.iter_mut().enumerate() {
+            *on &= enabled.get(i).copied().unwrap_or(false);
         }
         if !active.iter().any(|a| *a) {
             return Vec::new();
