@@ -83,7 +83,7 @@ pub struct RulesBench {
     pub rule_findings: usize,
 }
 
-/// `count` rules made from [`PATTERNS`] (repeated with other method
+/// `count` rules made from the patterns above (repeated with other method
 /// names past their number).
 pub fn rules(count: usize) -> RuleBook {
     let rules = (0..count)
