@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::walk::RuleBook;
 use crate::engine::edit::{Edit, splice};
-use crate::engine::source::{SourceFile, release_thread_spans};
+use crate::engine::source::{ParseError, SourceFile, release_thread_spans};
 
 /// One rule's examples and how each went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,11 +69,7 @@ pub fn test_rules(book: &RuleBook) -> Vec<RuleTest> {
             let outcomes = rule
                 .examples
                 .iter()
-                .map(|example| {
-                    let outcome = run(book, &only, &example.before, example.after.as_deref());
-                    release_thread_spans();
-                    outcome
-                })
+                .map(|example| run(book, &only, &example.before, example.after.as_deref()))
                 .collect();
             RuleTest {
                 rule: rule.id.clone(),
@@ -84,37 +80,55 @@ pub fn test_rules(book: &RuleBook) -> Vec<RuleTest> {
         .collect()
 }
 
-fn run(book: &RuleBook, only: &[bool], before: &str, after: Option<&str>) -> ExampleOutcome {
+/// What some rules of a book do to a piece of code (an example, a
+/// pattern's instance, a historic change).
+pub(super) struct Tried {
+    /// The code each match covers.
+    pub matched: Vec<String>,
+    /// The code with every fix applied; `None` when no match had a fix.
+    pub fixed: Option<String>,
+}
+
+/// Runs the rules `only` (by index) on `text` as a file of its own.
+pub(super) fn try_on(book: &RuleBook, only: &[bool], text: &str) -> Result<Tried, ParseError> {
     let path = "example.rs"
         .parse()
         .unwrap_or_else(|_| unreachable!("a valid relative path"));
-    let file = match SourceFile::parse(path, before.to_owned()) {
-        Ok(file) => file,
+    let tried = SourceFile::parse(path, text.to_owned()).map(|file| {
+        let found = book.check(&file, only);
+        let matched = found
+            .iter()
+            .map(|(_, d)| file.slice(d.range.clone()).to_owned())
+            .collect();
+        let edits: Vec<Edit> = found
+            .into_iter()
+            .flat_map(|(_, d)| d.edits.unwrap_or_default())
+            .collect();
+        let fixed = (!edits.is_empty()).then(|| splice(text, &edits));
+        Tried { matched, fixed }
+    });
+    // The file's tree is gone: its spans can go too.
+    release_thread_spans();
+    tried
+}
+
+fn run(book: &RuleBook, only: &[bool], before: &str, after: Option<&str>) -> ExampleOutcome {
+    let tried = match try_on(book, only, before) {
+        Ok(tried) => tried,
         Err(e) => return ExampleOutcome::DoesNotParse(e.to_string()),
     };
-    let found = book.check(&file, only);
     let Some(after) = after else {
-        return match found.is_empty() {
+        return match tried.matched.is_empty() {
             true => ExampleOutcome::Passed,
-            false => ExampleOutcome::UnexpectedMatch(
-                found
-                    .iter()
-                    .map(|(_, d)| file.slice(d.range.clone()).to_owned())
-                    .collect(),
-            ),
+            false => ExampleOutcome::UnexpectedMatch(tried.matched),
         };
     };
-    if found.is_empty() {
+    if tried.matched.is_empty() {
         return ExampleOutcome::NoMatch;
     }
-    let edits: Vec<Edit> = found
-        .into_iter()
-        .flat_map(|(_, d)| d.edits.unwrap_or_default())
-        .collect();
-    if edits.is_empty() {
+    let Some(got) = tried.fixed else {
         return ExampleOutcome::NoFix;
-    }
-    let got = splice(before, &edits);
+    };
     if got.trim_end() == after.trim_end() {
         ExampleOutcome::Passed
     } else {

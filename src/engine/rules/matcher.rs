@@ -50,14 +50,28 @@ pub struct Bindings<'p> {
     /// Metavariables the pattern uses more than once: only their code is
     /// kept as text, to compare the second binding with the first.
     repeated: &'p [String],
+    /// Steps of this match so far (see [`MAX_STEPS`]).
+    steps: usize,
 }
+
+/// Sequences try every split, so a pattern with several `$$$` against a
+/// long macro body could take very long: a match that has not settled in
+/// this many steps is no match.
+pub const MAX_STEPS: usize = 100_000;
 
 impl<'p> Bindings<'p> {
     pub fn new(repeated: &'p [String]) -> Self {
         Self {
             vars: Vec::new(),
             repeated,
+            steps: 0,
         }
+    }
+
+    /// Counts a step; false once the match has taken too many.
+    fn step(&mut self) -> bool {
+        self.steps += 1;
+        self.steps <= MAX_STEPS
     }
 
     pub fn get(&self, name: &str) -> Option<&Bound> {
@@ -314,6 +328,9 @@ impl Matcher<'_> {
     }
 
     fn list<'p>(&self, items: &'p [Item], exprs: &[&Expr], b: &mut Bindings<'p>) -> bool {
+        if !b.step() {
+            return false;
+        }
         let Some((first, rest)) = items.split_first() else {
             return exprs.is_empty();
         };
@@ -373,6 +390,9 @@ impl Matcher<'_> {
     }
 
     fn tokens<'p>(&self, pats: &'p [Tok], toks: &[Token], b: &mut Bindings<'p>) -> bool {
+        if !b.step() {
+            return false;
+        }
         let Some((first, rest)) = pats.split_first() else {
             return toks.is_empty();
         };

@@ -12,9 +12,9 @@ use std::ops::Range;
 use similar::{DiffTag, TextDiff};
 
 use super::anti_unify::{generalize, node_ranges, smallest_around};
+use super::examples::try_on;
 use super::rule::parse_rule;
 use super::walk::RuleBook;
-use crate::engine::edit::splice;
 use crate::engine::source::{SourceFile, release_thread_spans};
 use crate::vocab::hash::content_hash;
 use crate::vocab::rel_path::RelPath;
@@ -262,7 +262,7 @@ fn reproduced(mut mined: Mined) -> Option<Mined> {
     mined.occurrences.retain(|o| {
         let wrap = |code: &str| format!("fn example() {{\n    let _ = {code};\n}}\n");
         let before = wrap(&o.before);
-        let Some(fixed) = apply(&book, &before) else {
+        let Some(fixed) = try_on(&book, &[true], &before).ok().and_then(|t| t.fixed) else {
             return false;
         };
         let same = tokens(&fixed) == tokens(&wrap(&o.after));
@@ -271,22 +271,8 @@ fn reproduced(mut mined: Mined) -> Option<Mined> {
         }
         same
     });
-    release_thread_spans();
     mined.text = rule_text(&mined, &examples);
     Some(mined)
-}
-
-fn apply(book: &RuleBook, text: &str) -> Option<String> {
-    let path = "example.rs"
-        .parse()
-        .unwrap_or_else(|_| unreachable!("a valid relative path"));
-    let file = SourceFile::parse(path, text.to_owned()).ok()?;
-    let found = book.check(&file, &[true]);
-    let edits: Vec<_> = found
-        .into_iter()
-        .flat_map(|(_, d)| d.edits.unwrap_or_default())
-        .collect();
-    (!edits.is_empty()).then(|| splice(text, &edits))
 }
 
 fn tokens(text: &str) -> Option<String> {

@@ -5,12 +5,11 @@
 
 use std::path::Path;
 
+use super::examples::try_on;
 use super::load::RULES_DIR;
 use super::pattern::metavariable_refs;
 use super::rule::{RuleError, parse_rule};
 use super::walk::RuleBook;
-use crate::engine::edit::splice;
-use crate::engine::source::{SourceFile, release_thread_spans};
 
 /// A new rule's file: where it goes and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,23 +55,13 @@ pub fn new_rule(
         instantiate(pattern.trim())
     );
     let book = RuleBook::new(vec![rule]);
-    let after = SourceFile::parse(
-        "example.rs"
-            .parse()
-            .unwrap_or_else(|_| unreachable!("a valid relative path")),
-        before.clone(),
-    )
-    .ok()
-    .map(|file| {
-        let found = book.check(&file, &[true]);
-        let edits: Vec<_> = found
-            .iter()
-            .flat_map(|(_, d)| d.edits.clone().unwrap_or_default())
-            .collect();
-        (!found.is_empty(), splice(&before, &edits))
-    });
-    release_thread_spans();
-    let (matched, after) = after.unwrap_or((false, before.clone()));
+    let (matched, after) = match try_on(&book, &[true], &before) {
+        Ok(tried) => (
+            !tried.matched.is_empty(),
+            tried.fixed.unwrap_or_else(|| before.clone()),
+        ),
+        Err(_) => (false, before.clone()),
+    };
     let mut text = head;
     text.push_str("examples:\n");
     text.push_str(&format!("  - before: |\n{}", block(&before, "      ")));

@@ -263,3 +263,17 @@ fn a_broken_rule_says_where_and_what() {
         @".github/patchwright/rules/r.yml:4:1: rule `x`: key `fixx`: unknown field `fixx`, expected one of id, message, title, rationale, match, where, fix, risk, examples, evidence"
     );
 }
+
+#[test]
+fn a_pattern_of_many_sequences_gives_up_on_a_long_macro_body_instead_of_hanging() {
+    let yaml = "id: seqs\nmessage: m\nmatch: m!($$$A, $$$B, $$$C, $$$D, never)\n";
+    let body = (0..3000)
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let started = std::time::Instant::now();
+    let (matched, _) = apply(yaml, &format!("fn f() {{ m!({body}); }}\n"));
+    assert!(matched.is_empty());
+    // Bounded by the step budget, not by the body's length to the fourth.
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
