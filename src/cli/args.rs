@@ -31,6 +31,10 @@ pub struct Options {
     /// Taken from the command's `--remote`, where it has one.
     #[arg(skip)]
     pub remote: Option<String>,
+    /// At the end, print the process's peak memory to stderr (`bench`
+    /// runs a scan this way to measure it in a process of its own).
+    #[arg(long, global = true, hide = true)]
+    pub report_peak_memory: bool,
 }
 
 /// `--remote`, for the commands that fetch or publish.

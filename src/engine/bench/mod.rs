@@ -42,6 +42,11 @@ pub struct BenchReport {
     pub scan: Throughput,
     /// Full-scan throughput as a share of bare-parse throughput.
     pub scan_to_parse: f64,
+    /// Peak resident memory of `patchwright scan` run on the corpus in a
+    /// process of its own, when the caller measured it: the phases above
+    /// share one process, whose allocator keeps memory from the earlier
+    /// rounds.
+    pub own_process_scan_peak_rss_mb: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -238,6 +243,7 @@ pub fn run(corpus: Option<&Path>, rounds: usize) -> Result<BenchReport, BenchErr
         scan_to_parse: scan.mb_per_s / parse.mb_per_s,
         parse,
         scan,
+        own_process_scan_peak_rss_mb: None,
     })
 }
 
@@ -247,12 +253,16 @@ impl BenchReport {
             t.peak_rss_mb
                 .map_or("n/a".to_owned(), |mb| format!("{mb:.0} MB"))
         };
+        let own_process = self
+            .own_process_scan_peak_rss_mb
+            .map(|mb| format!("`patchwright scan` of the corpus in a process of its own: peak RSS {mb:.0} MB\n"))
+            .unwrap_or_default();
         format!(
             "corpus: {} ({} files, {:.1} MB; {} not parseable by syn)\n\
              threads: {}, best of {} rounds\n\
              bare parse: {:>7.1} MB/s {:>9.0} files/s   peak RSS {}\n\
              full scan:  {:>7.1} MB/s {:>9.0} files/s   peak RSS {}   ({} findings)\n\
-             full scan / bare parse: {:.0}%\n",
+             full scan / bare parse: {:.0}%\n{}",
             self.corpus.display(),
             self.files,
             self.bytes as f64 / 1e6,
@@ -267,6 +277,7 @@ impl BenchReport {
             peak(&self.scan),
             self.findings,
             self.scan_to_parse * 100.0,
+            own_process,
         )
     }
 }
