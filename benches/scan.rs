@@ -7,6 +7,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    patchwright::sys::memory::return_freed_memory_promptly();
     let corpus = std::env::var_os("PATCHWRIGHT_BENCH_CORPUS").map(std::path::PathBuf::from);
     match patchwright::engine::bench::run(corpus.as_deref(), 3) {
         Ok(report) => print!("{}", report.to_text()),

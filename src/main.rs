@@ -15,24 +15,11 @@ use cli::args::Cli;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `mi_option_purge_delay`: its place in mimalloc's option list (the list
-/// keeps retired options in place, so it does not move).
-const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// Freed memory goes back to the system after 1 ms instead of mimalloc's
-/// default 10: a scan frees a file's tree as it takes the next, and the
-/// longer delay lets the resident set grow by half for a few per cent of
-/// speed.
-fn return_freed_memory_promptly() {
-    // SAFETY: sets one of mimalloc's options; any value is valid for it.
-    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 1) }
-}
-
 /// How `--report-peak-memory` starts its line (MB follow).
 pub const PEAK_MEMORY_LINE: &str = "peak resident memory, MB: ";
 
 fn main() -> ExitCode {
-    return_freed_memory_promptly();
+    patchwright::sys::memory::return_freed_memory_promptly();
     let mut cli = Cli::parse();
     cli.options.remote = cli.command.remote();
     cli::output::init_logging(cli.options.verbose, cli.options.quiet);

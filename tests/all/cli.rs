@@ -258,3 +258,49 @@ fn generated_files_are_left_out_but_still_inform_the_crate() {
     assert!(all.stdout.contains("src/bindings.rs:3:1"), "{}", all.stdout);
     assert!(!all.stdout.contains("generated file"), "{}", all.stdout);
 }
+
+#[test]
+fn bench_measures_a_scan_in_a_process_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.rs"),
+        "pub struct A;\nfn f(v: &[u8]) -> bool { v.len() == 0 }\n",
+    )
+    .unwrap();
+    let corpus = dir.path().to_str().unwrap();
+    let run = patchwright(dir.path(), &["bench", corpus, "--rounds", "1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("full scan / bare parse"),
+        "{}",
+        run.stdout
+    );
+    if cfg!(target_os = "linux") {
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.contains("in a process of its own"))
+            .unwrap_or_else(|| panic!("no line for the scan's own process:\n{}", run.stdout));
+        let mb: f64 = line
+            .rsplit("peak RSS ")
+            .next()
+            .and_then(|rest| rest.strip_suffix(" MB"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no figure in {line:?}"));
+        // A scan of one small file: a few MB, far below any benchmark's peak.
+        assert!(mb > 1.0 && mb < 100.0, "{line}");
+    }
+    // The scan it ran wrote no cache beside the corpus.
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1);
+
+    let run = patchwright(dir.path(), &["--report-peak-memory", "skills"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    if cfg!(target_os = "linux") {
+        assert!(
+            run.stderr.contains("peak resident memory, MB: "),
+            "{}",
+            run.stderr
+        );
+    }
+}

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::config::{ScanConfig, ValidateSettings};
 use crate::engine::edit::Fix;
-use crate::engine::scan::{ScanOptions, scan};
+use crate::engine::scan::{ScanOptions, on_scan_threads, scan};
 use crate::engine::skill::Skill;
 use crate::engine::skills::Registry;
 use crate::engine::source::release_thread_spans;
@@ -197,13 +197,6 @@ pub fn run(corpus: Option<&Path>, rounds: usize) -> Result<BenchReport, BenchErr
     let files = workspace.files.len();
     let rounds = rounds.max(1);
 
-    reset_peak_rss();
-    let mut parse_failures = 0;
-    let parse_time = best_of(rounds, || {
-        parse_failures = bare_parse(&workspace);
-    });
-    let parse_peak = peak_rss_mb();
-
     let registry = Registry::builtin();
     let skills: Vec<&dyn Skill> = registry.all().collect();
     let options = ScanOptions {
@@ -212,14 +205,24 @@ pub fn run(corpus: Option<&Path>, rounds: usize) -> Result<BenchReport, BenchErr
         max_file_bytes: MAX_FILE_BYTES,
         ..ScanOptions::default()
     };
-    reset_peak_rss();
-    let mut findings = 0;
-    let scan_time = best_of(rounds, || {
-        findings = scan(&workspace, &skills, &options, &|_| {})
-            .findings()
-            .count();
-    });
-    let scan_peak = peak_rss_mb();
+    // The phases take turns, round by round, so that whatever slows the
+    // machine for a while (another process, the page cache) weighs on both
+    // alike and the ratio between them holds.
+    let (mut parse_time, mut scan_time) = (Duration::MAX, Duration::MAX);
+    let (mut parse_peak, mut scan_peak) = (None, None);
+    let (mut parse_failures, mut findings) = (0, 0);
+    for _ in 0..rounds {
+        reset_peak_rss();
+        parse_time = parse_time.min(timed(|| parse_failures = bare_parse(&workspace)));
+        parse_peak = higher(parse_peak, peak_rss_mb());
+        reset_peak_rss();
+        scan_time = scan_time.min(timed(|| {
+            findings = scan(&workspace, &skills, &options, &|_| {})
+                .findings()
+                .count();
+        }));
+        scan_peak = higher(scan_peak, peak_rss_mb());
+    }
 
     let throughput = |time: Duration, peak| {
         let seconds = time.as_secs_f64().max(1e-9);
@@ -319,21 +322,38 @@ fn rust_files(root: &Path) -> Vec<PathBuf> {
 
 /// The bare baseline: read, parse, drop. Returns the files that failed.
 fn bare_parse(workspace: &Workspace) -> usize {
-    // In the scan's order, so that the two are compared on equal terms.
-    workspace
-        .largest_first()
-        .par_iter()
-        .with_max_len(1)
-        .map(|&i| {
-            let file = &workspace.files[i];
-            let Ok(text) = std::fs::read_to_string(&file.abs) else {
-                return 1;
-            };
-            let failed = syn::parse_file(&text).is_err();
-            release_thread_spans();
-            usize::from(failed)
-        })
-        .sum()
+    // On the scan's threads and in its order, so that the two are compared
+    // on equal terms and the scan's peak memory is not raised by other
+    // threads holding what the parse freed.
+    on_scan_threads(|| {
+        workspace
+            .largest_first()
+            .par_iter()
+            .with_max_len(1)
+            .map(|&i| {
+                let file = &workspace.files[i];
+                let Ok(text) = std::fs::read_to_string(&file.abs) else {
+                    return 1;
+                };
+                let failed = syn::parse_file(&text).is_err();
+                release_thread_spans();
+                usize::from(failed)
+            })
+            .sum()
+    })
+}
+
+fn timed(f: impl FnOnce()) -> Duration {
+    let start = Instant::now();
+    f();
+    start.elapsed()
+}
+
+fn higher(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 pub(crate) fn best_of(rounds: usize, mut f: impl FnMut()) -> Duration {

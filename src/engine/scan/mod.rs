@@ -68,10 +68,7 @@ pub fn scan_cached(
         done.sort_unstable_by_key(|(i, _)| *i);
         done.into_iter().map(|(_, result)| result).collect()
     };
-    let results = match parse_pool() {
-        Some(pool) => pool.install(each),
-        None => each(),
-    };
+    let results = on_scan_threads(each);
     let mut report = ScanReport::default();
     let mut scanned_files = Vec::new();
     for result in results {
@@ -141,16 +138,22 @@ pub fn scan_text(
         }
         Ok(analysed.standing(skills, &facts))
     };
-    match parse_pool() {
-        Some(pool) => pool.install(each),
-        None => each(),
-    }
+    on_scan_threads(each)
 }
 
 /// Stack for the threads that parse: syn, the skills' visitors and a tree's
 /// destructor recurse as deep as the code nests, and `scan.max_nesting`'s
 /// default is sized for this (real code nests a few hundred deep at most).
 const PARSE_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// Runs `f` on the scan's threads: what `f` runs in parallel runs where a
+/// scan would, with the same stacks (and the memory those threads keep).
+pub fn on_scan_threads<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    match parse_pool() {
+        Some(pool) => pool.install(f),
+        None => f(),
+    }
+}
 
 /// The scan's threads, with stacks deep enough for any file under the
 /// nesting bound; `None` (the default threads) if they cannot be made.
@@ -284,11 +287,7 @@ pub fn apply_until_stable(
     max_passes: usize,
 ) -> Applied {
     // Re-scans parse again: on the scan's threads, with their deep stacks.
-    let each = || apply_in_passes(workspace, skills, report, max_passes);
-    match parse_pool() {
-        Some(pool) => pool.install(each),
-        None => each(),
-    }
+    on_scan_threads(|| apply_in_passes(workspace, skills, report, max_passes))
 }
 
 fn apply_in_passes(
