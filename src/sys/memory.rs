@@ -3,8 +3,10 @@
 //! first, so one phase's leftovers do not count toward the next one's peak;
 //! and how soon the allocator hands freed memory back.
 
-/// Gives memory the allocator holds free back to the system (glibc keeps
-/// each thread's freed memory in its arena, still resident).
+/// Gives memory the allocator holds free back to the system: glibc's (it
+/// keeps each thread's freed memory in its arena, still resident), and
+/// mimalloc's for the calling thread (each thread has a heap of its own,
+/// so a caller with worker threads calls this on each of them).
 pub fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of the allocator's own
@@ -12,6 +14,8 @@ pub fn release_free_memory() {
     unsafe {
         libc::malloc_trim(0);
     }
+    // SAFETY: mi_collect frees only what this thread's heap holds unused.
+    unsafe { libmimalloc_sys::mi_collect(true) }
 }
 
 /// Starts a new peak: Linux resets the high-water mark of the resident

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::engine::bench::{BenchError, peak_rss_mb, reset_peak_rss};
+use crate::engine::bench::{BenchError, fresh_peak, peak_rss_mb};
 use crate::engine::scan::{ScanOptions, scan};
 use crate::engine::skill::Skill;
 use crate::engine::skills::Registry;
@@ -55,7 +55,7 @@ pub fn run(sizes_mb: &[u32]) -> Result<LargeFileBench, BenchError> {
         let bytes = text.len();
         drop(text);
         let workspace = Workspace::from_files(dir.path().to_path_buf(), vec![path]);
-        reset_peak_rss();
+        fresh_peak();
         let start = Instant::now();
         let report = scan(&workspace, &skills, &options, &|_| {});
         let seconds = start.elapsed().as_secs_f64();

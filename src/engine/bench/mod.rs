@@ -22,7 +22,8 @@ use crate::engine::skills::Registry;
 use crate::engine::source::release_thread_spans;
 use crate::engine::validate::{self, Compiler, ValidateError};
 use crate::engine::workspace::{Workspace, WorkspaceError};
-pub(crate) use crate::sys::memory::{peak_rss_mb, reset_peak_rss};
+pub(crate) use crate::sys::memory::peak_rss_mb;
+use crate::sys::memory::{release_free_memory, reset_peak_rss};
 
 /// Files over this size are left out of both measurements, as the scan's
 /// default `max_file_bytes` leaves them out.
@@ -190,7 +191,8 @@ pub fn default_corpus() -> Option<PathBuf> {
 }
 
 /// Measures bare parsing and the full scan (all built-in skills) over the
-/// `.rs` files under `corpus`, `rounds` times each, keeping the best.
+/// `.rs` files under `corpus`, `rounds` times each, keeping the best, and
+/// then the peak memory of each in one more round.
 pub fn run(corpus: Option<&Path>, rounds: usize) -> Result<BenchReport, BenchError> {
     let (corpus, workspace) = corpus_workspace(corpus)?;
     let bytes = workspace.total_bytes();
@@ -205,24 +207,30 @@ pub fn run(corpus: Option<&Path>, rounds: usize) -> Result<BenchReport, BenchErr
         max_file_bytes: MAX_FILE_BYTES,
         ..ScanOptions::default()
     };
+    let mut findings = 0;
+    let mut scan_once = || {
+        findings = scan(&workspace, &skills, &options, &|_| {})
+            .findings()
+            .count();
+    };
     // The phases take turns, round by round, so that whatever slows the
     // machine for a while (another process, the page cache) weighs on both
     // alike and the ratio between them holds.
     let (mut parse_time, mut scan_time) = (Duration::MAX, Duration::MAX);
-    let (mut parse_peak, mut scan_peak) = (None, None);
-    let (mut parse_failures, mut findings) = (0, 0);
+    let mut parse_failures = 0;
     for _ in 0..rounds {
-        reset_peak_rss();
         parse_time = parse_time.min(timed(|| parse_failures = bare_parse(&workspace)));
-        parse_peak = higher(parse_peak, peak_rss_mb());
-        reset_peak_rss();
-        scan_time = scan_time.min(timed(|| {
-            findings = scan(&workspace, &skills, &options, &|_| {})
-                .findings()
-                .count();
-        }));
-        scan_peak = higher(scan_peak, peak_rss_mb());
+        scan_time = scan_time.min(timed(&mut scan_once));
     }
+    // Memory in rounds of its own: handing every thread's free memory back
+    // first makes each phase's peak its own, but costs the next phase the
+    // time to take it again.
+    fresh_peak();
+    bare_parse(&workspace);
+    let parse_peak = peak_rss_mb();
+    fresh_peak();
+    scan_once();
+    let scan_peak = peak_rss_mb();
 
     let throughput = |time: Duration, peak| {
         let seconds = time.as_secs_f64().max(1e-9);
@@ -343,17 +351,18 @@ fn bare_parse(workspace: &Workspace) -> usize {
     })
 }
 
+/// Starts a new peak, after every thread a phase runs on has handed back
+/// what its allocator holds free: the earlier phases' leftovers do not
+/// count toward the next one's peak.
+pub(crate) fn fresh_peak() {
+    on_scan_threads(|| rayon::broadcast(|_| release_free_memory()));
+    reset_peak_rss();
+}
+
 fn timed(f: impl FnOnce()) -> Duration {
     let start = Instant::now();
     f();
     start.elapsed()
-}
-
-fn higher(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
 }
 
 pub(crate) fn best_of(rounds: usize, mut f: impl FnMut()) -> Duration {
