@@ -44,9 +44,8 @@ pub struct BenchReport {
     /// Full-scan throughput as a share of bare-parse throughput.
     pub scan_to_parse: f64,
     /// Peak resident memory of `patchwright scan` run on the corpus in a
-    /// process of its own, when the caller measured it: the phases above
-    /// share one process, whose allocator keeps memory from the earlier
-    /// rounds.
+    /// process of its own, when the caller measured it: the scan as a user
+    /// runs it, from the program's start to its output.
     pub own_process_scan_peak_rss_mb: Option<f64>,
 }
 
