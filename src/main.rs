@@ -15,9 +15,6 @@ use cli::args::Cli;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// How `--report-peak-memory` starts its line (MB follow).
-pub const PEAK_MEMORY_LINE: &str = "peak resident memory, MB: ";
-
 fn main() -> ExitCode {
     patchwright::sys::memory::return_freed_memory_promptly();
     let mut cli = Cli::parse();
@@ -25,8 +22,8 @@ fn main() -> ExitCode {
     cli::output::init_logging(cli.options.verbose, cli.options.quiet);
     let report_peak_memory = cli.options.report_peak_memory;
     let outcome = cli::run(cli.options, cli.command);
-    if report_peak_memory && let Some(mb) = patchwright::sys::memory::peak_rss_mb() {
-        cli::output::note_line(format_args!("{PEAK_MEMORY_LINE}{mb:.1}"));
+    if report_peak_memory {
+        cli::bench::report_peak_memory();
     }
     match outcome {
         Ok(code) => code,

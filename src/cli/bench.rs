@@ -82,6 +82,17 @@ pub fn bench(args: BenchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// How `--report-peak-memory` starts its line (MB follow): what
+/// [`scan_in_own_process`] reads back from its child.
+const PEAK_MEMORY_LINE: &str = "peak resident memory, MB: ";
+
+/// `--report-peak-memory`: the process's peak memory, on stderr.
+pub fn report_peak_memory() {
+    if let Some(mb) = patchwright::sys::memory::peak_rss_mb() {
+        crate::cli::output::note_line(format_args!("{PEAK_MEMORY_LINE}{mb:.1}"));
+    }
+}
+
 /// Runs `patchwright scan` on `corpus` (without a cache, so that it scans
 /// every file) as a child and returns its peak memory as it reports it: the
 /// figure a user's scan shows, free of what the benchmark's own rounds left
@@ -112,10 +123,5 @@ fn scan_in_own_process(corpus: &Path) -> Option<f64> {
     }
     String::from_utf8_lossy(&output.stderr)
         .lines()
-        .find_map(|line| {
-            line.strip_prefix(crate::PEAK_MEMORY_LINE)?
-                .trim()
-                .parse()
-                .ok()
-        })
+        .find_map(|line| line.strip_prefix(PEAK_MEMORY_LINE)?.trim().parse().ok())
 }

@@ -4,7 +4,7 @@
 //! in the library imports it.
 
 pub mod args;
-mod bench;
+pub mod bench;
 mod gc;
 mod ledger;
 mod memory;
